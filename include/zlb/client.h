@@ -1,0 +1,98 @@
+/*  zlb/client.h - an MDP/0.1 client with zlb's msgpack bodies.
+
+    One client owns one DEALER socket connected to a broker. It can have
+    many requests in flight; each gets exactly one result: the worker's
+    reply, a broker error (busy, no worker, failed...), or a local timeout
+    after all retries. A request that times out is sent again with the same
+    id; a reply whose id was already answered is counted as a duplicate and
+    dropped, so the caller sees every request answered once.
+
+    Blocking use:   zlb_client_request ().
+    Many in flight: zlb_client_send () then zlb_client_recv () in a loop.
+    Event loops:    poll zlb_client_sock (), call zlb_client_recv (self, r, 0)
+                    when it is readable and at least every
+                    zlb_client_next_timeout_ms () so that retries happen.
+
+    Not thread-safe: use one client per thread.                              */
+
+#ifndef ZLB_CLIENT_H_INCLUDED
+#define ZLB_CLIENT_H_INCLUDED
+
+#include <czmq.h>
+#include <stdint.h>
+#include "zlb/log.h"
+
+typedef struct _zlb_client_t zlb_client_t;
+
+typedef struct {
+    int timeout_ms;          //  wait per attempt before resending (default 3000)
+    int retries;             //  resends after the first attempt (default 3; 0 = one attempt)
+    size_t max_inflight;     //  requests in flight at once (default 1024)
+    size_t max_payload;      //  refuse to send payloads over this (default 1 MiB)
+    zlb_log_t *log;          //  optional; borrowed, must outlive the client
+} zlb_client_options_t;
+
+//  The result of one request. Pointers are borrowed from the client and
+//  valid until the next call on it.
+typedef struct {
+    uint64_t id;             //  the id zlb_client_send returned
+    int status;              //  ZLB_STATUS_*; ZLB_STATUS_TIMEOUT if no answer came
+    uint32_t attempts;       //  how many times this client sent it
+    const char *service;     //  service it was sent to
+    const char *worker;      //  worker id from the confirmation ("" if none)
+    const char *error;       //  error text when status != 200 ("" otherwise)
+    const uint8_t *payload;  //  reply payload (NULL/0 when none)
+    size_t payload_size;
+    int64_t sent_ns;         //  monotonic time of the first send
+    int64_t rtt_ns;          //  receive time - first send time
+    int64_t service_ns;      //  worker's t_send - t_recv (0 if unknown)
+    int64_t latency_ns;      //  estimate: (rtt - service) / 2
+} zlb_result_t;
+
+//  Counters since the client was created.
+typedef struct {
+    uint64_t sent;           //  requests accepted by zlb_client_send
+    uint64_t retries;        //  resends after a timeout
+    uint64_t replies;        //  results delivered with a wire status
+    uint64_t timeouts;       //  results delivered as ZLB_STATUS_TIMEOUT
+    uint64_t duplicates;     //  replies dropped because their id was already answered
+    uint64_t malformed;      //  replies dropped because they did not parse
+} zlb_client_stats_t;
+
+void zlb_client_options_defaults (zlb_client_options_t *options);
+
+//  Connect to a broker endpoint. options may be NULL for defaults.
+//  Returns NULL (errno set) if the endpoint is invalid.
+zlb_client_t *zlb_client_new (const char *endpoint, const zlb_client_options_t *options);
+
+void zlb_client_destroy (zlb_client_t **self_p);
+
+//  Queue one request and send it. Returns 0 and its id in *id_p, or -1 with
+//  errno: EBUSY (max_inflight reached), EMSGSIZE (payload too large),
+//  EINVAL (bad service name), or what zmq set.
+int zlb_client_send (zlb_client_t *self, const char *service,
+                     const void *payload, size_t size, uint64_t *id_p);
+
+//  Wait up to timeout_ms (-1 forever, 0 not at all) for the next result,
+//  resending requests whose attempt timed out on the way. Returns 1 with a
+//  result, 0 if none came in time, -1 if interrupted (SIGINT/SIGTERM).
+int zlb_client_recv (zlb_client_t *self, zlb_result_t *result, int timeout_ms);
+
+//  Send one request and wait for its result (with retries). Returns 0 with
+//  the result filled (check result->status), -1 if it could not be sent or
+//  the wait was interrupted.
+int zlb_client_request (zlb_client_t *self, const char *service,
+                        const void *payload, size_t size, zlb_result_t *result);
+
+//  Requests in flight.
+size_t zlb_client_inflight (const zlb_client_t *self);
+
+//  Milliseconds until the next attempt times out (-1 when nothing is in flight).
+int zlb_client_next_timeout_ms (const zlb_client_t *self);
+
+//  The DEALER socket, for polling only (do not read or write it).
+zsock_t *zlb_client_sock (zlb_client_t *self);
+
+void zlb_client_stats (const zlb_client_t *self, zlb_client_stats_t *stats);
+
+#endif

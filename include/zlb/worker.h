@@ -1,0 +1,85 @@
+/*  zlb/worker.h - an MDP/0.1 worker with zlb's msgpack bodies.
+
+    A worker owns one DEALER socket to a broker and serves one service. It
+    registers (READY), heartbeats, and when the broker is silent for
+    liveness x heartbeat it reconnects on a fresh socket with exponential
+    backoff and registers again - all inside zlb_worker_recv/zlb_worker_idle.
+    Requests whose body is not a valid zlb request are answered with status
+    400 inside the library; the caller only sees good requests.
+
+    Loop:   while (zlb_worker_recv (w, &req, -1) == 1)
+                zlb_worker_reply (w, &req, ZLB_STATUS_OK, out, out_size, NULL);
+            zlb_worker_destroy (&w);     //  sends DISCONNECT
+
+    Not thread-safe: use one worker per thread.                              */
+
+#ifndef ZLB_WORKER_H_INCLUDED
+#define ZLB_WORKER_H_INCLUDED
+
+#include <czmq.h>
+#include <stdint.h>
+#include "zlb/log.h"
+
+typedef struct _zlb_worker_t zlb_worker_t;
+
+typedef struct {
+    const char *service;     //  service to offer (required; not "mmi.*")
+    const char *id;          //  worker id in confirmations and logs (default host-pid)
+    int heartbeat_ms;        //  heartbeat interval (default 2500)
+    int liveness;            //  intervals of silence before reconnecting (default 3)
+    int reconnect_max_ms;    //  backoff ceiling (default 32 x heartbeat)
+    zlb_log_t *log;          //  optional; borrowed, must outlive the worker
+} zlb_worker_options_t;
+
+//  One request taken by zlb_worker_recv. Pointers are borrowed from the
+//  worker and valid until zlb_worker_reply or the next zlb_worker_recv.
+typedef struct {
+    uint64_t id;             //  client's request id
+    uint64_t ts;             //  client's send time, ns
+    uint32_t attempt;        //  client's attempt number
+    const uint8_t *payload;
+    size_t payload_size;
+    int64_t t_recv;          //  when the worker received it (zlb_time_ns)
+    const char *client;      //  client address, printable (for logs)
+} zlb_work_t;
+
+typedef struct {
+    uint64_t served;         //  replies sent
+    uint64_t bad_requests;   //  requests answered 400 inside the library
+    uint64_t reconnects;     //  fresh sockets after the broker went silent
+    uint64_t heartbeats_sent;
+    uint64_t heartbeats_received;
+} zlb_worker_stats_t;
+
+void zlb_worker_options_defaults (zlb_worker_options_t *options);
+
+//  Create a worker and connect it. Returns NULL (errno set) on a bad
+//  endpoint or options.
+zlb_worker_t *zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options);
+
+//  Send DISCONNECT (if connected), close the socket, free. Safe on NULL.
+void zlb_worker_destroy (zlb_worker_t **self_p);
+
+//  Wait up to timeout_ms (-1 forever) for the next request, heartbeating
+//  and reconnecting as needed. Returns 1 with a request, 0 on timeout, -1
+//  when interrupted (SIGINT/SIGTERM: zsys_interrupted) - then reply to
+//  nothing more and destroy the worker to leave cleanly.
+int zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms);
+
+//  Answer the request from the last zlb_worker_recv with the reply and its
+//  confirmation. status ZLB_STATUS_OK with a payload, or an error status
+//  with error text. Returns 0, or -1 if there is no request to answer.
+int zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
+                      const void *payload, size_t size, const char *error);
+
+//  Keep the connection alive (answer heartbeats, send ours) for usec while
+//  the caller works; for long jobs, call it in slices. Not interrupted by
+//  signals, so that a request in progress is always finished.
+void zlb_worker_idle (zlb_worker_t *self, int64_t usec);
+
+//  The worker's id ("host-pid" unless set).
+const char *zlb_worker_id (const zlb_worker_t *self);
+
+void zlb_worker_stats (const zlb_worker_t *self, zlb_worker_stats_t *stats);
+
+#endif

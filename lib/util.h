@@ -1,0 +1,22 @@
+/*  util.h - small helpers shared by the programs (internal).               */
+
+#ifndef ZLB_UTIL_H_INCLUDED
+#define ZLB_UTIL_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+
+//  Parse a whole decimal integer in [min, max]. 0 on success, -1 otherwise.
+int zlb_parse_int64 (const char *text, int64_t min, int64_t max, int64_t *value);
+
+//  Parse a duration: "250ms", "10s", "2m", or a bare number of `unit_ms`
+//  milliseconds. Result in ms. 0 on success, -1 otherwise.
+int zlb_parse_duration_ms (const char *text, int64_t unit_ms, int64_t *ms);
+
+//  Parse a size: "64", "4k"/"4KiB", "1m"/"1MiB". 0 on success, -1 otherwise.
+int zlb_parse_size (const char *text, int64_t *bytes);
+
+//  Default worker/client id: "hostname-pid" into buf.
+char *zlb_default_id (char *buf, size_t bufsize);
+
+#endif
