@@ -1,0 +1,654 @@
+/*  worker.c - an MDP/0.1 worker with zlb's msgpack bodies (zlb/worker.h).
+
+    State: either a DEALER socket that has sent READY (connected), or no
+    socket and a time at which to make a fresh one (backing off). Three
+    timers drive it, all checked in s_step: our next HEARTBEAT, the moment
+    the broker counts as dead (liveness x heartbeat of silence), and the
+    next reconnect attempt.
+
+    While the caller holds a request (between zlb_worker_recv and
+    zlb_worker_reply) we still heartbeat, but never declare the broker dead
+    nor reconnect: brokers built like the guide's Majordomo do not
+    heartbeat busy workers, and a fresh READY while we are busy would get us
+    a second request. The silence window restarts after the reply.        */
+
+#include "zlb/zlb.h"
+#include "mdp.h"
+#include "util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#define S_LINGER_LEAVE_MS  200    //  time DISCONNECT gets to leave at destroy
+#define S_RCVTIMEO_MS      1000   //  safety bound: we only read when poll said so
+#define S_CLIENT_STR_MAX   (2 * 255 + 1)
+
+#define s_log(self, level, event, ...)                                      \
+    do {                                                                    \
+        if ((self)->log)                                                    \
+            zlb_log ((self)->log, (level), (event), __VA_ARGS__);           \
+    } while (0)
+
+#define s_log_limited(self, level, event, ...)                              \
+    do {                                                                    \
+        if ((self)->log)                                                    \
+            zlb_log_limited ((self)->log, &(self)->limit, (level), (event), \
+                             __VA_ARGS__);                                  \
+    } while (0)
+
+struct _zlb_worker_t {
+    char *endpoint;               //  broker endpoint
+    char *service;                //  service we offer
+    char id [ZLB_WORKER_ID_MAX + 1];  //  our id in confirmations and logs
+    int heartbeat_ms;             //  heartbeat interval
+    int liveness;                 //  silent intervals before the broker is dead
+    int reconnect_max_ms;         //  backoff ceiling
+    zlb_log_t *log;               //  borrowed; may be NULL
+    zlb_ratelimit_t limit;        //  for warnings about bad input
+
+    zsock_t *sock;                //  DEALER, NULL while backing off
+    unsigned sockets;             //  fresh sockets made so far (routing id suffix)
+    int64_t heartbeat_at;         //  mono ns: send our next HEARTBEAT
+    int64_t expire_at;            //  mono ns: broker dead if silent until then
+    int64_t reconnect_at;         //  mono ns: make a fresh socket (sock == NULL)
+    int64_t disconnect_at;        //  mono ns of the last DISCONNECT from the broker
+    int backoff_ms;               //  wait before the next fresh socket
+    bool heard;                   //  broker heard from since READY on this socket
+
+    zmsg_t *pending;              //  a REQUEST not yet handed out (one at most)
+    unsigned pending_socket;      //  socket number it arrived on
+    zmsg_t *request;              //  the request being served, owns its frames
+    unsigned request_socket;      //  socket number it arrived on
+    zframe_t *client;             //  client address frame, inside request
+    uint64_t request_id;          //  from the decoded body
+    uint32_t attempt;             //  from the decoded body
+    int64_t t_recv;               //  wall clock ns at receipt
+    int64_t mono_recv;            //  mono ns at receipt, for service time
+    char client_str [S_CLIENT_STR_MAX];  //  printable client address
+    zlb_worker_stats_t stats;     //  counters for zlb_worker_stats
+};
+
+static int64_t
+s_ms_to_ns (int64_t ms)
+{
+    return ms * 1000000;
+}
+
+//  --------------------------------------------------------------------------
+//  Options
+
+void
+zlb_worker_options_defaults (zlb_worker_options_t *options)
+{
+    memset (options, 0, sizeof (*options));
+    options->service = "echo";
+    options->heartbeat_ms = 2500;
+    options->liveness = 3;
+}
+
+static bool
+s_id_valid (const char *id)
+{
+    size_t len = strlen (id);
+    if (len == 0 || len > ZLB_WORKER_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (id [i] < 0x21 || id [i] > 0x7e)
+            return false;     //  printable, no spaces: it goes into key=value logs
+    return true;
+}
+
+static bool
+s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
+{
+    if (!endpoint || !o->service)
+        return false;
+    if (!mdp_service_valid (o->service, strlen (o->service))
+    ||  strncmp (o->service, "mmi.", 4) == 0)
+        return false;
+    if (o->id && !s_id_valid (o->id))
+        return false;
+    if (o->heartbeat_ms <= 0 || o->heartbeat_ms > 3600 * 1000
+    ||  o->liveness <= 0 || o->liveness > 1000 || o->reconnect_max_ms < 0)
+        return false;
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  Socket life
+
+//  Send a command with no extra frames ("" MDPW01 cmd [service]). Never
+//  blocks: if libzmq cannot queue it the broker is gone and expiry handles it.
+static int
+s_send_command (zlb_worker_t *self, int command, const char *service)
+{
+    zmsg_t *msg = zmsg_new ();
+    byte cmd = (byte) command;
+    zmsg_addmem (msg, "", 0);
+    zmsg_addstr (msg, MDP_WORKER);
+    zmsg_addmem (msg, &cmd, 1);
+    if (service)
+        zmsg_addstr (msg, service);
+    int rc = zmsg_send (&msg, self->sock);
+    if (rc != 0) {
+        zmsg_destroy (&msg);
+        s_log_limited (self, ZLB_LOG_WARNING, "send_failed",
+                       "command=%s error=\"%s\"", mdp_command_name (command),
+                       zmq_strerror (errno));
+    }
+    return rc;
+}
+
+static void
+s_drop_pending (zlb_worker_t *self)
+{
+    if (self->pending) {
+        s_log (self, ZLB_LOG_WARNING, "request_dropped",
+               "reason=\"socket replaced; the broker redelivers it\"");
+        zmsg_destroy (&self->pending);
+    }
+}
+
+//  Close the socket without waiting for queued messages: they were for a
+//  broker that is gone or that told us to go.
+static void
+s_close (zlb_worker_t *self)
+{
+    if (self->sock) {
+        zsock_set_linger (self->sock, 0);
+        zsock_destroy (&self->sock);
+    }
+    s_drop_pending (self);
+}
+
+//  Make a fresh DEALER, connect it and send READY. 0 on success.
+static int
+s_connect (zlb_worker_t *self)
+{
+    char routing_id [ZLB_WORKER_ID_MAX + 16];
+    self->sockets++;
+    snprintf (routing_id, sizeof (routing_id), "%s#%u", self->id, self->sockets);
+
+    self->sock = zsock_new (ZMQ_DEALER);
+    if (!self->sock)
+        return -1;
+    zsock_set_identity (self->sock, routing_id);
+    zsock_set_sndtimeo (self->sock, 0);
+    zsock_set_rcvtimeo (self->sock, S_RCVTIMEO_MS);
+    zsock_set_linger (self->sock, 0);
+    if (zsock_connect (self->sock, "%s", self->endpoint) != 0) {
+        int saved = errno;
+        zsock_destroy (&self->sock);
+        errno = saved;
+        return -1;
+    }
+    int64_t now = zlb_mono_ns ();
+    self->heard = false;
+    self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
+    self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
+    s_send_command (self, MDP_READY, self->service);
+    s_log (self, ZLB_LOG_INFO, "registered", "endpoint=%s service=%s socket=%s",
+           self->endpoint, self->service, routing_id);
+    return 0;
+}
+
+//  The broker has been silent too long: drop the socket and back off.
+static void
+s_broker_silent (zlb_worker_t *self, int64_t now)
+{
+    s_log (self, ZLB_LOG_WARNING, "broker_silent",
+           "endpoint=%s silent_ms=%d reconnect_in_ms=%d", self->endpoint,
+           self->heartbeat_ms * self->liveness, self->backoff_ms);
+    s_close (self);
+    self->reconnect_at = now + s_ms_to_ns (self->backoff_ms);
+    self->backoff_ms = self->backoff_ms > self->reconnect_max_ms / 2
+                     ? self->reconnect_max_ms : self->backoff_ms * 2;
+}
+
+//  The broker told us to go. Come back at once, unless it keeps doing so:
+//  then back off like after a silence so we do not spin.
+static void
+s_broker_disconnect (zlb_worker_t *self, int64_t now)
+{
+    bool again = self->disconnect_at
+              && now - self->disconnect_at < s_ms_to_ns (self->heartbeat_ms);
+    self->disconnect_at = now;
+    s_close (self);
+    self->reconnect_at = again ? now + s_ms_to_ns (self->backoff_ms) : now;
+    s_log (self, ZLB_LOG_INFO, "reconnecting", "reason=disconnect reconnect_in_ms=%d",
+           again ? self->backoff_ms : 0);
+    if (again)
+        self->backoff_ms = self->backoff_ms > self->reconnect_max_ms / 2
+                         ? self->reconnect_max_ms : self->backoff_ms * 2;
+}
+
+//  --------------------------------------------------------------------------
+//  Replies
+
+//  Send "" MDPW01 REPLY client "" + body frames (consumed) on the socket.
+static int
+s_send_reply (zlb_worker_t *self, zframe_t *client, zmsg_t **body_p)
+{
+    byte cmd = MDP_REPLY;
+    zmsg_t *msg = *body_p;
+    *body_p = NULL;
+    zmsg_pushmem (msg, "", 0);
+    zmsg_pushmem (msg, zframe_data (client), zframe_size (client));
+    zmsg_pushmem (msg, &cmd, 1);
+    zmsg_pushstr (msg, MDP_WORKER);
+    zmsg_pushmem (msg, "", 0);
+    int rc = zmsg_send (&msg, self->sock);
+    if (rc != 0) {
+        zmsg_destroy (&msg);
+        s_log_limited (self, ZLB_LOG_WARNING, "send_failed",
+                       "command=REPLY error=\"%s\"", zmq_strerror (errno));
+    }
+    return rc;
+}
+
+//  A REQUEST whose body is not a zlb request: answer 400 ourselves.
+static void
+s_answer_bad (zlb_worker_t *self, zframe_t *client, zframe_t *body, const char *err)
+{
+    char client_str [S_CLIENT_STR_MAX];
+    uint64_t id = zlb_request_peek_id (body);
+    zmsg_t *reply = zlb_error_reply_new (id, ZLB_STATUS_BAD_REQUEST, self->id, err);
+    self->stats.bad_requests++;
+    s_log_limited (self, ZLB_LOG_WARNING, "bad_request", "id=%" PRIu64
+                   " client=%s status=%d error=\"%s\"", id,
+                   mdp_address_str (client, client_str, sizeof (client_str)),
+                   ZLB_STATUS_BAD_REQUEST, err ? err : "");
+    if (reply)
+        s_send_reply (self, client, &reply);
+}
+
+//  Answer one request with a reply map and its confirmation.
+static int
+s_reply (zlb_worker_t *self, int status, const void *payload, size_t size,
+         const char *error)
+{
+    zlb_reply_t reply = { .id = self->request_id,
+                          .payload = payload, .payload_size = payload ? size : 0 };
+    zlb_confirm_t confirm = { .id = self->request_id, .status = status,
+                              .worker = self->id, .t_recv = self->t_recv,
+                              .attempt = self->attempt };
+    if (status != ZLB_STATUS_OK)
+        confirm.error = error && *error ? error : zlb_status_text (status);
+    confirm.t_send = zlb_time_ns ();
+
+    zmsg_t *body = zmsg_new ();
+    zframe_t *reply_frame = zlb_reply_encode (&reply);
+    zframe_t *confirm_frame = zlb_confirm_encode (&confirm);
+    if (!body || !reply_frame || !confirm_frame) {
+        zframe_destroy (&reply_frame);
+        zframe_destroy (&confirm_frame);
+        zmsg_destroy (&body);
+        s_log (self, ZLB_LOG_ERROR, "reply_failed", "id=%" PRIu64 " error=\"out of memory\"",
+               self->request_id);
+        return -1;
+    }
+    zmsg_append (body, &reply_frame);
+    zmsg_append (body, &confirm_frame);
+    int rc = s_send_reply (self, self->client, &body);
+    s_log (self, ZLB_LOG_INFO, "request_served", "id=%" PRIu64 " client=%s attempt=%u"
+           " service_us=%" PRId64 " status=%d%s", self->request_id, self->client_str,
+           self->attempt, (zlb_mono_ns () - self->mono_recv) / 1000, status,
+           rc == 0 ? "" : " sent=no");
+    return rc;
+}
+
+static void
+s_request_release (zlb_worker_t *self)
+{
+    zmsg_destroy (&self->request);
+    self->client = NULL;
+    //  The broker may have been silent, legitimately, while we were busy.
+    if (self->sock)
+        self->expire_at = zlb_mono_ns ()
+                        + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
+}
+
+//  --------------------------------------------------------------------------
+//  Input from the broker
+
+//  A REQUEST arrived: keep it for the next zlb_worker_recv. If one is
+//  already waiting the broker broke the one-at-a-time rule: say busy.
+static void
+s_on_request (zlb_worker_t *self, zmsg_t **msg_p)
+{
+    zmsg_t *msg = *msg_p;
+    zframe_t *client = zmsg_next (msg);
+    zframe_t *empty = zmsg_next (msg);
+    zframe_t *body = zmsg_next (msg);
+    if (!client || !empty || !body || zframe_size (client) == 0
+    ||  zframe_size (empty) != 0) {
+        s_log_limited (self, ZLB_LOG_WARNING, "malformed", "command=REQUEST error=\"%s\"",
+                       mdp_strerror (!body ? MDP_E_SHORT
+                                   : zframe_size (client) == 0 ? MDP_E_ADDRESS
+                                   : MDP_E_DELIMITER));
+        return;
+    }
+    if (self->pending) {
+        zmsg_t *busy = zlb_error_reply_new (zlb_request_peek_id (body), ZLB_STATUS_BUSY,
+                                            self->id, "worker busy");
+        s_log_limited (self, ZLB_LOG_WARNING, "request_refused",
+                       "reason=\"a request is already waiting\" status=%d",
+                       ZLB_STATUS_BUSY);
+        if (busy)
+            s_send_reply (self, client, &busy);
+        return;
+    }
+    self->pending = msg;
+    self->pending_socket = self->sockets;
+    *msg_p = NULL;
+}
+
+//  Check the MDP envelope ("" MDPW01 command); returns the command or -1.
+static int
+s_parse_header (zmsg_t *msg, mdp_error_t *error)
+{
+    zframe_t *empty = zmsg_first (msg);
+    zframe_t *protocol = zmsg_next (msg);
+    zframe_t *command = zmsg_next (msg);
+    *error = !command ? MDP_E_SHORT
+           : zframe_size (empty) != 0 ? MDP_E_DELIMITER
+           : !mdp_frame_is (protocol, MDP_WORKER) ? MDP_E_PROTOCOL
+           : zframe_size (command) != 1 ? MDP_E_COMMAND
+           : MDP_OK;
+    return *error == MDP_OK ? zframe_data (command) [0] : -1;
+}
+
+static void
+s_on_message (zlb_worker_t *self, zmsg_t **msg_p, int64_t now)
+{
+    mdp_error_t error;
+    int command = s_parse_header (*msg_p, &error);
+    if (command == MDP_REQUEST)
+        s_on_request (self, msg_p);
+    else
+    if ((command == MDP_HEARTBEAT || command == MDP_DISCONNECT)
+    &&  zmsg_size (*msg_p) == 3) {
+        if (command == MDP_HEARTBEAT) {
+            self->stats.heartbeats_received++;
+            s_log (self, ZLB_LOG_DEBUG, "heartbeat_received", NULL);
+        }
+        else
+            s_broker_disconnect (self, now);
+    }
+    else
+        s_log_limited (self, ZLB_LOG_WARNING, "malformed", "frames=%zu command=%s"
+                       " error=\"%s\"", zmsg_size (*msg_p),
+                       command < 0 ? "?" : mdp_command_name (command),
+                       command < 0 ? mdp_strerror (error)
+                       : zmsg_size (*msg_p) != 3 ? mdp_strerror (MDP_E_EXTRA)
+                       : "unexpected command");
+    zmsg_destroy (msg_p);
+}
+
+//  Read one message. Anything at all from the broker proves it is alive.
+static void
+s_read (zlb_worker_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->sock);
+    if (!msg)
+        return;               //  interrupted; the caller's loop looks at why
+    int64_t now = zlb_mono_ns ();
+    self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
+    if (!self->heard) {
+        //  First word from the broker since READY: registration worked.
+        self->heard = true;
+        if (self->sockets > 1)
+            s_log (self, ZLB_LOG_INFO, "broker_heard", "endpoint=%s socket=%u",
+                   self->endpoint, self->sockets);
+        self->backoff_ms = self->heartbeat_ms;
+    }
+    s_on_message (self, &msg, now);
+}
+
+//  --------------------------------------------------------------------------
+//  The wait step shared by recv and idle
+
+//  Run due timers; returns the next time one is due.
+static int64_t
+s_timers (zlb_worker_t *self, int64_t now)
+{
+    bool busy = self->request != NULL;
+    if (self->sock && now >= self->heartbeat_at) {
+        if (s_send_command (self, MDP_HEARTBEAT, NULL) == 0) {
+            self->stats.heartbeats_sent++;
+            s_log (self, ZLB_LOG_DEBUG, "heartbeat_sent", NULL);
+        }
+        self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
+    }
+    if (self->sock && !busy && now >= self->expire_at)
+        s_broker_silent (self, now);
+    if (!self->sock && !busy && now >= self->reconnect_at) {
+        if (s_connect (self) != 0) {
+            s_log_limited (self, ZLB_LOG_ERROR, "connect_failed", "endpoint=%s error=\"%s\"",
+                           self->endpoint, zmq_strerror (errno));
+            self->reconnect_at = now + s_ms_to_ns (self->backoff_ms);
+        }
+        else
+        if (self->sockets > 1)
+            self->stats.reconnects++;
+    }
+    if (self->sock)
+        return busy || self->heartbeat_at < self->expire_at
+             ? self->heartbeat_at : self->expire_at;
+    return busy ? INT64_MAX : self->reconnect_at;
+}
+
+//  Sleep in nanoseconds (for the sub-millisecond tail of a wait).
+static void
+s_nap (int64_t ns)
+{
+    if (ns <= 0)
+        return;
+    struct timespec t = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+    nanosleep (&t, NULL);
+}
+
+//  One step: timers, then wait for input until the next timer or deadline
+//  (mono ns), reading at most one message. Signals end the wait early.
+static void
+s_step (zlb_worker_t *self, int64_t deadline)
+{
+    int64_t now = zlb_mono_ns ();
+    int64_t until = s_timers (self, now);
+    if (deadline < until)
+        until = deadline;
+    int64_t wait_ns = until > now ? until - now : 0;
+    //  zmq_poll counts in ms: wait whole ms, and nap the tail after a 0 poll
+    long timeout_ms = (long) (wait_ns / 1000000);
+    if (!self->sock) {
+        s_nap (wait_ns);
+        return;
+    }
+    zmq_pollitem_t item = { zsock_resolve (self->sock), 0, ZMQ_POLLIN, 0 };
+    int rc = zmq_poll (&item, 1, timeout_ms);
+    if (rc > 0 && (item.revents & ZMQ_POLLIN))
+        s_read (self);
+    else
+    if (rc == 0 && timeout_ms == 0)
+        s_nap (until - zlb_mono_ns ());
+    else
+    if (rc < 0 && errno != EINTR) {
+        s_log_limited (self, ZLB_LOG_ERROR, "poll_failed", "error=\"%s\"",
+                       zmq_strerror (errno));
+        s_nap (s_ms_to_ns (timeout_ms < 10 ? timeout_ms : 10));
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Public API
+
+zlb_worker_t *
+zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
+{
+    zlb_worker_options_t defaults;
+    if (!options) {
+        zlb_worker_options_defaults (&defaults);
+        options = &defaults;
+    }
+    if (!s_options_valid (endpoint, options)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    zlb_worker_t *self = (zlb_worker_t *) calloc (1, sizeof (zlb_worker_t));
+    if (!self)
+        return NULL;
+    self->endpoint = strdup (endpoint);
+    self->service = strdup (options->service);
+    if (options->id)
+        snprintf (self->id, sizeof (self->id), "%s", options->id);
+    else
+        zlb_default_id (self->id, sizeof (self->id));
+    self->heartbeat_ms = options->heartbeat_ms;
+    self->liveness = options->liveness;
+    self->reconnect_max_ms = options->reconnect_max_ms > 0
+                           ? options->reconnect_max_ms : 32 * options->heartbeat_ms;
+    if (self->reconnect_max_ms < self->heartbeat_ms)
+        self->reconnect_max_ms = self->heartbeat_ms;
+    self->backoff_ms = self->heartbeat_ms;
+    self->log = options->log;
+    self->limit.burst = 10;
+    if (!self->endpoint || !self->service || s_connect (self) != 0) {
+        int saved = errno;
+        zlb_worker_destroy (&self);
+        errno = saved ? saved : EINVAL;
+        return NULL;
+    }
+    return self;
+}
+
+void
+zlb_worker_destroy (zlb_worker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zlb_worker_t *self = *self_p;
+    if (self->sock) {
+        s_send_command (self, MDP_DISCONNECT, NULL);
+        s_log (self, ZLB_LOG_INFO, "leaving", "endpoint=%s served=%" PRIu64
+               " bad_requests=%" PRIu64 " reconnects=%" PRIu64, self->endpoint,
+               self->stats.served, self->stats.bad_requests, self->stats.reconnects);
+        zsock_set_linger (self->sock, S_LINGER_LEAVE_MS);
+        zsock_destroy (&self->sock);
+    }
+    zmsg_destroy (&self->pending);
+    zmsg_destroy (&self->request);
+    free (self->endpoint);
+    free (self->service);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Take the pending REQUEST: decode it, answer 400 if it is not ours.
+//  Returns 1 with work filled, 0 if it was answered or dropped.
+static int
+s_take_pending (zlb_worker_t *self, zlb_work_t *work)
+{
+    zmsg_t *msg = self->pending;
+    self->pending = NULL;
+    zmsg_first (msg);                     //  "" MDPW01 REQUEST
+    zmsg_next (msg);
+    zmsg_next (msg);
+    zframe_t *client = zmsg_next (msg);
+    zmsg_next (msg);                      //  ""
+    zframe_t *body = zmsg_next (msg);
+    zlb_request_t request;
+    const char *err = NULL;
+    if (zmsg_size (msg) != 6)
+        err = "expected exactly one body frame";
+    else
+    if (zlb_request_decode (body, &request, &err) != 0 && !err)
+        err = "malformed request";
+    if (err) {
+        s_answer_bad (self, client, body, err);
+        zmsg_destroy (&msg);
+        return 0;
+    }
+    self->request = msg;
+    self->request_socket = self->pending_socket;
+    self->client = client;
+    self->request_id = request.id;
+    self->attempt = request.attempt;
+    self->t_recv = zlb_time_ns ();
+    self->mono_recv = zlb_mono_ns ();
+    mdp_address_str (client, self->client_str, sizeof (self->client_str));
+    *work = (zlb_work_t) { .id = request.id, .ts = request.ts, .attempt = request.attempt,
+                           .payload = request.payload, .payload_size = request.payload_size,
+                           .t_recv = self->t_recv, .client = self->client_str };
+    return 1;
+}
+
+int
+zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
+{
+    if (self->request) {
+        //  The caller moved on without answering: tell the client, and free
+        //  the broker's slot for us, rather than leave it waiting.
+        zlb_worker_reply (self, NULL, ZLB_STATUS_WORKER_ERROR, NULL, 0,
+                          "worker did not answer");
+    }
+    int64_t deadline = timeout_ms < 0 ? INT64_MAX
+                     : zlb_mono_ns () + s_ms_to_ns (timeout_ms);
+    bool stepped = false;         //  timeout 0 still looks once
+    while (true) {
+        if (zsys_interrupted)
+            return -1;
+        if (self->pending) {
+            if (s_take_pending (self, work) == 1)
+                return 1;
+            continue;
+        }
+        if (stepped && zlb_mono_ns () >= deadline)
+            return 0;
+        s_step (self, deadline);
+        stepped = true;
+    }
+}
+
+int
+zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
+                  const void *payload, size_t size, const char *error)
+{
+    if (!self->request || (work && work->id != self->request_id)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!self->sock || self->request_socket != self->sockets) {
+        //  The socket it came on is gone: the broker has redelivered it.
+        s_log (self, ZLB_LOG_WARNING, "reply_dropped", "id=%" PRIu64 " client=%s"
+               " reason=\"broker connection replaced\"", self->request_id,
+               self->client_str);
+        s_request_release (self);
+        return 0;
+    }
+    if (s_reply (self, status, payload, size, error) == 0)
+        self->stats.served++;
+    s_request_release (self);
+    return 0;
+}
+
+void
+zlb_worker_idle (zlb_worker_t *self, int64_t usec)
+{
+    int64_t deadline = zlb_mono_ns () + usec * 1000;
+    while (zlb_mono_ns () < deadline)
+        s_step (self, deadline);
+}
+
+const char *
+zlb_worker_id (const zlb_worker_t *self)
+{
+    return self->id;
+}
+
+void
+zlb_worker_stats (const zlb_worker_t *self, zlb_worker_stats_t *stats)
+{
+    *stats = self->stats;
+}

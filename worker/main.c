@@ -1,0 +1,240 @@
+/*  zlb-worker - serve one MDP service (echo) behind a zlb broker.
+
+    A thin command line over zlb/worker.h: registration, heartbeats and
+    reconnection all live in the library. SIGINT/SIGTERM let the request in
+    hand finish, then the worker sends DISCONNECT and exits 0.             */
+
+#define _GNU_SOURCE               //  memmem
+#include "zlb/zlb.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_EXIT_USAGE 2
+
+typedef struct {
+    const char *endpoint;          //  broker to connect to
+    const char *log_path;          //  log file, "-" for stderr
+    const char *fail_on;           //  test hook: abort on payloads holding this
+    zlb_log_level_t log_level;     //  log threshold
+    int64_t work_us;               //  simulated service time per request
+    zlb_worker_options_t worker;   //  service, id, heartbeat, liveness
+} s_args_t;
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: zlb-worker [OPTIONS]\n"
+        "Serve an MDP/0.1 service behind a zlb broker (the echo service answers\n"
+        "each request with its own payload).\n"
+        "\n"
+        "  --connect ENDPOINT     broker endpoint (default tcp://127.0.0.1:5555)\n"
+        "  --service NAME         service to offer (default echo; not mmi.*)\n"
+        "  --id ID                worker id in confirmations and logs, 1-64\n"
+        "                         printable characters (default host-pid)\n"
+        "  --work-us N            simulated service time per request in\n"
+        "                         microseconds (default 0); heartbeats continue\n"
+        "  --heartbeat-ms MS      heartbeat interval (default 2500)\n"
+        "  --liveness N           silent intervals before reconnecting (default 3)\n"
+        "  --reconnect-max-ms MS  reconnect backoff ceiling (default 32 x heartbeat)\n"
+        "  --log FILE             log file, shared safely by several workers\n"
+        "                         (default server_log.log; - for stderr)\n"
+        "  --log-level LEVEL      error, warning, notice, info, debug (default info;\n"
+        "                         debug shows heartbeats)\n"
+        "  --fail-on TEXT         TESTING AID: abort() on any request whose payload\n"
+        "                         contains TEXT (a \"poison request\" that crashes\n"
+        "                         the worker mid-request, for reliability tests)\n"
+        "  --help                 show this help and exit\n"
+        "  --version              show the version and exit\n"
+        "\n"
+        "SIGINT/SIGTERM: finish the current request, reply, send DISCONNECT, exit 0.\n");
+}
+
+static int
+s_bad_value (const char *flag, const char *value, const char *expected)
+{
+    fprintf (stderr, "zlb-worker: invalid value '%s' for %s: expected %s\n",
+             value, flag, expected);
+    return -1;
+}
+
+static int
+s_parse_duration (const char *flag, const char *value, int *ms)
+{
+    int64_t parsed;
+    if (zlb_parse_duration_ms (value, 1, &parsed) != 0 || parsed < 1 || parsed > 3600000)
+        return s_bad_value (flag, value, "a duration from 1 ms to 1 hour (e.g. 250, 250ms, 2s)");
+    *ms = (int) parsed;
+    return 0;
+}
+
+//  Parse one option; 0 on success, -1 after printing why not.
+static int
+s_parse_option (s_args_t *args, int option, const char *value)
+{
+    int64_t number;
+    switch (option) {
+        case 'c': args->endpoint = value; return 0;
+        case 's': args->worker.service = value; return 0;
+        case 'i': args->worker.id = value; return 0;
+        case 'L': args->log_path = value; return 0;
+        case 'F':
+            if (!*value)
+                return s_bad_value ("--fail-on", value, "non-empty text");
+            args->fail_on = value;
+            return 0;
+        case 'w':
+            if (zlb_parse_int64 (value, 0, INT64_C (3600000000), &args->work_us) != 0)
+                return s_bad_value ("--work-us", value, "microseconds from 0 to 3600000000");
+            return 0;
+        case 'h': return s_parse_duration ("--heartbeat-ms", value, &args->worker.heartbeat_ms);
+        case 'r': return s_parse_duration ("--reconnect-max-ms", value,
+                                           &args->worker.reconnect_max_ms);
+        case 'l':
+            if (zlb_parse_int64 (value, 1, 1000, &number) != 0)
+                return s_bad_value ("--liveness", value, "a whole number from 1 to 1000");
+            args->worker.liveness = (int) number;
+            return 0;
+        case 'V':
+            if (zlb_log_level_parse (value, &args->log_level) != 0)
+                return s_bad_value ("--log-level", value, "error, warning, notice, info or debug");
+            return 0;
+        default:
+            return -1;
+    }
+}
+
+//  Check what getopt cannot: the service name and id.
+static int
+s_check_args (const s_args_t *args)
+{
+    const char *service = args->worker.service;
+    if (!*service || strlen (service) > 255 || strncmp (service, "mmi.", 4) == 0)
+        return s_bad_value ("--service", service,
+                            "a name of 1-255 printable characters, not mmi.*");
+    for (const char *c = service; *c; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            return s_bad_value ("--service", service, "printable characters only");
+    const char *id = args->worker.id;
+    if (id) {
+        bool ok = *id && strlen (id) <= ZLB_WORKER_ID_MAX;
+        for (const char *c = id; ok && *c; c++)
+            ok = *c >= 0x21 && *c <= 0x7e;
+        if (!ok)
+            return s_bad_value ("--id", id, "1-64 printable characters without spaces");
+    }
+    return 0;
+}
+
+//  Returns 0 to run, 1 when --help/--version was served, -1 on bad usage.
+static int
+s_parse_args (int argc, char *argv [], s_args_t *args)
+{
+    static const struct option options [] = {
+        { "connect",          required_argument, NULL, 'c' },
+        { "service",          required_argument, NULL, 's' },
+        { "id",               required_argument, NULL, 'i' },
+        { "work-us",          required_argument, NULL, 'w' },
+        { "heartbeat-ms",     required_argument, NULL, 'h' },
+        { "liveness",         required_argument, NULL, 'l' },
+        { "reconnect-max-ms", required_argument, NULL, 'r' },
+        { "log",              required_argument, NULL, 'L' },
+        { "log-level",        required_argument, NULL, 'V' },
+        { "fail-on",          required_argument, NULL, 'F' },
+        { "help",             no_argument,       NULL, 'H' },
+        { "version",          no_argument,       NULL, 'v' },
+        { NULL, 0, NULL, 0 }
+    };
+    int option;
+    opterr = 1;
+    while ((option = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        if (option == 'H') {
+            s_usage (stdout);
+            return 1;
+        }
+        if (option == 'v') {
+            printf ("zlb-worker %s\n", ZLB_VERSION_STRING);
+            return 1;
+        }
+        if (option == '?' || s_parse_option (args, option, optarg) != 0)
+            return -1;        //  getopt_long or s_bad_value said why
+    }
+    if (optind < argc) {
+        fprintf (stderr, "zlb-worker: unexpected argument '%s'\n", argv [optind]);
+        return -1;
+    }
+    return s_check_args (args);
+}
+
+static bool
+s_poisoned (const zlb_work_t *work, const char *text)
+{
+    return text && memmem (work->payload, work->payload_size, text, strlen (text));
+}
+
+//  Serve until interrupted: the echo service answers with the payload.
+static uint64_t
+s_serve (zlb_worker_t *worker, zlb_log_t *log, const s_args_t *args)
+{
+    zlb_work_t work;
+    uint64_t served = 0;
+    while (zlb_worker_recv (worker, &work, -1) == 1) {
+        if (s_poisoned (&work, args->fail_on)) {
+            zlb_log (log, ZLB_LOG_ERROR, "poison_request", "id=%" PRIu64 " client=%s"
+                     " action=abort", work.id, work.client);
+            abort ();
+        }
+        if (args->work_us > 0)
+            zlb_worker_idle (worker, args->work_us);
+        if (zlb_worker_reply (worker, &work, ZLB_STATUS_OK,
+                              work.payload, work.payload_size, NULL) == 0)
+            served++;
+    }
+    return served;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_args_t args = { .endpoint = "tcp://127.0.0.1:5555", .log_path = "server_log.log",
+                      .log_level = ZLB_LOG_INFO };
+    zlb_worker_options_defaults (&args.worker);
+    int rc = s_parse_args (argc, argv, &args);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf (stderr, "Try 'zlb-worker --help' for more information.\n");
+        return rc < 0 ? S_EXIT_USAGE : 0;
+    }
+    char default_id [ZLB_WORKER_ID_MAX + 1];
+    if (!args.worker.id)
+        args.worker.id = zlb_default_id (default_id, sizeof (default_id));
+
+    zlb_log_t *log = zlb_log_new (args.log_path, "worker", args.worker.id, args.log_level);
+    if (!log) {
+        fprintf (stderr, "zlb-worker: cannot open log '%s': %s\n", args.log_path,
+                 strerror (errno));
+        return 1;
+    }
+    args.worker.log = log;
+    zlb_log (log, ZLB_LOG_INFO, "started", "endpoint=%s service=%s heartbeat_ms=%d"
+             " liveness=%d work_us=%" PRId64, args.endpoint, args.worker.service,
+             args.worker.heartbeat_ms, args.worker.liveness, args.work_us);
+    zlb_worker_t *worker = zlb_worker_new (args.endpoint, &args.worker);
+    if (!worker) {
+        fprintf (stderr, "zlb-worker: cannot connect to '%s': %s\n", args.endpoint,
+                 strerror (errno));
+        zlb_log_destroy (&log);
+        return S_EXIT_USAGE;
+    }
+    uint64_t served = s_serve (worker, log, &args);
+    zlb_worker_destroy (&worker);
+    zlb_log (log, ZLB_LOG_INFO, "drained", "served=%" PRIu64, served);
+    zlb_log_destroy (&log);
+    return 0;
+}
