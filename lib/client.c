@@ -1,0 +1,660 @@
+/*  client.c - an MDP/0.1 client with zlb's msgpack bodies (zlb/client.h).
+
+    One DEALER socket. Each request in flight is one s_request_t, found by
+    id in a hash (replies) and kept in a list ordered by attempt deadline
+    (retries). Every attempt waits the same timeout_ms, so appending at the
+    end keeps that list sorted: the head is always the next to time out,
+    and a resend simply moves its request to the end.
+
+    The socket never blocks: RCVTIMEO/SNDTIMEO are 0, and waiting is done
+    in zmq_poll up to the earlier of the caller's timeout and the next
+    attempt deadline. A send that the high-water mark refuses is left to
+    the retry timer, so a stuck broker can never hang the caller.           */
+
+#include "zlb/zlb.h"
+#include "mdp.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#define S_DEFAULT_TIMEOUT_MS   3000
+#define S_DEFAULT_RETRIES      3
+#define S_DEFAULT_INFLIGHT     1024
+#define S_DEFAULT_MAX_PAYLOAD  (1024 * 1024)
+#define S_MIN_HWM              1000
+#define S_MAX_HWM              1000000
+#define S_WARN_BURST           20        //  warnings per second, per client
+
+//  One request in flight. Allocated as one block: the struct, then the
+//  service name, then a copy of the payload for resends.
+typedef struct {
+    uint64_t id;                  //  hash key (the hash points at this field)
+    uint32_t attempts;            //  sends so far, the current one included
+    bool mmi;                     //  mmi.* service: raw body out, raw frame back
+    int64_t first_ns;             //  monotonic time of the first send
+    int64_t deadline_ns;          //  monotonic time the current attempt times out
+    void *handle;                 //  our node in the client's timer list
+    size_t size;                  //  payload bytes
+    const uint8_t *payload;       //  points into this block, after service
+    char service [];              //  NUL-terminated service name
+} s_request_t;
+
+struct _zlb_client_t {
+    zsock_t *sock;                //  DEALER to the broker
+    void *handle;                 //  its libzmq socket, for zmq_send/zmq_poll
+    zlb_client_options_t options; //  copy of the caller's options, defaults filled
+    int64_t timeout_ns;           //  options.timeout_ms in ns
+    zhashx_t *requests;           //  id -> s_request_t, the requests in flight
+    zlistx_t *timers;             //  the same requests, earliest deadline first
+    uint64_t last_id;             //  highest id issued (ids start at 1)
+    s_request_t *done;            //  request behind the last result (borrowed by it)
+    zmsg_t *reply;                //  message behind the last result (payload)
+    zlb_confirm_t confirm;        //  decoded confirmation (worker, error strings)
+    zlb_client_stats_t stats;     //  counters since creation
+    zlb_ratelimit_t limit;        //  rate limit for warnings about bad input
+};
+
+//  --------------------------------------------------------------------------
+//  Hash helpers: keys are pointers to the uint64_t id inside each request.
+
+static size_t
+s_id_hash (const void *key)
+{
+    uint64_t id = *(const uint64_t *) key;
+    return (size_t) (id ^ (id >> 32));     //  sequential ids spread over a prime table
+}
+
+static int
+s_id_compare (const void *key1, const void *key2)
+{
+    uint64_t a = *(const uint64_t *) key1, b = *(const uint64_t *) key2;
+    return a < b ? -1 : a > b;
+}
+
+void
+zlb_client_options_defaults (zlb_client_options_t *options)
+{
+    if (!options)
+        return;
+    memset (options, 0, sizeof *options);
+    options->timeout_ms = S_DEFAULT_TIMEOUT_MS;
+    options->retries = S_DEFAULT_RETRIES;
+    options->max_inflight = S_DEFAULT_INFLIGHT;
+    options->max_payload = S_DEFAULT_MAX_PAYLOAD;
+}
+
+//  Copy options, filling zero limits with defaults. -1 on nonsense values.
+static int
+s_options_take (zlb_client_options_t *dest, const zlb_client_options_t *options)
+{
+    zlb_client_options_defaults (dest);
+    if (!options)
+        return 0;
+    if (options->timeout_ms <= 0 || options->retries < 0)
+        return -1;
+    *dest = *options;
+    if (dest->max_inflight == 0)
+        dest->max_inflight = S_DEFAULT_INFLIGHT;
+    if (dest->max_payload == 0)
+        dest->max_payload = S_DEFAULT_MAX_PAYLOAD;
+    return 0;
+}
+
+//  A socket that never blocks and never lingers: waiting happens in
+//  zmq_poll, and destroy must not hang on a dead broker.
+static void
+s_socket_setup (zsock_t *sock, size_t max_inflight)
+{
+    size_t hwm = max_inflight * 2;
+    hwm = hwm < S_MIN_HWM ? S_MIN_HWM : hwm > S_MAX_HWM ? S_MAX_HWM : hwm;
+    zsock_set_linger (sock, 0);
+    zsock_set_rcvtimeo (sock, 0);
+    zsock_set_sndtimeo (sock, 0);
+    zsock_set_sndhwm (sock, (int) hwm);
+    zsock_set_rcvhwm (sock, (int) hwm);
+}
+
+zlb_client_t *
+zlb_client_new (const char *endpoint, const zlb_client_options_t *options)
+{
+    if (!endpoint || !*endpoint) {
+        errno = EINVAL;
+        return NULL;
+    }
+    zlb_client_t *self = (zlb_client_t *) zmalloc (sizeof (zlb_client_t));
+    if (!self) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    int error = EINVAL;
+    if (s_options_take (&self->options, options))
+        goto failed;
+    self->timeout_ns = (int64_t) self->options.timeout_ms * 1000000;
+    self->limit.burst = S_WARN_BURST;
+    error = ENOMEM;
+    self->requests = zhashx_new ();
+    self->timers = zlistx_new ();
+    self->sock = zsock_new (ZMQ_DEALER);
+    if (!self->requests || !self->timers || !self->sock)
+        goto failed;
+    zhashx_set_key_hasher (self->requests, s_id_hash);
+    zhashx_set_key_comparator (self->requests, s_id_compare);
+    zhashx_set_key_duplicator (self->requests, NULL);
+    zhashx_set_key_destructor (self->requests, NULL);
+    s_socket_setup (self->sock, self->options.max_inflight);
+    self->handle = zsock_resolve (self->sock);
+    if (zsock_connect (self->sock, "%s", endpoint) == -1) {
+        error = errno ? errno : EINVAL;
+        goto failed;
+    }
+    zlb_log (self->options.log, ZLB_LOG_DEBUG, "client_connect", "endpoint=%s", endpoint);
+    return self;
+
+failed:
+    zlb_client_destroy (&self);
+    errno = error;
+    return NULL;
+}
+
+//  Free what the last result borrowed.
+static void
+s_release (zlb_client_t *self)
+{
+    free (self->done);
+    self->done = NULL;
+    zmsg_destroy (&self->reply);
+}
+
+void
+zlb_client_destroy (zlb_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zlb_client_t *self = *self_p;
+    s_release (self);
+    if (self->timers) {
+        s_request_t *request = (s_request_t *) zlistx_first (self->timers);
+        while (request) {
+            free (request);
+            request = (s_request_t *) zlistx_next (self->timers);
+        }
+        zlistx_destroy (&self->timers);
+    }
+    zhashx_destroy (&self->requests);
+    zsock_destroy (&self->sock);
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Sending
+
+//  The body of one attempt: a zlb request map, or for mmi.* the raw
+//  payload (RFC 8: the body is the service name to look up).
+static zframe_t *
+s_body_new (s_request_t *request)
+{
+    if (request->mmi)
+        return zframe_new (request->payload, request->size);
+    zlb_request_t body = {
+        .id = request->id,
+        .ts = (uint64_t) zlb_time_ns (),
+        .attempt = request->attempts,
+        .payload = request->payload,
+        .payload_size = request->size
+    };
+    return zlb_request_encode (&body);
+}
+
+//  Send "" "MDPC01" service body without waiting. Once the first frame is
+//  accepted libzmq takes the rest of the message, so HWM refusal (EAGAIN)
+//  can only happen on the first frame and never leaves half a message.
+static int
+s_send_frames (zlb_client_t *self, s_request_t *request, zframe_t **body_p)
+{
+    int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT;
+    if (zmq_send (self->handle, "", 0, flags) == -1
+    ||  zmq_send (self->handle, MDP_CLIENT, strlen (MDP_CLIENT), flags) == -1
+    ||  zmq_send (self->handle, request->service, strlen (request->service), flags) == -1) {
+        zframe_destroy (body_p);
+        return -1;
+    }
+    return zframe_send (body_p, self->handle, ZFRAME_DONTWAIT);
+}
+
+//  One attempt: count it, set its deadline, send. -1 with errno when the
+//  message could not be built or sent (EAGAIN: the HWM is reached).
+static int
+s_attempt (zlb_client_t *self, s_request_t *request, int64_t now)
+{
+    request->attempts++;
+    request->deadline_ns = now + self->timeout_ns;
+    zframe_t *body = s_body_new (request);
+    if (!body) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return s_send_frames (self, request, &body);
+}
+
+//  A new request block with copies of service and payload; NULL if out of memory.
+static s_request_t *
+s_request_new (const char *service, size_t service_len, const void *payload, size_t size)
+{
+    s_request_t *request = (s_request_t *) malloc (sizeof (s_request_t) + service_len + 1 + size);
+    if (!request)
+        return NULL;
+    memset (request, 0, sizeof *request);
+    memcpy (request->service, service, service_len);
+    request->service [service_len] = 0;
+    uint8_t *copy = (uint8_t *) request->service + service_len + 1;
+    if (size)
+        memcpy (copy, payload, size);
+    request->payload = copy;
+    request->size = size;
+    request->mmi = service_len >= 4 && memcmp (service, "mmi.", 4) == 0;
+    return request;
+}
+
+//  The HWM refused an attempt: the request stays in flight and its retry
+//  timer sends it again (or gives up), so the caller never blocks.
+static void
+s_log_blocked (zlb_client_t *self, s_request_t *request)
+{
+    zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "send_blocked",
+                     "id=%" PRIu64 " service=%s attempt=%" PRIu32 " reason=hwm",
+                     request->id, request->service, request->attempts);
+}
+
+static void
+s_forget (zlb_client_t *self, s_request_t *request)
+{
+    zlistx_delete (self->timers, request->handle);
+    zhashx_delete (self->requests, &request->id);
+}
+
+//  Check the arguments of zlb_client_send; errno and -1 when they are wrong.
+static int
+s_send_check (zlb_client_t *self, const char *service, size_t service_len,
+              const void *payload, size_t size)
+{
+    if (!service || !mdp_service_valid (service, service_len) || (!payload && size)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (size > self->options.max_payload) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    if (zhashx_size (self->requests) >= self->options.max_inflight) {
+        errno = EBUSY;
+        return -1;
+    }
+    return 0;
+}
+
+int
+zlb_client_send (zlb_client_t *self, const char *service,
+                 const void *payload, size_t size, uint64_t *id_p)
+{
+    if (!self) {
+        errno = EINVAL;
+        return -1;
+    }
+    size_t service_len = service ? strnlen (service, MDP_SERVICE_MAX + 1) : 0;
+    if (s_send_check (self, service, service_len, payload, size))
+        return -1;
+    s_request_t *request = s_request_new (service, service_len, payload, size);
+    if (!request) {
+        errno = ENOMEM;
+        return -1;
+    }
+    request->id = ++self->last_id;
+    request->first_ns = zlb_mono_ns ();
+    if (s_attempt (self, request, request->first_ns) == -1) {
+        if (errno != EAGAIN) {
+            int error = errno;
+            free (request);
+            errno = error;
+            return -1;
+        }
+        s_log_blocked (self, request);
+    }
+    request->handle = zlistx_add_end (self->timers, request);
+    if (!request->handle || zhashx_insert (self->requests, &request->id, request)) {
+        if (request->handle)
+            zlistx_delete (self->timers, request->handle);
+        free (request);
+        errno = ENOMEM;
+        return -1;
+    }
+    self->stats.sent++;
+    zlb_log (self->options.log, ZLB_LOG_DEBUG, "request_send",
+             "id=%" PRIu64 " service=%s size=%zu", request->id, request->service, size);
+    if (id_p)
+        *id_p = request->id;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Results
+
+//  Fill the fields every result has, take the request out of flight and
+//  keep it (and msg) alive for the caller until the next zlb_client_recv.
+static void
+s_deliver (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p,
+           zlb_result_t *result, int status, int64_t now)
+{
+    memset (result, 0, sizeof *result);
+    result->id = request->id;
+    result->status = status;
+    result->attempts = request->attempts;
+    result->service = request->service;
+    result->worker = "";
+    result->error = "";
+    result->sent_ns = request->first_ns;
+    result->rtt_ns = now - request->first_ns;
+    result->latency_ns = result->rtt_ns / 2;
+    s_forget (self, request);
+    self->done = request;
+    if (msg_p) {
+        self->reply = *msg_p;
+        *msg_p = NULL;
+    }
+}
+
+//  Resend or give up on every attempt whose deadline has passed. Returns 1
+//  with a timeout result, 0 when nothing (more) gave up.
+static int
+s_expire (zlb_client_t *self, zlb_result_t *result, int64_t now)
+{
+    s_request_t *request;
+    while ((request = (s_request_t *) zlistx_head (self->timers))
+        && request->deadline_ns <= now) {
+        if (request->attempts > (uint32_t) self->options.retries) {
+            zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "request_timeout",
+                             "id=%" PRIu64 " service=%s attempts=%" PRIu32,
+                             request->id, request->service, request->attempts);
+            s_deliver (self, request, NULL, result, ZLB_STATUS_TIMEOUT, now);
+            result->error = "no reply after all retries";
+            self->stats.timeouts++;
+            return 1;
+        }
+        zlistx_move_end (self->timers, request->handle);
+        self->stats.retries++;
+        zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "request_retry",
+                         "id=%" PRIu64 " service=%s attempt=%" PRIu32,
+                         request->id, request->service, request->attempts + 1);
+        if (s_attempt (self, request, now) == -1)
+            s_log_blocked (self, request);
+    }
+    return 0;
+}
+
+static void
+s_malformed (zlb_client_t *self, zmsg_t **msg_p, const char *reason)
+{
+    self->stats.malformed++;
+    zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "reply_malformed",
+                     "reason=\"%s\" frames=%zu", reason, zmsg_size (*msg_p));
+    zmsg_destroy (msg_p);
+}
+
+static void
+s_duplicate (zlb_client_t *self, zmsg_t **msg_p, uint64_t id)
+{
+    self->stats.duplicates++;
+    zlb_log (self->options.log, ZLB_LOG_DEBUG, "reply_duplicate", "id=%" PRIu64, id);
+    zmsg_destroy (msg_p);
+}
+
+//  The oldest request in flight to this mmi.* service, or NULL. mmi
+//  replies carry no id, so order is all we have; a linear walk is fine
+//  for a service people use by hand.
+static s_request_t *
+s_mmi_oldest (zlb_client_t *self, zframe_t *service)
+{
+    s_request_t *oldest = NULL;
+    s_request_t *request = (s_request_t *) zlistx_first (self->timers);
+    for (; request; request = (s_request_t *) zlistx_next (self->timers))
+        if (request->mmi && mdp_frame_is (service, request->service)
+        &&  (!oldest || request->id < oldest->id))
+            oldest = request;
+    return oldest;
+}
+
+//  RFC 8 reply: one raw frame ("200", "404", "501"), delivered as payload.
+static int
+s_handle_mmi (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, zframe_t *body,
+              zlb_result_t *result, int64_t now)
+{
+    s_request_t *request = s_mmi_oldest (self, service);
+    if (!request) {
+        s_duplicate (self, msg_p, 0);   //  late answer to one we already gave up on
+        return 0;
+    }
+    s_deliver (self, request, msg_p, result, ZLB_STATUS_OK, now);
+    result->payload = zframe_size (body) ? zframe_data (body) : NULL;
+    result->payload_size = zframe_size (body);
+    self->stats.replies++;
+    return 1;
+}
+
+static bool
+s_is_mmi (zframe_t *service)
+{
+    return zframe_size (service) >= 4 && memcmp (zframe_data (service), "mmi.", 4) == 0;
+}
+
+//  The request a decoded reply answers, or NULL after counting it as a
+//  duplicate or malformed (msg is destroyed then).
+static s_request_t *
+s_match (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, uint64_t id)
+{
+    s_request_t *request = id ? (s_request_t *) zhashx_lookup (self->requests, &id) : NULL;
+    if (!request && id == 0 && s_is_mmi (service))
+        request = s_mmi_oldest (self, service);   //  broker error for a raw mmi body
+    if (request && !mdp_frame_is (service, request->service)) {
+        s_malformed (self, msg_p, "service does not match the request");
+        return NULL;
+    }
+    if (!request) {
+        if (id && id <= self->last_id)
+            s_duplicate (self, msg_p, id);        //  ids are monotonic: already answered
+        else
+            s_malformed (self, msg_p, "unknown id");
+    }
+    return request;
+}
+
+//  Status, worker, error, payload and timings from a decoded reply.
+static void
+s_fill_confirmed (zlb_result_t *result, const zlb_confirm_t *confirm, const zlb_reply_t *reply)
+{
+    result->worker = confirm->worker ? confirm->worker : "";
+    result->error = confirm->error ? confirm->error : "";
+    result->payload = reply->payload_size ? reply->payload : NULL;
+    result->payload_size = reply->payload_size;
+    //  Worker clock minus worker clock: valid even if it is not ours.
+    if (confirm->t_recv > 0 && confirm->t_send >= confirm->t_recv)
+        result->service_ns = confirm->t_send - confirm->t_recv;
+    int64_t network = result->rtt_ns - result->service_ns;
+    result->latency_ns = network > 0 ? network / 2 : 0;
+}
+
+//  Reply + confirmation: decode both, match the id, fill the result.
+static int
+s_handle_reply (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service,
+                zlb_result_t *result, int64_t now)
+{
+    zframe_t *body = zmsg_next (*msg_p);
+    zframe_t *confirm = zmsg_next (*msg_p);
+    const char *err = NULL;
+    if (zlb_confirm_decode (confirm, &self->confirm, &err)) {
+        s_malformed (self, msg_p, err ? err : "bad confirmation");
+        return 0;
+    }
+    //  A broker-made error has an empty reply map: only a 200 needs a reply.
+    zlb_reply_t reply = { 0 };
+    if (zlb_reply_decode (body, &reply, &err)) {
+        if (self->confirm.status == ZLB_STATUS_OK) {
+            s_malformed (self, msg_p, err ? err : "bad reply");
+            return 0;
+        }
+        memset (&reply, 0, sizeof reply);
+    }
+    if (reply.id && reply.id != self->confirm.id) {
+        s_malformed (self, msg_p, "reply and confirmation ids differ");
+        return 0;
+    }
+    s_request_t *request = s_match (self, msg_p, service, self->confirm.id);
+    if (!request)
+        return 0;
+    s_deliver (self, request, msg_p, result, self->confirm.status, now);
+    s_fill_confirmed (result, &self->confirm, &reply);
+    self->stats.replies++;
+    return 1;
+}
+
+//  One message from the socket: a result (1) or dropped (0).
+static int
+s_handle (zlb_client_t *self, zmsg_t **msg_p, zlb_result_t *result, int64_t now)
+{
+    size_t frames = zmsg_size (*msg_p);
+    zframe_t *empty = zmsg_first (*msg_p);
+    zframe_t *header = zmsg_next (*msg_p);
+    zframe_t *service = zmsg_next (*msg_p);
+    if (frames < 4)
+        s_malformed (self, msg_p, "too few frames");
+    else
+    if (zframe_size (empty) != 0)
+        s_malformed (self, msg_p, "first frame is not empty");
+    else
+    if (!mdp_frame_is (header, MDP_CLIENT))
+        s_malformed (self, msg_p, "not MDPC01");
+    else
+    if (frames == 4 && s_is_mmi (service))
+        return s_handle_mmi (self, msg_p, service, zmsg_next (*msg_p), result, now);
+    else
+    if (frames != 5)
+        s_malformed (self, msg_p, "expected reply and confirmation frames");
+    else
+        return s_handle_reply (self, msg_p, service, result, now);
+    return 0;
+}
+
+//  Read what is waiting without blocking until one message makes a result.
+//  1 with a result, 0 when the socket is drained, -1 on a socket error.
+static int
+s_read (zlb_client_t *self, zlb_result_t *result)
+{
+    while (true) {
+        zmsg_t *msg = zmsg_recv (self->handle);   //  RCVTIMEO 0: never waits
+        if (!msg)
+            return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        if (s_handle (self, &msg, result, zlb_mono_ns ()))
+            return 1;
+    }
+}
+
+//  Milliseconds from now until deadline, rounded up, never negative.
+static long
+s_ms_until (int64_t deadline, int64_t now)
+{
+    if (deadline <= now)
+        return 0;
+    int64_t ms = (deadline - now + 999999) / 1000000;
+    return ms > INT32_MAX ? INT32_MAX : (long) ms;
+}
+
+//  Wait for input up to until (INT64_MAX: no limit but the attempt
+//  deadlines). -1 on interrupt or socket error.
+static int
+s_wait (zlb_client_t *self, int64_t until, int64_t now)
+{
+    s_request_t *next = (s_request_t *) zlistx_head (self->timers);
+    if (next && next->deadline_ns < until)
+        until = next->deadline_ns;
+    zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
+    long timeout = until == INT64_MAX ? -1 : s_ms_until (until, now);
+    if (zmq_poll (&item, 1, timeout) == -1 && (errno != EINTR || zsys_interrupted))
+        return -1;
+    return 0;
+}
+
+int
+zlb_client_recv (zlb_client_t *self, zlb_result_t *result, int timeout_ms)
+{
+    if (!self || !result) {
+        errno = EINVAL;
+        return -1;
+    }
+    s_release (self);
+    int64_t now = zlb_mono_ns ();
+    int64_t until = timeout_ms < 0 ? INT64_MAX : now + (int64_t) timeout_ms * 1000000;
+    while (!zsys_interrupted) {
+        if (s_expire (self, result, now))
+            return 1;
+        int rc = s_read (self, result);
+        if (rc)
+            return rc;
+        now = zlb_mono_ns ();
+        if (now >= until)
+            return 0;
+        if (s_wait (self, until, now))
+            return -1;
+        now = zlb_mono_ns ();
+    }
+    return -1;
+}
+
+int
+zlb_client_request (zlb_client_t *self, const char *service,
+                    const void *payload, size_t size, zlb_result_t *result)
+{
+    uint64_t id;
+    if (!result || zlb_client_send (self, service, payload, size, &id))
+        return -1;
+    while (zlb_client_recv (self, result, -1) == 1) {
+        if (result->id == id)
+            return 0;
+        //  Blocking use owns the client; a stray result is not ours to keep.
+        zlb_log (self->options.log, ZLB_LOG_WARNING, "result_dropped",
+                 "id=%" PRIu64 " reason=\"zlb_client_request while others in flight\"",
+                 result->id);
+    }
+    return -1;
+}
+
+size_t
+zlb_client_inflight (const zlb_client_t *self)
+{
+    return self ? zhashx_size (((zlb_client_t *) self)->requests) : 0;
+}
+
+int
+zlb_client_next_timeout_ms (const zlb_client_t *self)
+{
+    if (!self)
+        return -1;
+    s_request_t *next = (s_request_t *) zlistx_head (((zlb_client_t *) self)->timers);
+    return next ? (int) s_ms_until (next->deadline_ns, zlb_mono_ns ()) : -1;
+}
+
+zsock_t *
+zlb_client_sock (zlb_client_t *self)
+{
+    return self ? self->sock : NULL;
+}
+
+void
+zlb_client_stats (const zlb_client_t *self, zlb_client_stats_t *stats)
+{
+    if (!stats)
+        return;
+    if (self)
+        *stats = self->stats;
+    else
+        memset (stats, 0, sizeof *stats);
+}

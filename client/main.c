@@ -1,0 +1,389 @@
+/*  zlb-client - send requests through a zlb (MDP/0.1) broker and print
+    each reply, the worker that served it and how long it took.
+
+    A thin command line over the client API in include/zlb/client.h: the
+    library does the wire protocol, retries and duplicate suppression;
+    this file parses flags, prints and logs.                                */
+
+#include "zlb/zlb.h"
+#include "mdp.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_EXIT_OK       0
+#define S_EXIT_FAILED   1
+#define S_EXIT_USAGE    2
+#define S_MAX_SIZE      (256LL * 1024 * 1024)
+#define S_PRINT_MAX     200              //  longest reply printed as text
+
+typedef struct {
+    const char *connect;          //  broker endpoint
+    const char *service;          //  service to call
+    const char *log_path;         //  log file, "-" for stderr
+    zlb_log_level_t log_level;    //  log threshold
+    int64_t count;                //  generated requests (0: use MESSAGE args)
+    int64_t size;                 //  generated payload bytes
+    int64_t timeout_ms;           //  per attempt
+    int64_t retries;              //  resends after the first attempt
+    int64_t pipeline;             //  requests in flight at once
+    bool quiet;                   //  summary only
+    char **messages;              //  MESSAGE arguments
+    int message_count;
+} s_args_t;
+
+typedef struct {
+    size_t total;                 //  requests to make
+    size_t done;                  //  requests with a final result
+    size_t ok;                    //  status 200
+    size_t timeouts;              //  gave up after all retries
+    size_t errors;                //  other failures (error status, send failed)
+    int64_t rtt_min, rtt_max;     //  ns, over ok replies
+    int64_t rtt_sum;              //  ns, over ok replies
+} s_tally_t;
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+"Usage: zlb-client [options] MESSAGE...\n"
+"       zlb-client [options] --count N [--size B]\n"
+"Send each MESSAGE (or N generated payloads) to a service through a zlb\n"
+"broker; print one line per request: id, status, worker, reply, round-trip\n"
+"time, worker service time and latency estimate (microseconds).\n"
+"\n"
+"  -c, --connect ENDPOINT  broker endpoint (default tcp://127.0.0.1:5555)\n"
+"  -s, --service NAME      service to call (default echo); mmi.* services\n"
+"                          print the broker's raw answer (200, 404, 501)\n"
+"  -n, --count N           send N generated payloads instead of MESSAGEs\n"
+"  -S, --size B            generated payload size, e.g. 64, 4k (default 64)\n"
+"  -t, --timeout-ms MS     wait per attempt before resending (default 3000)\n"
+"  -r, --retries N         resends after the first attempt (default 3;\n"
+"                          0 = one attempt only)\n"
+"  -p, --pipeline K        requests in flight at once (default 1)\n"
+"  -l, --log FILE          log file (default client_log.log; - for stderr)\n"
+"  -L, --log-level LEVEL   error, warning, notice, info, debug (default info)\n"
+"  -q, --quiet             print only the summary\n"
+"  -h, --help              show this help\n"
+"  -V, --version           show the version\n"
+"\n"
+"Exit status: 0 every request got status 200; 1 a request failed (timeout\n"
+"or error status); 2 bad options.\n");
+}
+
+static int
+s_bad (const char *option, const char *value, const char *expected)
+{
+    fprintf (stderr, "zlb-client: bad value '%s' for %s: expected %s\n"
+                     "Try 'zlb-client --help'.\n", value, option, expected);
+    return -1;
+}
+
+//  One option into args. -1 after printing why it is wrong.
+static int
+s_parse_option (s_args_t *args, int option, const char *value)
+{
+    int64_t ms;
+    switch (option) {
+        case 'c': args->connect = value; return 0;
+        case 's':
+            if (!mdp_service_valid (value, strlen (value)))
+                return s_bad ("--service", value, "1-255 printable characters, no spaces");
+            args->service = value;
+            return 0;
+        case 'n':
+            return zlb_parse_int64 (value, 1, 1000000000, &args->count)
+                 ? s_bad ("--count", value, "an integer 1..1000000000") : 0;
+        case 'S':
+            if (zlb_parse_size (value, &args->size) || args->size < 0 || args->size > S_MAX_SIZE)
+                return s_bad ("--size", value, "a size 0..256MiB, e.g. 64 or 4k");
+            return 0;
+        case 't':
+            if (zlb_parse_duration_ms (value, 1, &ms) || ms < 1 || ms > 86400000)
+                return s_bad ("--timeout-ms", value, "milliseconds 1..86400000");
+            args->timeout_ms = ms;
+            return 0;
+        case 'r':
+            return zlb_parse_int64 (value, 0, 1000, &args->retries)
+                 ? s_bad ("--retries", value, "an integer 0..1000") : 0;
+        case 'p':
+            return zlb_parse_int64 (value, 1, 100000, &args->pipeline)
+                 ? s_bad ("--pipeline", value, "an integer 1..100000") : 0;
+        case 'l': args->log_path = value; return 0;
+        case 'L':
+            return zlb_log_level_parse (value, &args->log_level)
+                 ? s_bad ("--log-level", value, "error, warning, notice, info or debug") : 0;
+        case 'q': args->quiet = true; return 0;
+        default:  return -1;
+    }
+}
+
+//  Returns 0 to run, 1 after --help/--version, -1 on bad usage.
+static int
+s_parse_args (s_args_t *args, int argc, char *argv [])
+{
+    static const struct option options [] = {
+        {"connect", required_argument, 0, 'c'}, {"service", required_argument, 0, 's'},
+        {"count", required_argument, 0, 'n'}, {"size", required_argument, 0, 'S'},
+        {"timeout-ms", required_argument, 0, 't'}, {"retries", required_argument, 0, 'r'},
+        {"pipeline", required_argument, 0, 'p'}, {"log", required_argument, 0, 'l'},
+        {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
+    };
+    *args = (s_args_t) {
+        .connect = "tcp://127.0.0.1:5555", .service = "echo", .log_path = "client_log.log",
+        .log_level = ZLB_LOG_INFO, .size = 64, .timeout_ms = 3000, .retries = 3, .pipeline = 1
+    };
+    int option;
+    while ((option = getopt_long (argc, argv, "c:s:n:S:t:r:p:l:L:qhV", options, NULL)) != -1) {
+        if (option == 'h') { s_usage (stdout); return 1; }
+        if (option == 'V') { printf ("zlb-client %s\n", ZLB_VERSION_STRING); return 1; }
+        if (option == '?' || option == ':') {
+            fprintf (stderr, "Try 'zlb-client --help'.\n");
+            return -1;
+        }
+        if (s_parse_option (args, option, optarg))
+            return -1;
+    }
+    args->messages = argv + optind;
+    args->message_count = argc - optind;
+    if ((args->message_count > 0) == (args->count > 0)) {
+        fprintf (stderr, "zlb-client: give either MESSAGE arguments or --count N%s\n"
+                         "Try 'zlb-client --help'.\n",
+                 args->message_count ? ", not both" : "");
+        return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Printing and logging
+
+static bool
+s_printable (const uint8_t *data, size_t size)
+{
+    for (size_t index = 0; index < size; index++)
+        if (data [index] < 0x20 || data [index] > 0x7e)
+            return false;
+    return true;
+}
+
+static void
+s_print_result (const s_args_t *args, const zlb_result_t *result)
+{
+    if (args->quiet)
+        return;
+    if (strncmp (args->service, "mmi.", 4) == 0 && result->status == ZLB_STATUS_OK) {
+        //  RFC 8 answer ("200", "404", "501") as the broker sent it
+        printf ("%.*s\n", (int) result->payload_size, (const char *) result->payload);
+        return;
+    }
+    printf ("id=%" PRIu64 " status=%d worker=%s ", result->id, result->status,
+            *result->worker ? result->worker : "-");
+    if (result->status != ZLB_STATUS_OK)
+        printf ("error=\"%s\" ", result->error);
+    else
+    if (result->payload_size <= S_PRINT_MAX && s_printable (result->payload, result->payload_size))
+        printf ("reply=\"%.*s\" ", (int) result->payload_size, (const char *) result->payload);
+    else
+        printf ("reply=<%zu bytes> ", result->payload_size);
+    printf ("rtt_us=%" PRId64 " service_us=%" PRId64 " latency_us=%" PRId64 "\n",
+            result->rtt_ns / 1000, result->service_ns / 1000, result->latency_ns / 1000);
+}
+
+static void
+s_log_result (zlb_log_t *log, const zlb_result_t *result)
+{
+    if (result->status == ZLB_STATUS_OK)
+        zlb_log (log, ZLB_LOG_INFO, "reply_received",
+                 "id=%" PRIu64 " status=%d worker=%s size=%zu attempts=%" PRIu32
+                 " rtt_us=%" PRId64 " service_us=%" PRId64 " latency_us=%" PRId64,
+                 result->id, result->status, result->worker, result->payload_size,
+                 result->attempts, result->rtt_ns / 1000, result->service_ns / 1000,
+                 result->latency_ns / 1000);
+    else
+        zlb_log (log, ZLB_LOG_WARNING, "request_failed",
+                 "id=%" PRIu64 " status=%d worker=%s attempts=%" PRIu32
+                 " rtt_us=%" PRId64 " error=\"%s\"", result->id, result->status,
+                 *result->worker ? result->worker : "-", result->attempts,
+                 result->rtt_ns / 1000, result->error);
+}
+
+static void
+s_tally_result (s_tally_t *tally, const zlb_result_t *result)
+{
+    tally->done++;
+    if (result->status == ZLB_STATUS_TIMEOUT)
+        tally->timeouts++;
+    else
+    if (result->status != ZLB_STATUS_OK)
+        tally->errors++;
+    else {
+        if (tally->ok == 0 || result->rtt_ns < tally->rtt_min)
+            tally->rtt_min = result->rtt_ns;
+        if (result->rtt_ns > tally->rtt_max)
+            tally->rtt_max = result->rtt_ns;
+        tally->rtt_sum += result->rtt_ns;
+        tally->ok++;
+    }
+    if (result->status != ZLB_STATUS_OK)
+        fprintf (stderr, "zlb-client: request %" PRIu64 " failed: %d %s (%s) after %" PRIu32
+                 " attempt%s\n", result->id, result->status, zlb_status_text (result->status),
+                 result->error, result->attempts, result->attempts == 1 ? "" : "s");
+}
+
+static void
+s_print_summary (const s_args_t *args, const s_tally_t *tally, zlb_client_t *client)
+{
+    zlb_client_stats_t stats;
+    zlb_client_stats (client, &stats);
+    bool mmi = strncmp (args->service, "mmi.", 4) == 0;
+    if (mmi && !args->quiet)
+        return;           //  the raw answers are the output
+    int64_t avg = tally->ok ? tally->rtt_sum / (int64_t) tally->ok : 0;
+    printf ("summary: requests=%zu ok=%zu errors=%zu timeouts=%zu retries=%" PRIu64
+            " duplicates=%" PRIu64 " rtt_us min=%" PRId64 " avg=%" PRId64 " max=%" PRId64 "\n",
+            tally->total, tally->ok, tally->errors, tally->timeouts, stats.retries,
+            stats.duplicates, tally->rtt_min / 1000, avg / 1000, tally->rtt_max / 1000);
+}
+
+//  --------------------------------------------------------------------------
+//  Running
+
+//  Payload of request number index: the MESSAGE, or a generated one that
+//  says which request it was and fills the rest with letters.
+static const void *
+s_payload (const s_args_t *args, size_t index, uint8_t *buffer, size_t *size)
+{
+    if (args->message_count) {
+        *size = strlen (args->messages [index]);
+        return args->messages [index];
+    }
+    *size = (size_t) args->size;
+    char head [32];
+    size_t head_len = (size_t) snprintf (head, sizeof head, "zlb-%zu-", index + 1);
+    for (size_t at = 0; at < *size; at++)
+        buffer [at] = at < head_len ? (uint8_t) head [at] : (uint8_t) ('a' + at % 26);
+    return buffer;
+}
+
+static void
+s_send_next (const s_args_t *args, zlb_client_t *client, zlb_log_t *log,
+             s_tally_t *tally, size_t index, uint8_t *buffer)
+{
+    size_t size;
+    const void *payload = s_payload (args, index, buffer, &size);
+    uint64_t id;
+    if (zlb_client_send (client, args->service, payload, size, &id) == 0) {
+        zlb_log (log, ZLB_LOG_INFO, "request_sent", "id=%" PRIu64 " service=%s size=%zu",
+                 id, args->service, size);
+        return;
+    }
+    fprintf (stderr, "zlb-client: could not send request %zu: %s\n", index + 1, strerror (errno));
+    zlb_log (log, ZLB_LOG_ERROR, "send_failed", "request=%zu error=\"%s\"", index + 1,
+             strerror (errno));
+    tally->errors++;
+    tally->done++;
+}
+
+//  Keep `pipeline` requests in flight until every one has a result.
+//  -1 if interrupted.
+static int
+s_run (const s_args_t *args, zlb_client_t *client, zlb_log_t *log, s_tally_t *tally,
+       uint8_t *buffer)
+{
+    size_t next = 0;
+    while (tally->done < tally->total) {
+        while (next < tally->total && zlb_client_inflight (client) < (size_t) args->pipeline)
+            s_send_next (args, client, log, tally, next++, buffer);
+        if (zlb_client_inflight (client) == 0)
+            continue;
+        zlb_result_t result;
+        int rc = zlb_client_recv (client, &result, -1);
+        if (rc == -1)
+            return -1;
+        if (rc == 1) {
+            s_log_result (log, &result);
+            s_print_result (args, &result);
+            s_tally_result (tally, &result);
+        }
+    }
+    return 0;
+}
+
+static zlb_client_t *
+s_client_new (const s_args_t *args, zlb_log_t *log)
+{
+    zlb_client_options_t options;
+    zlb_client_options_defaults (&options);
+    options.timeout_ms = (int) args->timeout_ms;
+    options.retries = (int) args->retries;
+    options.max_inflight = (size_t) args->pipeline;
+    options.log = log;
+    for (int index = 0; index < args->message_count; index++)
+        if (strlen (args->messages [index]) > options.max_payload)
+            options.max_payload = strlen (args->messages [index]);
+    if ((size_t) args->size > options.max_payload)
+        options.max_payload = (size_t) args->size;
+    return zlb_client_new (args->connect, &options);
+}
+
+static int
+s_finish (const s_tally_t *tally, bool interrupted)
+{
+    size_t failed = tally->timeouts + tally->errors;
+    if (interrupted) {
+        fprintf (stderr, "zlb-client: interrupted after %zu of %zu requests\n",
+                 tally->done, tally->total);
+        return S_EXIT_FAILED;
+    }
+    if (failed) {
+        fprintf (stderr, "zlb-client: %zu of %zu requests failed (%zu timed out, %zu errors)\n",
+                 failed, tally->total, tally->timeouts, tally->errors);
+        return S_EXIT_FAILED;
+    }
+    return S_EXIT_OK;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_args_t args;
+    int rc = s_parse_args (&args, argc, argv);
+    if (rc)
+        return rc > 0 ? S_EXIT_OK : S_EXIT_USAGE;
+    char id [128];
+    zlb_log_t *log = zlb_log_new (args.log_path, "client", zlb_default_id (id, sizeof id),
+                                  args.log_level);
+    if (!log) {
+        fprintf (stderr, "zlb-client: cannot open log %s: %s\n", args.log_path, strerror (errno));
+        return S_EXIT_FAILED;
+    }
+    zlb_client_t *client = s_client_new (&args, log);
+    if (!client) {
+        fprintf (stderr, "zlb-client: cannot connect to '%s': %s\n", args.connect,
+                 zmq_strerror (errno));
+        zlb_log_destroy (&log);
+        return S_EXIT_USAGE;
+    }
+    s_tally_t tally = { .total = args.message_count ? (size_t) args.message_count
+                                                    : (size_t) args.count };
+    uint8_t *buffer = (uint8_t *) malloc (args.size ? (size_t) args.size : 1);
+    zlb_log (log, ZLB_LOG_INFO, "client_start",
+             "endpoint=%s service=%s requests=%zu pipeline=%" PRId64 " timeout_ms=%" PRId64
+             " retries=%" PRId64, args.connect, args.service, tally.total, args.pipeline,
+             args.timeout_ms, args.retries);
+    bool interrupted = !buffer || s_run (&args, client, log, &tally, buffer) == -1;
+    s_print_summary (&args, &tally, client);
+    zlb_log (log, ZLB_LOG_INFO, "client_done", "requests=%zu ok=%zu errors=%zu timeouts=%zu",
+             tally.total, tally.ok, tally.errors, tally.timeouts);
+    free (buffer);
+    zlb_client_destroy (&client);
+    zlb_log_destroy (&log);
+    return s_finish (&tally, interrupted);
+}
