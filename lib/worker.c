@@ -319,15 +319,20 @@ static void
 s_on_request (zlb_worker_t *self, zmsg_t **msg_p)
 {
     zmsg_t *msg = *msg_p;
+    if (zmsg_size (msg) < 6) {
+        //  (checked first: zmsg_next wraps to the head past the end)
+        s_log_limited (self, ZLB_LOG_WARNING, "malformed", "command=REQUEST frames=%zu"
+                       " error=\"%s\"", zmsg_size (msg), mdp_strerror (MDP_E_SHORT));
+        return;
+    }
     zframe_t *client = zmsg_next (msg);
     zframe_t *empty = zmsg_next (msg);
     zframe_t *body = zmsg_next (msg);
-    if (!client || !empty || !body || zframe_size (client) == 0
+    if (zframe_size (client) == 0 || zframe_size (client) > 255
     ||  zframe_size (empty) != 0) {
         s_log_limited (self, ZLB_LOG_WARNING, "malformed", "command=REQUEST error=\"%s\"",
-                       mdp_strerror (!body ? MDP_E_SHORT
-                                   : zframe_size (client) == 0 ? MDP_E_ADDRESS
-                                   : MDP_E_DELIMITER));
+                       mdp_strerror (zframe_size (empty) != 0 ? MDP_E_DELIMITER
+                                                             : MDP_E_ADDRESS));
         return;
     }
     if (self->pending) {
@@ -349,15 +354,19 @@ s_on_request (zlb_worker_t *self, zmsg_t **msg_p)
 static int
 s_parse_header (zmsg_t *msg, mdp_error_t *error)
 {
+    if (zmsg_size (msg) < 3) {
+        *error = MDP_E_SHORT;     //  (zmsg_next would wrap to the head)
+        return -1;
+    }
     zframe_t *empty = zmsg_first (msg);
     zframe_t *protocol = zmsg_next (msg);
     zframe_t *command = zmsg_next (msg);
-    *error = !command ? MDP_E_SHORT
-           : zframe_size (empty) != 0 ? MDP_E_DELIMITER
+    byte code = zframe_size (command) == 1 ? zframe_data (command) [0] : 0;
+    *error = zframe_size (empty) != 0 ? MDP_E_DELIMITER
            : !mdp_frame_is (protocol, MDP_WORKER) ? MDP_E_PROTOCOL
-           : zframe_size (command) != 1 ? MDP_E_COMMAND
+           : code < MDP_READY || code > MDP_DISCONNECT ? MDP_E_COMMAND
            : MDP_OK;
-    return *error == MDP_OK ? zframe_data (command) [0] : -1;
+    return *error == MDP_OK ? code : -1;
 }
 
 static void
@@ -382,8 +391,8 @@ s_on_message (zlb_worker_t *self, zmsg_t **msg_p, int64_t now)
                        " error=\"%s\"", zmsg_size (*msg_p),
                        command < 0 ? "?" : mdp_command_name (command),
                        command < 0 ? mdp_strerror (error)
-                       : zmsg_size (*msg_p) != 3 ? mdp_strerror (MDP_E_EXTRA)
-                       : "unexpected command");
+                       : command == MDP_READY || command == MDP_REPLY
+                       ? "unexpected command" : mdp_strerror (MDP_E_EXTRA));
     zmsg_destroy (msg_p);
 }
 

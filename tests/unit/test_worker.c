@@ -1,0 +1,442 @@
+/*  test_worker.c - the worker API against a fake broker (a raw ROUTER over
+    inproc://), single-threaded: the worker only acts inside zlb_worker_recv
+    and zlb_worker_idle, so each test drives it, then reads what the fake
+    broker got. Heartbeats are 50 ms so the whole file runs in seconds.    */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "zlb/zlb.h"
+#include "mdp.h"
+
+#define S_HEARTBEAT_MS 50
+#define S_LIVENESS     3
+#define S_WAIT_MS      1000       //  bound on every wait for a frame
+
+typedef struct {
+    zsock_t *router;              //  the fake broker
+    zlb_worker_t *worker;         //  the worker under test
+    zlb_log_t *log;               //  debug log to stderr, to see what happens
+} s_fixture_t;
+
+static int
+s_setup (void **state)
+{
+    static int counter = 0;
+    s_fixture_t *fx = (s_fixture_t *) calloc (1, sizeof (s_fixture_t));
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://test-worker-%d", ++counter);
+    fx->router = zsock_new_router (endpoint);
+    assert_non_null (fx->router);
+    zsock_set_rcvtimeo (fx->router, S_WAIT_MS);
+    zsock_set_sndtimeo (fx->router, S_WAIT_MS);
+    fx->log = zlb_log_new ("-", "worker", "tw",
+                           getenv ("ZLB_TEST_DEBUG") ? ZLB_LOG_DEBUG : ZLB_LOG_ERROR);
+    zlb_worker_options_t options;
+    zlb_worker_options_defaults (&options);
+    options.id = "tw";
+    options.heartbeat_ms = S_HEARTBEAT_MS;
+    options.liveness = S_LIVENESS;
+    options.log = fx->log;
+    fx->worker = zlb_worker_new (endpoint, &options);
+    assert_non_null (fx->worker);
+    *state = fx;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    zlb_worker_destroy (&fx->worker);
+    zsock_destroy (&fx->router);
+    zlb_log_destroy (&fx->log);
+    free (fx);
+    zsys_interrupted = 0;
+    return 0;
+}
+
+//  Next message from `identity` with this command, skipping everything else
+//  (heartbeats, a stale socket's leftovers); NULL after S_WAIT_MS.
+static zmsg_t *
+s_expect (zsock_t *router, const char *identity, int command)
+{
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    while (zclock_mono () < deadline) {
+        zmsg_t *msg = zmsg_recv (router);
+        if (!msg)
+            return NULL;
+        if (zmsg_size (msg) < 4) {
+            zmsg_destroy (&msg);
+            continue;
+        }
+        zframe_t *id = zmsg_first (msg);
+        zmsg_next (msg);
+        zframe_t *protocol = zmsg_next (msg);
+        zframe_t *cmd = zmsg_next (msg);
+        if (mdp_frame_is (id, identity) && mdp_frame_is (protocol, MDP_WORKER)
+        &&  cmd && zframe_size (cmd) == 1 && zframe_data (cmd) [0] == command)
+            return msg;
+        zmsg_destroy (&msg);
+    }
+    return NULL;
+}
+
+//  Send frames to the worker: identity, then NULL-terminated strings
+//  ("\x02" style single bytes work since they are strings too).
+static void
+s_send (zsock_t *router, const char *identity, ...)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, identity);
+    va_list args;
+    va_start (args, identity);
+    for (const char *frame = va_arg (args, const char *); frame;
+         frame = va_arg (args, const char *))
+        zmsg_addstr (msg, frame);
+    va_end (args);
+    assert_int_equal (zmsg_send (&msg, router), 0);
+}
+
+//  A REQUEST carrying a zlb request body.
+static void
+s_send_request (zsock_t *router, const char *identity, uint64_t id,
+                const char *payload, uint32_t attempt)
+{
+    zlb_request_t request = { .id = id, .ts = (uint64_t) zlb_time_ns (), .attempt = attempt,
+                              .payload = (const uint8_t *) payload,
+                              .payload_size = strlen (payload) };
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, identity);
+    zmsg_addstr (msg, "");
+    zmsg_addstr (msg, MDP_WORKER);
+    zmsg_addstr (msg, "\x02");
+    zmsg_addstr (msg, "client-7");
+    zmsg_addstr (msg, "");
+    zframe_t *body = zlb_request_encode (&request);
+    zmsg_append (msg, &body);
+    assert_int_equal (zmsg_send (&msg, router), 0);
+}
+
+static void
+s_expect_ready (s_fixture_t *fx, const char *identity)
+{
+    zmsg_t *ready = s_expect (fx->router, identity, MDP_READY);
+    assert_non_null (ready);
+    assert_int_equal (zmsg_size (ready), 5);
+    zframe_t *service = zmsg_last (ready);
+    assert_true (mdp_frame_is (service, "echo"));
+    zmsg_destroy (&ready);
+}
+
+//  Read a REPLY from tw#1 and decode its two body frames.
+static void
+s_expect_reply (s_fixture_t *fx, const char *identity, zlb_reply_t *reply,
+                zlb_confirm_t *confirm, zmsg_t **msg_p)
+{
+    zmsg_t *msg = s_expect (fx->router, identity, MDP_REPLY);
+    assert_non_null (msg);
+    assert_int_equal (zmsg_size (msg), 8);
+    zmsg_first (msg);                    //  identity
+    zmsg_next (msg);                     //  ""
+    zmsg_next (msg);                     //  MDPW01
+    zmsg_next (msg);                     //  0x03
+    assert_true (mdp_frame_is (zmsg_next (msg), "client-7"));
+    assert_int_equal (zframe_size (zmsg_next (msg)), 0);
+    assert_int_equal (zlb_reply_decode (zmsg_next (msg), reply, NULL), 0);
+    assert_int_equal (zlb_confirm_decode (zmsg_next (msg), confirm, NULL), 0);
+    *msg_p = msg;                        //  reply points into it
+}
+
+static void
+test_ready_on_connect (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    assert_string_equal (zlb_worker_id (fx->worker), "tw");
+}
+
+static void
+test_heartbeats_both_ways (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x04", NULL);
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 3 * S_HEARTBEAT_MS / 2 + 20), 0);
+    zmsg_t *heartbeat = s_expect (fx->router, "tw#1", MDP_HEARTBEAT);
+    assert_non_null (heartbeat);
+    assert_int_equal (zmsg_size (heartbeat), 4);
+    zmsg_destroy (&heartbeat);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.heartbeats_received, 1);
+    assert_true (stats.heartbeats_sent >= 1);
+    assert_int_equal (stats.reconnects, 0);
+}
+
+static void
+test_request_and_reply (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send_request (fx->router, "tw#1", 77, "hello", 2);
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    assert_int_equal (work.id, 77);
+    assert_int_equal (work.attempt, 2);
+    assert_int_equal (work.payload_size, 5);
+    assert_memory_equal (work.payload, "hello", 5);
+    assert_string_equal (work.client, "client-7");
+    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK,
+                                        work.payload, work.payload_size, NULL), 0);
+    //  Nothing left to answer.
+    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "x", 1, NULL), -1);
+
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
+    assert_int_equal (reply.id, 77);
+    assert_int_equal (reply.payload_size, 5);
+    assert_memory_equal (reply.payload, "hello", 5);
+    assert_int_equal (confirm.id, 77);
+    assert_int_equal (confirm.status, ZLB_STATUS_OK);
+    assert_string_equal (confirm.worker, "tw");
+    assert_int_equal (confirm.attempt, 2);
+    assert_true (confirm.t_recv > 0 && confirm.t_send >= confirm.t_recv);
+    zmsg_destroy (&msg);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.served, 1);
+}
+
+static void
+test_garbage_body_answered_400 (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02", "client-7", "", "not msgpack", NULL);
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 100), 0);
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
+    assert_int_equal (confirm.status, ZLB_STATUS_BAD_REQUEST);
+    assert_string_equal (confirm.worker, "tw");
+    assert_non_null (confirm.error);
+    assert_int_equal (reply.payload_size, 0);
+    zmsg_destroy (&msg);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.bad_requests, 1);
+    assert_int_equal (stats.served, 0);
+}
+
+//  Hostile frames from the "broker" are dropped; the worker keeps serving.
+static void
+test_malformed_frames_dropped (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send (fx->router, "tw#1", "x", NULL);
+    s_send (fx->router, "tw#1", "", "MDPC01", "\x02", NULL);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x09", NULL);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02\x02", NULL);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02", "client", NULL);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02", "", "", "body", NULL);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02", "client", "x", "body", NULL);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x04", "extra", NULL);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x01", "echo", NULL);
+    s_send (fx->router, "tw#1", "x", MDP_WORKER, "\x04", NULL);
+    s_send_request (fx->router, "tw#1", 5, "still here", 1);
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    assert_int_equal (work.id, 5);
+    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "ok", 2, NULL), 0);
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
+    assert_int_equal (reply.id, 5);
+    zmsg_destroy (&msg);
+}
+
+static void
+test_disconnect_reregisters_on_fresh_socket (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x05", NULL);
+    zlb_work_t work;
+    int64_t start = zclock_mono ();
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 20), 0);
+    s_expect_ready (fx, "tw#2");
+    assert_true (zclock_mono () - start < S_HEARTBEAT_MS);   //  at once, no backoff
+    //  The fresh socket serves.
+    s_send_request (fx->router, "tw#2", 9, "again", 1);
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "a", 1, NULL), 0);
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#2", &reply, &confirm, &msg);
+    assert_int_equal (reply.id, 9);
+    zmsg_destroy (&msg);
+}
+
+//  A silent broker: new socket after liveness x heartbeat, plus backoff.
+static void
+test_silent_broker_reconnects (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    zlb_work_t work;
+    //  silence 150 ms + backoff 50 ms: socket 2 by ~200 ms, socket 3 (backoff
+    //  100) by ~450 ms; not socket 4 (backoff 200) before ~800 ms.
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 530), 0);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.reconnects, 2);
+    s_expect_ready (fx, "tw#2");
+    s_expect_ready (fx, "tw#3");
+    //  Heard from again: the backoff resets, the next silence costs 50 ms.
+    s_send (fx->router, "tw#3", "", MDP_WORKER, "\x04", NULL);
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 10), 0);
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 280), 0);
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.reconnects, 3);
+    s_expect_ready (fx, "tw#4");
+}
+
+//  While the caller holds a request the worker heartbeats but does not
+//  give up on a silent broker, so the reply goes out on the same socket.
+static void
+test_busy_worker_keeps_socket (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send_request (fx->router, "tw#1", 3, "slow", 1);
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    int64_t start = zclock_mono ();
+    zlb_worker_idle (fx->worker, 300 * 1000);
+    int64_t took = zclock_mono () - start;
+    assert_true (took >= 299 && took < 400);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_true (stats.heartbeats_sent >= 4);
+    assert_int_equal (stats.reconnects, 0);
+    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "s", 1, NULL), 0);
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
+    assert_true (confirm.t_send - confirm.t_recv >= 300 * 1000000LL);
+    zmsg_destroy (&msg);
+}
+
+static void
+test_unanswered_request_gets_500 (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send_request (fx->router, "tw#1", 11, "forgotten", 1);
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 0), 0);
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
+    assert_int_equal (confirm.id, 11);
+    assert_int_equal (confirm.status, ZLB_STATUS_WORKER_ERROR);
+    zmsg_destroy (&msg);
+}
+
+static void
+test_interrupted (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    zsys_interrupted = 1;
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, -1), -1);
+    //  idle ignores the signal: the request in hand gets finished
+    int64_t start = zclock_mono ();
+    zlb_worker_idle (fx->worker, 120 * 1000);
+    assert_true (zclock_mono () - start >= 119);
+    zsys_interrupted = 0;
+}
+
+static void
+test_destroy_sends_disconnect (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    zlb_worker_destroy (&fx->worker);
+    assert_null (fx->worker);
+    zlb_worker_destroy (&fx->worker);          //  safe twice
+    zmsg_t *bye = s_expect (fx->router, "tw#1", MDP_DISCONNECT);
+    assert_non_null (bye);
+    assert_int_equal (zmsg_size (bye), 4);
+    zmsg_destroy (&bye);
+}
+
+static void
+test_bad_options (void **state)
+{
+    (void) state;
+    zlb_worker_options_t options;
+    const char *endpoint = "inproc://test-worker-options";
+    zlb_worker_options_defaults (&options);
+    options.service = "mmi.service";
+    assert_null (zlb_worker_new (endpoint, &options));
+    assert_int_equal (errno, EINVAL);
+    options.service = "";
+    assert_null (zlb_worker_new (endpoint, &options));
+    options.service = NULL;
+    assert_null (zlb_worker_new (endpoint, &options));
+    zlb_worker_options_defaults (&options);
+    options.heartbeat_ms = 0;
+    assert_null (zlb_worker_new (endpoint, &options));
+    zlb_worker_options_defaults (&options);
+    options.liveness = 0;
+    assert_null (zlb_worker_new (endpoint, &options));
+    zlb_worker_options_defaults (&options);
+    options.id = "has space";
+    assert_null (zlb_worker_new (endpoint, &options));
+    zlb_worker_options_defaults (&options);
+    assert_null (zlb_worker_new ("no-such-transport", &options));
+    assert_null (zlb_worker_new (NULL, &options));
+    //  Defaults are fine, and the id is host-pid.
+    zlb_worker_t *worker = zlb_worker_new (endpoint, NULL);
+    assert_non_null (worker);
+    assert_non_null (strchr (zlb_worker_id (worker), '-'));
+    zlb_worker_destroy (&worker);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_ready_on_connect, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_heartbeats_both_ways, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_request_and_reply, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_garbage_body_answered_400, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_malformed_frames_dropped, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_disconnect_reregisters_on_fresh_socket,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_silent_broker_reconnects, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_busy_worker_keeps_socket, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_unanswered_request_gets_500, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_interrupted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_destroy_sends_disconnect, s_setup, s_teardown),
+        cmocka_unit_test (test_bad_options),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
