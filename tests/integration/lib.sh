@@ -1,0 +1,223 @@
+# lib.sh - the harness shared by the zlb integration tests. Source it first:
+#
+#     . "$(dirname "$0")/lib.sh"
+#
+# It gives each test a private temp dir with a unique ipc:// endpoint, starts
+# the real programs as background processes and records their PIDs, and on
+# exit (normal, failure, INT or TERM) stops every process it started
+# (SIGCONT, SIGTERM, then SIGKILL after a grace period) and removes the dir.
+# Nothing waits on a fixed sleep: wait_for polls a condition every 50 ms up
+# to a bound. Tests never depend on the working dir: every log goes in T_DIR.
+#
+# Environment: ZLB_BIN (where the programs are; ctest sets it), ZLB_KEEP=1
+# keeps the temp dir for inspection, ZLB_LOG_LEVEL (default info).
+
+set -u
+
+T_NAME=$(basename "$0" .sh)
+T_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ZLB_BIN=${ZLB_BIN:-$T_HERE/../../build/bin}
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zlb-$T_NAME.XXXXXX") || exit 1
+cd "$T_DIR" || exit 1      # a default log file, a core dump: all land here
+ENDPOINT="ipc://$T_DIR/broker.ipc"
+BROKER_SOCK="$T_DIR/broker.ipc"
+BROKER_LOG="$T_DIR/broker.log"
+SERVER_LOG="$T_DIR/server.log"
+CLIENT_LOG="$T_DIR/client.log"
+LOG_LEVEL=${ZLB_LOG_LEVEL:-info}
+
+# Small heartbeats so that expiry tests take a fraction of a second.
+HB_MS=100
+LIVENESS=3
+HB=(--heartbeat-ms "$HB_MS" --liveness "$LIVENESS")
+
+T_PIDS=()              # every PID we started, in order
+declare -A T_PID       # name -> PID
+T_START=${EPOCHREALTIME/./}
+LAST_PID=
+EXIT_RC=
+
+# ---------------------------------------------------------------------------
+# Time, messages, failure
+
+now_us () { echo "${EPOCHREALTIME/./}"; }
+elapsed_ms () { echo $(( ($(now_us) - T_START) / 1000 )); }
+
+step () { echo "[$T_NAME +$(elapsed_ms)ms] $*"; }
+
+# Print the tails of everything the test produced, then exit 1.
+fail () {
+    echo "FAIL [$T_NAME +$(elapsed_ms)ms]: $*" >&2
+    local file
+    for file in "$T_DIR"/*.log "$T_DIR"/*.out "$T_DIR"/*.err; do
+        [ -s "$file" ] || continue
+        echo "----- ${file##*/} (last 25 lines) -----" >&2
+        tail -n 25 "$file" >&2
+    done
+    echo "----- end of logs (ZLB_KEEP=1 keeps $T_DIR) -----" >&2
+    exit 1
+}
+
+pass () {
+    echo "PASS [$T_NAME] in $(elapsed_ms) ms"
+    exit 0
+}
+
+# ---------------------------------------------------------------------------
+# Processes
+
+# alive PID: running or stopped, but not exited (a zombie is not alive).
+alive () {
+    local state
+    [ -r "/proc/$1/stat" ] || return 1
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# wait_for TIMEOUT_S COMMAND...: run COMMAND every 50 ms until it succeeds
+# (return 0) or TIMEOUT_S (may be fractional) passes (return 1).
+wait_for () {
+    local timeout_us deadline
+    timeout_us=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000 }')
+    shift
+    deadline=$(( $(now_us) + timeout_us ))
+    while true; do
+        "$@" && return 0
+        [ "$(now_us)" -ge "$deadline" ] && return 1
+        sleep 0.05
+    done
+}
+
+# spawn NAME COMMAND...: start in the background, stdout/stderr to
+# T_DIR/NAME.out/.err; PID in LAST_PID and T_PID[NAME].
+spawn () {
+    local name=$1
+    shift
+    "$@" >"$T_DIR/$name.out" 2>"$T_DIR/$name.err" &
+    LAST_PID=$!
+    T_PIDS+=("$LAST_PID")
+    T_PID[$name]=$LAST_PID
+}
+
+# wait_exit PID TIMEOUT_S: wait for a process we started to end; its exit
+# code goes in EXIT_RC. Returns 1 (EXIT_RC empty) if still running.
+wait_exit () {
+    EXIT_RC=
+    wait_for "$2" eval "! alive $1" || return 1
+    wait "$1" 2>/dev/null
+    EXIT_RC=$?
+    return 0
+}
+
+# stop PID [SIGNAL] [GRACE_S]: signal (default TERM), wait, SIGKILL if needed.
+stop () {
+    local pid=$1 sig=${2:-TERM} grace=${3:-3}
+    alive "$pid" || { wait "$pid" 2>/dev/null; EXIT_RC=$?; return 0; }
+    kill -CONT "$pid" 2>/dev/null
+    kill -"$sig" "$pid" 2>/dev/null
+    if ! wait_exit "$pid" "$grace"; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        EXIT_RC=killed
+    fi
+}
+
+t_cleanup () {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    for pid in "${T_PIDS[@]}"; do
+        alive "$pid" && { kill -CONT "$pid"; kill -TERM "$pid"; } 2>/dev/null
+    done
+    for pid in "${T_PIDS[@]}"; do
+        wait_for 3 eval "! alive $pid" || kill -KILL "$pid" 2>/dev/null
+    done
+    wait 2>/dev/null
+    if [ "${ZLB_KEEP:-0}" = 1 ]; then
+        echo "kept $T_DIR" >&2
+    else
+        rm -rf "$T_DIR"
+    fi
+    exit "$rc"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------
+# The zlb programs
+
+require_programs () {
+    local p
+    for p in "$@"; do
+        [ -x "$ZLB_BIN/$p" ] || fail "program $ZLB_BIN/$p is not built"
+    done
+}
+
+# start_broker [ARGS...]: broker on ENDPOINT, ready when its socket exists.
+start_broker () {
+    rm -f "$BROKER_SOCK"
+    spawn broker "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT" "${HB[@]}" \
+        --log "$BROKER_LOG" --log-level "$LOG_LEVEL" "$@"
+    BROKER_PID=$LAST_PID
+    wait_for 5 test -S "$BROKER_SOCK" || fail "broker did not bind $ENDPOINT"
+    alive "$BROKER_PID" || fail "broker exited at start"
+}
+
+# start_worker ID [ARGS...]: an echo worker; waits until the broker has
+# logged it as ready (so tests know it can receive requests).
+start_worker () {
+    local id=$1
+    shift
+    spawn "worker-$id" "$ZLB_BIN/zlb-worker" --connect "$ENDPOINT" --service echo \
+        --id "$id" "${HB[@]}" --log "$SERVER_LOG" --log-level "$LOG_LEVEL" "$@"
+    wait_for 5 broker_saw_ready "$id" || fail "worker $id never registered"
+}
+
+# start_client NAME [ARGS...]: zlb-client in the background (output NAME.out).
+start_client () {
+    local name=$1
+    shift
+    spawn "$name" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
+        --log "$CLIENT_LOG" --log-level "$LOG_LEVEL" "$@"
+}
+
+# run_client NAME TIMEOUT_S [ARGS...]: zlb-client to completion; exit code
+# in EXIT_RC (fails the test if it overruns TIMEOUT_S).
+run_client () {
+    local name=$1 limit=$2
+    shift 2
+    start_client "$name" "$@"
+    wait_exit "$LAST_PID" "$limit" || fail "client $name still running after ${limit}s"
+}
+
+assert_alive () {
+    alive "$1" || fail "${2:-process $1} is not running"
+}
+
+# assert_grep PATTERN FILE MESSAGE: extended regex must match in FILE.
+assert_grep () {
+    grep -Eq -- "$1" "$2" 2>/dev/null || fail "$3 (no /$1/ in ${2##*/})"
+}
+
+# ---------------------------------------------------------------------------
+# What the programs print and log. The exact words are their authors' to
+# choose, so every pattern the tests rely on lives here and nowhere else.
+
+# Broker log: worker ID registered / left / expired.
+broker_ready_count () { grep -E "worker_ready|ready|join" "$BROKER_LOG" 2>/dev/null | grep -Fc -- "$1"; }
+broker_saw_ready () { [ "$(broker_ready_count "$1")" -gt 0 ]; }
+broker_saw_leave () { grep -E "disconnect|leave|left" "$BROKER_LOG" 2>/dev/null | grep -Fq -- "$1"; }
+broker_saw_expiry () { grep -Ei "expire" "$BROKER_LOG" 2>/dev/null | grep -Fq -- "$1"; }
+broker_redeliveries () { grep -Eic "redeliver|requeue" "$BROKER_LOG" 2>/dev/null; }
+broker_warnings () { grep -Ec " (WARN|WARNING) " "$BROKER_LOG" 2>/dev/null; }
+broker_summary () { grep -Ei "summary|stopp|shutdown" "$BROKER_LOG" 2>/dev/null | tail -n 1; }
+
+# Server log (shared by the workers): worker ID has received a request.
+worker_saw_request () { grep -F -- "$1" "$SERVER_LOG" 2>/dev/null | grep -Eqi "request|recv"; }
+
+# Client stdout: one line per request. Lines for requests that succeeded
+# carry status 200 and the serving worker's id.
+client_ok_lines () { grep -E "(status[=: ]*)?\b200\b" "$1" | grep -viE "fail|error|timeout" ; }
+client_ok_count () { client_ok_lines "$1" | wc -l; }
+# How many ok lines name worker ID.
+client_served_by () { client_ok_lines "$1" | grep -Ec -- "(^|[^[:alnum:]_-])$2([^[:alnum:]_-]|$)"; }
