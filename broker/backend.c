@@ -1,0 +1,167 @@
+/*  backend.c - commands from workers ("MDPW01").
+
+    After the sender, "" and header (taken off by broker.c) a worker message
+    is: command byte, then the command's frames. Every message from a
+    registered worker counts as a sign of life. A valid but unexpected
+    command, or one we do not know, is answered with DISCONNECT (and the
+    worker, if registered, is removed and its request redelivered): a worker
+    that breaks the protocol is safer gone, and a well-behaved one simply
+    reconnects and sends READY again.                                      */
+
+#include "broker_impl.h"
+
+#include <string.h>
+
+int
+broker_worker_command (zlb_broker_t *self, zframe_t *address, int command)
+{
+    unsigned char byte = (unsigned char) command;
+    broker_part_t parts [] = {
+        {"", 0}, {MDP_WORKER, strlen (MDP_WORKER)}, {&byte, 1}
+    };
+    return broker_send (self, address, parts, 3, NULL);
+}
+
+//  Answer a protocol error with DISCONNECT and forget the worker.
+static void
+s_protocol_error (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker,
+                  const char *reason)
+{
+    char name [BROKER_WORKER_NAME_MAX];
+    broker_warn (self, "worker_protocol_error", "peer=%s reason=\"%s\" registered=%s",
+                 mdp_address_str (sender, name, sizeof (name)), reason,
+                 worker ? "yes" : "no");
+    self->stats.disconnects++;
+    if (worker)
+        broker_worker_delete (self, &worker, true, reason);
+    else
+        broker_worker_command (self, sender, MDP_DISCONNECT);
+}
+
+//  READY: service. Refused for mmi.*, invalid names, and registered workers.
+static void
+s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *msg)
+{
+    zframe_t *service_frame = zmsg_first (msg);
+    const char *refusal = NULL;
+    if (worker)
+        refusal = "READY from a registered worker";
+    else
+    if (!service_frame)
+        refusal = "READY without service";
+    else
+    if (zmsg_size (msg) > 1)
+        refusal = "READY with extra frames";
+    else
+    if (!mdp_service_valid (zframe_data (service_frame), zframe_size (service_frame)))
+        refusal = "READY with invalid service name";
+    else
+    if (zframe_size (service_frame) >= 4
+    &&  memcmp (zframe_data (service_frame), "mmi.", 4) == 0)
+        refusal = "READY for a reserved mmi.* service";
+    broker_service_t *service = NULL;
+    if (!refusal) {
+        service = broker_service_require (self, zframe_data (service_frame),
+                                          zframe_size (service_frame));
+        if (!service)
+            refusal = "service table full";
+    }
+    if (refusal) {
+        s_protocol_error (self, sender, worker, refusal);
+        return;
+    }
+    worker = broker_worker_register (self, sender, service);
+    if (worker)
+        broker_worker_ready (self, worker);
+}
+
+//  REPLY: client address, "", body... Only from a worker holding a request.
+static void
+s_reply (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *msg)
+{
+    if (!worker || !worker->request) {
+        s_protocol_error (self, sender, worker, "REPLY from a worker holding no request");
+        return;
+    }
+    zframe_t *client = zmsg_pop (msg);
+    zframe_t *empty = zmsg_pop (msg);
+    if (!client || !empty || zframe_size (empty) != 0) {
+        zframe_destroy (&client);
+        zframe_destroy (&empty);
+        s_protocol_error (self, sender, worker, "malformed REPLY envelope");
+        return;
+    }
+    broker_request_t *request = worker->request;
+    if (!zframe_eq (client, request->client))
+        broker_warn (self, "reply_address_mismatch", "worker=%s",  worker->name);
+    //  We route by what we remember, not by what the worker says.
+    broker_service_t *service = worker->service;
+    broker_part_t parts [] = {
+        {"", 0}, {MDP_CLIENT, strlen (MDP_CLIENT)}, {service->name, service->name_size}
+    };
+    broker_send (self, request->client, parts, 3, msg);
+    self->stats.replies++;
+    if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
+        char name [BROKER_WORKER_NAME_MAX];
+        zlb_log_write (self->log, ZLB_LOG_DEBUG, "reply", "worker=%s client=%s service=%s "
+                       "attempt=%d age_ms=%" PRId64, worker->name,
+                       mdp_address_str (request->client, name, sizeof (name)),
+                       service->name, request->deliveries,
+                       broker_now (self) - request->received);
+    }
+    worker->request = NULL;
+    broker_request_destroy (self, &request);
+    zframe_destroy (&client);
+    zframe_destroy (&empty);
+    broker_worker_ready (self, worker);
+}
+
+static void
+s_heartbeat (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker)
+{
+    if (!worker) {
+        //  Probably registered with a broker that restarted: make it re-register.
+        s_protocol_error (self, sender, NULL, "HEARTBEAT from an unknown worker");
+        return;
+    }
+    zlb_log (self->log, ZLB_LOG_DEBUG, "heartbeat_recv", "worker=%s busy=%s",
+             worker->name, worker->request ? "yes" : "no");
+}
+
+static void
+s_disconnect (zlb_broker_t *self, broker_worker_t *worker)
+{
+    if (worker)
+        broker_worker_delete (self, &worker, false, "disconnect");
+}
+
+void
+broker_worker_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg)
+{
+    zframe_t *command = zmsg_pop (msg);
+    if (!command) {
+        self->stats.malformed++;
+        char name [BROKER_WORKER_NAME_MAX];
+        broker_warn (self, "malformed_message", "peer=%s reason=\"%s\" frames=3",
+                     mdp_address_str (sender, name, sizeof (name)),
+                     "worker message without command");
+        return;
+    }
+    broker_worker_t *worker = broker_worker_lookup (self, sender);
+    if (worker)
+        broker_worker_refresh (self, worker);
+    int code = zframe_size (command) == 1 ? zframe_data (command) [0] : -1;
+    switch (code) {
+        case MDP_READY:      s_ready (self, sender, worker, msg); break;
+        case MDP_REPLY:      s_reply (self, sender, worker, msg); break;
+        case MDP_HEARTBEAT:  s_heartbeat (self, sender, worker); break;
+        case MDP_DISCONNECT: s_disconnect (self, worker); break;
+        case MDP_REQUEST:
+            s_protocol_error (self, sender, worker, "REQUEST from a worker");
+            break;
+        default:
+            s_protocol_error (self, sender, worker, mdp_strerror (MDP_E_COMMAND));
+            break;
+    }
+    zframe_destroy (&command);
+}

@@ -1,0 +1,386 @@
+/*  broker.c - the broker object: socket, event loop, timers, sending.
+
+    One loop iteration (zlb_broker_poll) has three phases, in this order:
+    input (up to BROKER_BATCH messages), timers (worker expiry, heartbeats,
+    request deadlines), reaping (idle services). Nothing is freed while a
+    handler is still using it: handlers finish, then timers run.            */
+
+#include "broker_impl.h"
+
+#include <errno.h>
+#include <string.h>
+
+void
+zlb_broker_options_defaults (zlb_broker_options_t *options)
+{
+    assert (options);
+    memset (options, 0, sizeof (*options));
+    options->heartbeat_ms = 2500;
+    options->liveness = 3;
+    options->request_timeout_ms = 10000;
+    options->max_queue = 10000;
+    options->max_redeliveries = 3;
+    options->max_body = 1024 * 1024;
+    options->max_services = 1024;
+}
+
+static int64_t
+s_clock_default (void *arg)
+{
+    (void) arg;
+    return zclock_mono ();
+}
+
+int64_t
+broker_now (zlb_broker_t *self)
+{
+    return self->options.clock_ms (self->options.clock_arg);
+}
+
+//  Bad options are a programming error in the caller (main.c validates
+//  command-line values), so fix them up to something sane rather than fail.
+static void
+s_options_sanitize (zlb_broker_options_t *options)
+{
+    if (options->heartbeat_ms < 1)
+        options->heartbeat_ms = 1;
+    if (options->liveness < 1)
+        options->liveness = 1;
+    if (options->request_timeout_ms < 1)
+        options->request_timeout_ms = 1;
+    if (options->max_queue < 1)
+        options->max_queue = 1;
+    if (options->max_redeliveries < 0)
+        options->max_redeliveries = 0;
+    if (options->max_services < 1)
+        options->max_services = 1;
+    if (!options->clock_ms)
+        options->clock_ms = s_clock_default;
+}
+
+static zsock_t *
+s_router_new (const zlb_broker_options_t *options)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    if (!router)
+        return NULL;
+    zsock_set_linger (router, 0);
+    //  A send to a vanished peer fails (EHOSTUNREACH) instead of vanishing.
+    zsock_set_router_mandatory (router, 1);
+    //  A worker restarted with the same routing id takes over its old pipe.
+    zsock_set_router_handover (router, 1);
+    //  Hard ceiling per frame; bodies between max_body and this get a 413,
+    //  bigger ones cost the peer its connection.
+    int64_t ceiling = (int64_t) options->max_body + 64 * 1024;
+    zsock_set_maxmsgsize (router, (int) (ceiling > INT32_MAX ? INT32_MAX : ceiling));
+    //  ZMTP heartbeats notice dead TCP peers even when MDP is quiet.
+    int ivl = options->heartbeat_ms > INT32_MAX ? INT32_MAX : (int) options->heartbeat_ms;
+    zsock_set_heartbeat_ivl (router, ivl);
+    int64_t timeout = options->heartbeat_ms * options->liveness;
+    zsock_set_heartbeat_timeout (router, timeout > INT32_MAX ? INT32_MAX : (int) timeout);
+    zsock_set_sndtimeo (router, 0);
+    return router;
+}
+
+zlb_broker_t *
+zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
+{
+    zlb_broker_t *self = (zlb_broker_t *) zmalloc (sizeof (zlb_broker_t));
+    if (!self)
+        return NULL;
+    if (options)
+        self->options = *options;
+    else
+        zlb_broker_options_defaults (&self->options);
+    s_options_sanitize (&self->options);
+    self->log = log;
+    self->limit.burst = 10;
+    self->services = zhashx_new ();
+    self->workers = broker_workers_table_new ();
+    self->by_expiry = zlistx_new ();
+    self->request_pool = zlistx_new ();
+    self->router = s_router_new (&self->options);
+    if (!self->services || !self->workers || !self->by_expiry
+    ||  !self->request_pool || !self->router) {
+        zlb_broker_destroy (&self);
+        return NULL;
+    }
+    int64_t now = broker_now (self);
+    self->heartbeat_at = now + self->options.heartbeat_ms;
+    self->tick_at = now + BROKER_TICK_MS;
+    return self;
+}
+
+void
+zlb_broker_destroy (zlb_broker_t **self_p)
+{
+    assert (self_p);
+    zlb_broker_t *self = *self_p;
+    if (!self)
+        return;
+    //  Workers first: they own in-flight requests that point at services.
+    if (self->workers)
+        broker_workers_destroy_all (self);
+    if (self->services)
+        broker_services_destroy_all (self);
+    zhashx_destroy (&self->workers);
+    zhashx_destroy (&self->services);
+    zlistx_destroy (&self->by_expiry);
+    if (self->request_pool)
+        broker_request_pool_destroy (self);
+    zsock_destroy (&self->router);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+zlb_broker_bind (zlb_broker_t *self, const char *endpoint)
+{
+    assert (self);
+    if (!endpoint || zsock_bind (self->router, "%s", endpoint) == -1) {
+        int error = errno;
+        zlb_log (self->log, ZLB_LOG_ERROR, "bind_failed", "endpoint=%s error=\"%s\"",
+                 endpoint ? endpoint : "(null)", zmq_strerror (error));
+        errno = error;
+        return -1;
+    }
+    zlb_log (self->log, ZLB_LOG_INFO, "bind", "endpoint=%s", endpoint);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Sending
+
+static void
+s_send_failed (zlb_broker_t *self, zframe_t *address, int error)
+{
+    self->stats.send_failures++;
+    char name [BROKER_WORKER_NAME_MAX];
+    zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "send_failed",
+                     "peer=%s error=\"%s\"", mdp_address_str (address, name, sizeof (name)),
+                     error == EAGAIN ? "pipe full" : zmq_strerror (error));
+    errno = error;
+}
+
+int
+broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
+             size_t nparts, zmsg_t *body)
+{
+    void *handle = zsock_resolve (self->router);
+    size_t nbody = body ? zmsg_size (body) : 0;
+    size_t remaining = nparts + nbody;
+    assert (remaining > 0);
+    //  With ROUTER_MANDATORY the routing id frame is where a send fails;
+    //  once it is taken the rest of the message goes through.
+    if (zmq_send (handle, zframe_data (address), zframe_size (address),
+                  ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1) {
+        s_send_failed (self, address, errno);
+        return -1;
+    }
+    for (size_t index = 0; index < nparts; index++) {
+        int flags = ZMQ_DONTWAIT | (--remaining ? ZMQ_SNDMORE : 0);
+        if (zmq_send (handle, parts [index].data, parts [index].size, flags) == -1) {
+            s_send_failed (self, address, errno);
+            return -1;
+        }
+    }
+    zframe_t *frame = body ? zmsg_first (body) : NULL;
+    for (; frame; frame = zmsg_next (body)) {
+        //  REUSE sends a reference-counted copy: the body stays ours for
+        //  redelivery and large frames are not copied.
+        int flags = ZFRAME_REUSE | ZFRAME_DONTWAIT | (--remaining ? ZFRAME_MORE : 0);
+        if (zframe_send (&frame, handle, flags) == -1) {
+            s_send_failed (self, address, errno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Input
+
+static void
+s_malformed (zlb_broker_t *self, zframe_t *sender, mdp_error_t error, size_t frames)
+{
+    self->stats.malformed++;
+    char name [BROKER_WORKER_NAME_MAX];
+    broker_warn (self, "malformed_message", "peer=%s reason=\"%s\" frames=%zu",
+                 mdp_address_str (sender, name, sizeof (name)), mdp_strerror (error),
+                 frames);
+}
+
+//  Envelope check shared by both sides: sender, "", header, then the rest.
+static void
+s_handle_message (zlb_broker_t *self, zmsg_t *msg)
+{
+    size_t frames = zmsg_size (msg);
+    zframe_t *sender = zmsg_pop (msg);
+    zframe_t *empty = zmsg_pop (msg);
+    zframe_t *header = zmsg_pop (msg);
+    if (!sender || !empty || !header)
+        s_malformed (self, sender, MDP_E_SHORT, frames);
+    else
+    if (zframe_size (empty) != 0)
+        s_malformed (self, sender, MDP_E_DELIMITER, frames);
+    else
+    if (mdp_frame_is (header, MDP_CLIENT))
+        broker_client_message (self, sender, msg);
+    else
+    if (mdp_frame_is (header, MDP_WORKER))
+        broker_worker_message (self, sender, msg);
+    else
+        s_malformed (self, sender, MDP_E_PROTOCOL, frames);
+    zframe_destroy (&sender);
+    zframe_destroy (&empty);
+    zframe_destroy (&header);
+}
+
+//  Milliseconds until the next timer is due, capped by timeout_ms.
+static int
+s_wait_ms (zlb_broker_t *self, int timeout_ms)
+{
+    int64_t now = broker_now (self);
+    int64_t due = self->heartbeat_at < self->tick_at ? self->heartbeat_at : self->tick_at;
+    broker_worker_t *oldest = (broker_worker_t *) zlistx_first (self->by_expiry);
+    if (oldest && oldest->expiry < due)
+        due = oldest->expiry;
+    int64_t wait = due - now;
+    if (wait < 0)
+        wait = 0;
+    if (timeout_ms >= 0 && wait > timeout_ms)
+        wait = timeout_ms;
+    return (int) wait;
+}
+
+static int
+s_input (zlb_broker_t *self, int timeout_ms)
+{
+    zmq_pollitem_t item = {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (&item, 1, s_wait_ms (self, timeout_ms)) == -1)
+        return -1;               //  interrupted (EINTR) or context terminated
+    int handled = 0;
+    while (handled < BROKER_BATCH && (zsock_events (self->router) & ZMQ_POLLIN)) {
+        zmsg_t *msg = zmsg_recv (self->router);
+        if (!msg)
+            break;
+        s_handle_message (self, msg);
+        zmsg_destroy (&msg);
+        handled++;
+    }
+    return handled;
+}
+
+static void
+s_timers (zlb_broker_t *self)
+{
+    int64_t now = broker_now (self);
+    //  Expire before heartbeating so the dead get DISCONNECT, not HEARTBEAT.
+    broker_workers_expire (self, now);
+    if (now >= self->heartbeat_at) {
+        broker_workers_heartbeat (self);
+        self->heartbeat_at = now + self->options.heartbeat_ms;
+    }
+    if (now >= self->tick_at) {
+        broker_services_expire (self, now);
+        broker_services_reap (self);
+        int64_t tick = self->options.heartbeat_ms < BROKER_TICK_MS
+                     ? self->options.heartbeat_ms : BROKER_TICK_MS;
+        self->tick_at = now + tick;
+    }
+}
+
+int
+zlb_broker_poll (zlb_broker_t *self, int timeout_ms)
+{
+    assert (self);
+    int handled = s_input (self, timeout_ms);
+    if (handled == -1)
+        return -1;
+    s_timers (self);
+    return handled;
+}
+
+int
+zlb_broker_run (zlb_broker_t *self)
+{
+    assert (self);
+    zlb_log (self->log, ZLB_LOG_INFO, "broker_start",
+             "version=%s heartbeat_ms=%" PRId64 " liveness=%d request_timeout_ms=%" PRId64
+             " max_queue=%zu max_redeliveries=%d max_body=%zu",
+             ZLB_VERSION_STRING, self->options.heartbeat_ms, self->options.liveness,
+             self->options.request_timeout_ms, self->options.max_queue,
+             self->options.max_redeliveries, self->options.max_body);
+    while (!self->stopped && !zsys_interrupted) {
+        if (zlb_broker_poll (self, (int) self->options.heartbeat_ms) == -1
+        &&  errno != EINTR)
+            break;
+    }
+    zlb_log (self->log, ZLB_LOG_INFO, "broker_stop", "reason=%s",
+             self->stopped ? "stopped" : "interrupted");
+    zlb_broker_log_summary (self);
+    return 0;
+}
+
+void
+zlb_broker_stop (zlb_broker_t *self)
+{
+    assert (self);
+    self->stopped = true;
+}
+
+//  --------------------------------------------------------------------------
+//  Counters and queries
+
+void
+zlb_broker_stats (zlb_broker_t *self, zlb_broker_stats_t *stats)
+{
+    assert (self && stats);
+    *stats = self->stats;
+    stats->workers = zhashx_size (self->workers);
+    stats->services = zhashx_size (self->services);
+}
+
+void
+zlb_broker_log_summary (zlb_broker_t *self)
+{
+    zlb_broker_stats_t s;
+    zlb_broker_stats (self, &s);
+    uint64_t errors = s.busy + s.deadline + s.failed + s.too_large + s.bad_request;
+    zlb_log (self->log, ZLB_LOG_INFO, "summary",
+             "requests=%" PRIu64 " routed=%" PRIu64 " replies=%" PRIu64
+             " workers_seen=%" PRIu64 " workers=%zu redeliveries=%" PRIu64
+             " expired=%" PRIu64 " errors=%" PRIu64 " busy=%" PRIu64 " deadline=%" PRIu64
+             " failed=%" PRIu64 " too_large=%" PRIu64 " bad_request=%" PRIu64
+             " malformed=%" PRIu64 " send_failures=%" PRIu64 " queued=%zu",
+             s.requests, s.routed, s.replies, s.workers_seen, s.workers, s.redeliveries,
+             s.expired, errors, s.busy, s.deadline, s.failed, s.too_large, s.bad_request,
+             s.malformed, s.send_failures, s.queued);
+}
+
+static broker_service_t *
+s_service_named (zlb_broker_t *self, const char *name)
+{
+    return name ? broker_service_lookup (self, name, strlen (name)) : NULL;
+}
+
+int
+zlb_broker_queue_depth (zlb_broker_t *self, const char *name)
+{
+    broker_service_t *service = s_service_named (self, name);
+    return service ? (int) zlistx_size (service->requests) : -1;
+}
+
+int
+zlb_broker_ready_workers (zlb_broker_t *self, const char *name)
+{
+    broker_service_t *service = s_service_named (self, name);
+    return service ? (int) zlistx_size (service->ready) : -1;
+}
+
+int
+zlb_broker_service_workers (zlb_broker_t *self, const char *name)
+{
+    broker_service_t *service = s_service_named (self, name);
+    return service ? (int) service->workers : -1;
+}

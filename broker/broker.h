@@ -1,0 +1,96 @@
+/*  broker.h - the zlb broker core: a Majordomo 0.1 (RFC 7) load balancer.
+
+    One ROUTER socket, one thread, no hidden threads of its own. Clients
+    ("MDPC01") and workers ("MDPW01") talk to the same socket. Per service the
+    broker keeps a least-recently-used FIFO of ready workers and a bounded
+    FIFO of waiting requests; it remembers each busy worker's request so that
+    it can hand it to another worker when that one dies.
+
+    The core is a plain object so that tests can drive it step by step with
+    zlb_broker_poll and a fake clock; zlb-broker (main.c) just calls
+    zlb_broker_run.                                                          */
+
+#ifndef ZLB_BROKER_H_INCLUDED
+#define ZLB_BROKER_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zlb/log.h"
+
+typedef struct _zlb_broker_t zlb_broker_t;
+
+//  Milliseconds from some fixed point; must not go backwards.
+typedef int64_t (zlb_broker_clock_fn) (void *arg);
+
+typedef struct {
+    int64_t heartbeat_ms;         //  heartbeat interval, both directions (2500)
+    int liveness;                 //  silent intervals before a worker is dead (3)
+    int64_t request_timeout_ms;   //  longest a request waits for a worker (10000)
+    size_t max_queue;             //  waiting requests per service (10000)
+    int max_redeliveries;         //  redeliveries after a worker dies (3)
+    size_t max_body;              //  request body bytes; over it: 413 (1 MiB)
+    size_t max_services;          //  services in the table; beyond: 503 (1024)
+    zlb_broker_clock_fn *clock_ms;  //  clock for all timers; NULL = zclock_mono
+    void *clock_arg;              //  passed to clock_ms
+} zlb_broker_options_t;
+
+typedef struct {
+    uint64_t requests;            //  client requests accepted
+    uint64_t routed;              //  requests sent to workers (redeliveries included)
+    uint64_t replies;             //  worker replies forwarded to clients
+    uint64_t workers_seen;        //  READY commands accepted, ever
+    size_t workers;               //  workers registered now
+    uint64_t redeliveries;        //  requests requeued after their worker died
+    uint64_t expired;             //  workers expired for silence
+    uint64_t busy;                //  503 answers (queue or service table full)
+    uint64_t deadline;            //  504 answers (no worker in time)
+    uint64_t failed;              //  502 answers (redelivery limit reached)
+    uint64_t too_large;           //  413 answers
+    uint64_t bad_request;         //  400 answers (bad service name, no body)
+    uint64_t malformed;           //  messages dropped as malformed
+    uint64_t disconnects;         //  DISCONNECT commands sent for protocol errors
+    uint64_t send_failures;       //  sends that failed (peer gone or pipe full)
+    size_t queued;                //  requests waiting now, all services
+    size_t services;              //  services in the table now
+} zlb_broker_stats_t;
+
+//  Fill options with the defaults above.
+void zlb_broker_options_defaults (zlb_broker_options_t *options);
+
+//  Create a broker. options may be NULL for the defaults; log is borrowed
+//  (may be NULL for silence) and must outlive the broker. NULL on failure.
+zlb_broker_t *zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log);
+
+//  Destroy the broker; safe on NULL and twice.
+void zlb_broker_destroy (zlb_broker_t **self_p);
+
+//  Bind the ROUTER socket to an endpoint; may be called several times.
+//  0 on success, -1 on failure (errno set, error logged).
+int zlb_broker_bind (zlb_broker_t *self, const char *endpoint);
+
+//  One loop iteration: wait up to timeout_ms (less when a timer is due) for
+//  input, handle what arrived, then run due timers, then reap idle services.
+//  Returns the number of messages handled, or -1 when interrupted.
+int zlb_broker_poll (zlb_broker_t *self, int timeout_ms);
+
+//  Loop until zsys_interrupted or zlb_broker_stop. Logs start and stop and
+//  a summary line. Returns 0.
+int zlb_broker_run (zlb_broker_t *self);
+
+//  Make zlb_broker_run return after the current iteration.
+void zlb_broker_stop (zlb_broker_t *self);
+
+//  Copy the counters.
+void zlb_broker_stats (zlb_broker_t *self, zlb_broker_stats_t *stats);
+
+//  Log the summary line (also done by zlb_broker_run when it stops).
+void zlb_broker_log_summary (zlb_broker_t *self);
+
+//  Queries for tests and tools; -1 when the service is not in the table.
+int zlb_broker_queue_depth (zlb_broker_t *self, const char *service);
+int zlb_broker_ready_workers (zlb_broker_t *self, const char *service);
+int zlb_broker_service_workers (zlb_broker_t *self, const char *service);
+
+#endif

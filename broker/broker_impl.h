@@ -1,0 +1,151 @@
+/*  broker_impl.h - the broker's internal types, shared by its source files.
+
+    Ownership, in one place:
+    - the broker owns the service table, the worker table and the socket;
+    - a service owns the requests in its queue and lists its ready workers
+      (the list does not own them);
+    - a worker owns the request it is serving (its in-flight request);
+    - a request owns its client address and body frames.
+    A worker or request is freed in exactly one place: broker_worker_delete
+    and broker_request_destroy.                                             */
+
+#ifndef ZLB_BROKER_IMPL_H_INCLUDED
+#define ZLB_BROKER_IMPL_H_INCLUDED
+
+#include <czmq.h>
+
+#include "broker.h"
+#include "mdp.h"
+#include "zlb/zlb.h"
+
+typedef struct _broker_service_t broker_service_t;
+typedef struct _broker_worker_t broker_worker_t;
+typedef struct _broker_request_t broker_request_t;
+
+#define BROKER_WORKER_NAME_MAX 80     //  printable worker id in logs (truncated)
+#define BROKER_TICK_MS 100            //  how often queued requests' deadlines are checked
+#define BROKER_BATCH 256              //  messages handled per iteration before timers
+
+struct _broker_request_t {
+    zframe_t *client;             //  client routing id
+    zmsg_t *body;                 //  body frames, opaque to us
+    broker_service_t *service;    //  service it was sent to (lives while we do)
+    int64_t received;             //  clock ms when the client's request arrived
+    int64_t deadline;             //  clock ms after which a queued request gets 504
+    int deliveries;               //  times handed to a worker
+    void *handle;                 //  handle in service->requests while queued
+};
+
+struct _broker_service_t {
+    char *name;                   //  service name (validated printable, 1..255)
+    size_t name_size;             //  strlen (name)
+    zlistx_t *requests;           //  queued broker_request_t, oldest first
+    zlistx_t *ready;              //  ready broker_worker_t, least recently used first
+    size_t workers;               //  workers registered for the service (ready + busy)
+};
+
+struct _broker_worker_t {
+    zframe_t *address;            //  routing id; also the key in broker->workers
+    char name [BROKER_WORKER_NAME_MAX];  //  printable id for logs
+    broker_service_t *service;    //  service it registered for
+    broker_request_t *request;    //  in-flight request, NULL when idle
+    void *ready_handle;           //  handle in service->ready, NULL when busy
+    void *expiry_handle;          //  handle in broker->by_expiry
+    int64_t expiry;               //  clock ms when it is dead if still silent
+    int64_t joined;               //  clock ms of its READY
+};
+
+struct _zlb_broker_t {
+    zlb_broker_options_t options; //  limits and timers
+    zlb_log_t *log;               //  borrowed
+    zsock_t *router;              //  the one socket
+    zhashx_t *services;           //  name -> broker_service_t
+    zhashx_t *workers;            //  address frame -> broker_worker_t
+    zlistx_t *by_expiry;          //  workers, least recently heard from first
+    zlistx_t *request_pool;       //  spare request objects (bounded free list)
+    int64_t heartbeat_at;         //  next heartbeat round, clock ms
+    int64_t tick_at;              //  next deadline check and reap, clock ms
+    bool stopped;                 //  zlb_broker_stop was called
+    zlb_ratelimit_t limit;        //  for warnings about bad input
+    zlb_broker_stats_t stats;     //  counters (workers/queued/services kept live)
+};
+
+//  broker.c
+int64_t broker_now (zlb_broker_t *self);
+//  A short frame for broker_send: pointer and size, copied by libzmq.
+typedef struct {
+    const void *data;
+    size_t size;
+} broker_part_t;
+//  Send address + parts + body frames (body not consumed, may be NULL),
+//  never blocking. 0 on success; -1 with errno (EHOSTUNREACH: peer gone,
+//  EAGAIN: pipe full). Failures are counted and logged here.
+int broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
+                 size_t nparts, zmsg_t *body);
+
+//  frontend.c: client side
+void broker_client_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg);
+//  Answer a request ourselves with an error reply (2 frames) on service.
+void broker_client_error (zlb_broker_t *self, zframe_t *client, const void *service,
+                          size_t service_size, zframe_t *body, int status,
+                          const char *text);
+
+//  backend.c: worker side
+void broker_worker_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg);
+//  Send a worker command with no frames after it (HEARTBEAT, DISCONNECT).
+int broker_worker_command (zlb_broker_t *self, zframe_t *address, int command);
+
+//  registry.c: worker table
+broker_worker_t *broker_worker_lookup (zlb_broker_t *self, zframe_t *address);
+broker_worker_t *broker_worker_register (zlb_broker_t *self, zframe_t *address,
+                                         broker_service_t *service);
+//  Any message from a worker: push its expiry back.
+void broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker);
+//  Make a worker ready (back of its service's ready queue).
+void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
+//  Remove a worker; redeliver its in-flight request; send DISCONNECT first
+//  if disconnect. reason goes into the log line. *worker_p is NULLed.
+void broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p,
+                           bool disconnect, const char *reason);
+void broker_workers_expire (zlb_broker_t *self, int64_t now);
+void broker_workers_heartbeat (zlb_broker_t *self);
+void broker_workers_destroy_all (zlb_broker_t *self);
+zhashx_t *broker_workers_table_new (void);
+
+//  service.c
+broker_service_t *broker_service_lookup (zlb_broker_t *self, const void *name,
+                                         size_t size);
+//  Find or create; NULL when the table is full.
+broker_service_t *broker_service_require (zlb_broker_t *self, const void *name,
+                                          size_t size);
+//  Hand queued requests to ready workers while both exist.
+void broker_service_dispatch (zlb_broker_t *self, broker_service_t *service);
+//  Answer 504 to queued requests past their deadline.
+void broker_services_expire (zlb_broker_t *self, int64_t now);
+//  Remove services with no workers and no queued requests.
+void broker_services_reap (zlb_broker_t *self);
+void broker_services_destroy_all (zlb_broker_t *self);
+
+//  request.c
+broker_request_t *broker_request_new (zlb_broker_t *self, zframe_t **client_p,
+                                      zmsg_t **body_p, broker_service_t *service);
+void broker_request_destroy (zlb_broker_t *self, broker_request_t **request_p);
+void broker_request_pool_destroy (zlb_broker_t *self);
+//  Put a request at the back (new) or front (redelivery) of its service queue.
+void broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front);
+//  The worker holding it died: requeue at the front or fail with 502.
+void broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
+                               broker_worker_t *worker, const char *reason);
+//  Answer a request with an error reply and destroy it.
+void broker_request_fail (zlb_broker_t *self, broker_request_t **request_p,
+                          int status, const char *text);
+
+//  mmi.c
+void broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service,
+                         zmsg_t *body);
+
+//  Rate-limited warning about bad input, counted as malformed.
+#define broker_warn(self, event, ...) \
+    zlb_log_limited ((self)->log, &(self)->limit, ZLB_LOG_WARNING, (event), __VA_ARGS__)
+
+#endif

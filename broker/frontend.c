@@ -1,0 +1,112 @@
+/*  frontend.c - requests from clients ("MDPC01").
+
+    A client REQUEST is: service, body... (after the sender, "" and header,
+    which broker.c has already taken off). Anything we cannot route gets an
+    error reply at once, so a client never waits for nothing; only a message
+    without even a service frame is dropped (there is nothing to answer on). */
+
+#include "broker_impl.h"
+
+#include <string.h>
+
+void
+broker_client_error (zlb_broker_t *self, zframe_t *client, const void *service,
+                     size_t service_size, zframe_t *body, int status, const char *text)
+{
+    switch (status) {
+        case ZLB_STATUS_BAD_REQUEST: self->stats.bad_request++; break;
+        case ZLB_STATUS_TOO_LARGE:   self->stats.too_large++;   break;
+        case ZLB_STATUS_FAILED:      self->stats.failed++;      break;
+        case ZLB_STATUS_BUSY:        self->stats.busy++;        break;
+        case ZLB_STATUS_NO_WORKER:   self->stats.deadline++;    break;
+        default: break;
+    }
+    //  Decoding the body is allowed here: this is the error path, not the hot one.
+    uint64_t id = body ? zlb_request_peek_id (body) : 0;
+    zmsg_t *reply = zlb_error_reply_new (id, status, "broker", text);
+    if (!reply)
+        return;
+    broker_part_t parts [] = {
+        {"", 0}, {MDP_CLIENT, strlen (MDP_CLIENT)}, {service, service_size}
+    };
+    broker_send (self, client, parts, 3, reply);
+    zmsg_destroy (&reply);
+}
+
+//  Total bytes of the body frames.
+static size_t
+s_body_size (zmsg_t *body)
+{
+    size_t total = 0;
+    for (zframe_t *frame = zmsg_first (body); frame; frame = zmsg_next (body))
+        total += zframe_size (frame);
+    return total;
+}
+
+static void
+s_reject (zlb_broker_t *self, zframe_t *sender, zframe_t *service, zmsg_t *msg,
+          int status, const char *text)
+{
+    char name [BROKER_WORKER_NAME_MAX];
+    zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "request_rejected",
+                     "client=%s status=%d reason=\"%s\" service_bytes=%zu",
+                     mdp_address_str (sender, name, sizeof (name)), status, text,
+                     zframe_size (service));
+    broker_client_error (self, sender, zframe_data (service), zframe_size (service),
+                         zmsg_first (msg), status, text);
+}
+
+//  A valid request for a real service: queue it and dispatch.
+static void
+s_accept (zlb_broker_t *self, zframe_t *sender, zframe_t *service_frame, zmsg_t *msg)
+{
+    broker_service_t *service = broker_service_require (
+        self, zframe_data (service_frame), zframe_size (service_frame));
+    if (!service) {
+        s_reject (self, sender, service_frame, msg, ZLB_STATUS_BUSY, "service table full");
+        return;
+    }
+    if (zlistx_size (service->requests) >= self->options.max_queue) {
+        s_reject (self, sender, service_frame, msg, ZLB_STATUS_BUSY, "service queue full");
+        return;
+    }
+    zframe_t *client = zframe_dup (sender);
+    zmsg_t *body = zmsg_new ();
+    zframe_t *frame;
+    while ((frame = zmsg_pop (msg)))
+        zmsg_append (body, &frame);
+    broker_request_t *request = broker_request_new (self, &client, &body, service);
+    if (!request)
+        return;                  //  out of memory; the client will retry
+    self->stats.requests++;
+    broker_request_enqueue (self, request, false);
+    broker_service_dispatch (self, service);
+}
+
+void
+broker_client_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg)
+{
+    zframe_t *service = zmsg_pop (msg);
+    if (!service) {
+        self->stats.malformed++;
+        char name [BROKER_WORKER_NAME_MAX];
+        broker_warn (self, "malformed_message", "peer=%s reason=\"%s\" frames=3",
+                     mdp_address_str (sender, name, sizeof (name)),
+                     "client request without service frame");
+        return;
+    }
+    if (!mdp_service_valid (zframe_data (service), zframe_size (service)))
+        s_reject (self, sender, service, msg, ZLB_STATUS_BAD_REQUEST, "invalid service name");
+    else
+    if (zmsg_size (msg) == 0)
+        s_reject (self, sender, service, msg, ZLB_STATUS_BAD_REQUEST, "request without body");
+    else
+    if (s_body_size (msg) > self->options.max_body)
+        s_reject (self, sender, service, msg, ZLB_STATUS_TOO_LARGE, "request body too large");
+    else
+    if (zframe_size (service) >= 4 && memcmp (zframe_data (service), "mmi.", 4) == 0)
+        broker_mmi_request (self, sender, service, msg);
+    else
+        s_accept (self, sender, service, msg);
+    zframe_destroy (&service);
+}

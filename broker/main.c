@@ -1,0 +1,200 @@
+/*  main.c - zlb-broker: command line, log, signals, run, summary.
+
+    Everything the broker does is in the core (broker.c and friends); this
+    file only turns flags into options. Exit codes: 0 after a clean stop
+    (SIGINT/SIGTERM), 1 when the log or an endpoint cannot be opened, 2 on
+    bad flags.                                                              */
+
+#include <czmq.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "util.h"
+#include "zlb/zlb.h"
+
+#define MAX_BINDS 16
+
+typedef struct {
+    zlb_broker_options_t broker;  //  passed to the core
+    const char *binds [MAX_BINDS];  //  endpoints to bind
+    int nbinds;                   //  how many
+    const char *log_path;         //  log file, "-" for stderr
+    zlb_log_level_t log_level;    //  threshold
+} s_config_t;
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: zlb-broker [OPTIONS]\n"
+        "Majordomo 0.1 (RFC 7) load-balancing broker.\n\n"
+        "  --bind ENDPOINT           bind here (repeatable; default tcp://127.0.0.1:5555)\n"
+        "  --heartbeat-ms MS         heartbeat interval (default 2500)\n"
+        "  --liveness N              silent intervals before a worker is dead (default 3)\n"
+        "  --request-timeout-ms MS   longest a request waits for a worker (default 10000)\n"
+        "  --max-queue N             waiting requests per service (default 10000)\n"
+        "  --max-redeliveries N      redeliveries after worker deaths (default 3)\n"
+        "  --max-body BYTES          largest request body, e.g. 1m (default 1MiB)\n"
+        "  --max-services N          services in the table (default 1024)\n"
+        "  --log FILE                log file, - for stderr (default broker_log.log)\n"
+        "  --log-level LEVEL         error|warning|notice|info|debug (default info)\n"
+        "  --help                    show this help\n"
+        "  --version                 show the version\n");
+}
+
+static int
+s_bad_value (const char *flag, const char *value)
+{
+    fprintf (stderr, "zlb-broker: invalid value for %s: '%s' (see --help)\n", flag, value);
+    return 2;
+}
+
+//  Apply one option; 0 on success, 2 on a bad value.
+static int
+s_apply (s_config_t *config, const char *flag, const char *value)
+{
+    zlb_broker_options_t *opts = &config->broker;
+    int64_t number;
+    if (streq (flag, "bind")) {
+        if (config->nbinds == MAX_BINDS) {
+            fprintf (stderr, "zlb-broker: at most %d --bind endpoints\n", MAX_BINDS);
+            return 2;
+        }
+        config->binds [config->nbinds++] = value;
+        return 0;
+    }
+    if (streq (flag, "log")) {
+        config->log_path = value;
+        return 0;
+    }
+    if (streq (flag, "log-level"))
+        return zlb_log_level_parse (value, &config->log_level) == 0 ? 0 : s_bad_value ("--log-level", value);
+    if (streq (flag, "max-body")) {
+        if (zlb_parse_size (value, &number) || number < 1 || number > 256 * 1024 * 1024)
+            return s_bad_value ("--max-body", value);
+        opts->max_body = (size_t) number;
+        return 0;
+    }
+    if (streq (flag, "heartbeat-ms") || streq (flag, "request-timeout-ms")) {
+        if (zlb_parse_duration_ms (value, 1, &number) || number < 1 || number > 86400000)
+            return s_bad_value (streq (flag, "heartbeat-ms") ? "--heartbeat-ms"
+                                                             : "--request-timeout-ms", value);
+        if (streq (flag, "heartbeat-ms"))
+            opts->heartbeat_ms = number;
+        else
+            opts->request_timeout_ms = number;
+        return 0;
+    }
+    if (streq (flag, "liveness")) {
+        if (zlb_parse_int64 (value, 1, 1000, &number))
+            return s_bad_value ("--liveness", value);
+        opts->liveness = (int) number;
+    }
+    else
+    if (streq (flag, "max-queue")) {
+        if (zlb_parse_int64 (value, 1, 10000000, &number))
+            return s_bad_value ("--max-queue", value);
+        opts->max_queue = (size_t) number;
+    }
+    else
+    if (streq (flag, "max-redeliveries")) {
+        if (zlb_parse_int64 (value, 0, 1000, &number))
+            return s_bad_value ("--max-redeliveries", value);
+        opts->max_redeliveries = (int) number;
+    }
+    else
+    if (streq (flag, "max-services")) {
+        if (zlb_parse_int64 (value, 1, 1000000, &number))
+            return s_bad_value ("--max-services", value);
+        opts->max_services = (size_t) number;
+    }
+    return 0;
+}
+
+//  Parse argv into config. Returns -1 to go on, else an exit code.
+static int
+s_parse (s_config_t *config, int argc, char *argv [])
+{
+    static struct option longopts [] = {
+        {"bind", required_argument, 0, 0},
+        {"heartbeat-ms", required_argument, 0, 0},
+        {"liveness", required_argument, 0, 0},
+        {"request-timeout-ms", required_argument, 0, 0},
+        {"max-queue", required_argument, 0, 0},
+        {"max-redeliveries", required_argument, 0, 0},
+        {"max-body", required_argument, 0, 0},
+        {"max-services", required_argument, 0, 0},
+        {"log", required_argument, 0, 0},
+        {"log-level", required_argument, 0, 0},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}
+    };
+    int index = 0;
+    int option;
+    opterr = 0;
+    while ((option = getopt_long (argc, argv, "hV", longopts, &index)) != -1) {
+        if (option == 'h') {
+            s_usage (stdout);
+            return 0;
+        }
+        if (option == 'V') {
+            printf ("zlb-broker %s\n", ZLB_VERSION_STRING);
+            return 0;
+        }
+        if (option == '?') {
+            fprintf (stderr, "zlb-broker: unknown option or missing value: '%s' (see --help)\n",
+                     argv [optind - 1]);
+            return 2;
+        }
+        int rc = s_apply (config, longopts [index].name, optarg);
+        if (rc)
+            return rc;
+    }
+    if (optind < argc) {
+        fprintf (stderr, "zlb-broker: unexpected argument '%s' (see --help)\n", argv [optind]);
+        return 2;
+    }
+    return -1;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_config_t config = {.log_path = "broker_log.log", .log_level = ZLB_LOG_INFO};
+    zlb_broker_options_defaults (&config.broker);
+    int rc = s_parse (&config, argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (config.nbinds == 0)
+        config.binds [config.nbinds++] = "tcp://127.0.0.1:5555";
+
+    zlb_log_t *log = zlb_log_new (config.log_path, "broker", "main", config.log_level);
+    if (!log) {
+        fprintf (stderr, "zlb-broker: cannot open log '%s': %s\n", config.log_path,
+                 strerror (errno));
+        return 1;
+    }
+    zlb_broker_t *broker = zlb_broker_new (&config.broker, log);
+    if (!broker) {
+        fprintf (stderr, "zlb-broker: cannot create the broker\n");
+        zlb_log_destroy (&log);
+        return 1;
+    }
+    rc = 0;
+    for (int index = 0; index < config.nbinds && rc == 0; index++) {
+        if (zlb_broker_bind (broker, config.binds [index]) == -1) {
+            fprintf (stderr, "zlb-broker: cannot bind '%s': %s\n", config.binds [index],
+                     zmq_strerror (errno));
+            rc = 1;
+        }
+    }
+    if (rc == 0)
+        zlb_broker_run (broker);    //  until SIGINT/SIGTERM (zsys_interrupted)
+    zlb_broker_destroy (&broker);
+    zlb_log_destroy (&log);
+    return rc;
+}

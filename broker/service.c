@@ -1,0 +1,183 @@
+/*  service.c - services: a FIFO of ready workers and a FIFO of requests.
+
+    Invariant after every dispatch: a service has ready workers or queued
+    requests, never both. The ready list is least recently used first (a
+    worker that replies goes to its back), the request list oldest first
+    except that redelivered requests go to its front.                       */
+
+#include "broker_impl.h"
+
+#include <string.h>
+
+broker_service_t *
+broker_service_lookup (zlb_broker_t *self, const void *name, size_t size)
+{
+    if (!mdp_service_valid (name, size))
+        return NULL;
+    char key [MDP_SERVICE_MAX + 1];
+    memcpy (key, name, size);
+    key [size] = 0;
+    return (broker_service_t *) zhashx_lookup (self->services, key);
+}
+
+static void
+s_service_destroy (zlb_broker_t *self, broker_service_t **service_p)
+{
+    broker_service_t *service = *service_p;
+    if (!service)
+        return;
+    broker_request_t *request;
+    while (service->requests
+    &&    (request = (broker_request_t *) zlistx_detach (service->requests, NULL))) {
+        self->stats.queued--;
+        broker_request_destroy (self, &request);
+    }
+    zlistx_destroy (&service->requests);
+    zlistx_destroy (&service->ready);
+    free (service->name);
+    free (service);
+    *service_p = NULL;
+}
+
+broker_service_t *
+broker_service_require (zlb_broker_t *self, const void *name, size_t size)
+{
+    broker_service_t *service = broker_service_lookup (self, name, size);
+    if (service || !mdp_service_valid (name, size))
+        return service;
+    if (zhashx_size (self->services) >= self->options.max_services)
+        return NULL;
+    service = (broker_service_t *) zmalloc (sizeof (broker_service_t));
+    if (!service)
+        return NULL;
+    service->name = strndup ((const char *) name, size);
+    service->name_size = size;
+    service->requests = zlistx_new ();
+    service->ready = zlistx_new ();
+    if (!service->name || !service->requests || !service->ready
+    ||  zhashx_insert (self->services, service->name, service) != 0) {
+        s_service_destroy (self, &service);
+        return NULL;
+    }
+    zlb_log (self->log, ZLB_LOG_DEBUG, "service_new", "service=%s services=%zu",
+             service->name, zhashx_size (self->services));
+    return service;
+}
+
+void
+broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front)
+{
+    zlistx_t *queue = request->service->requests;
+    request->handle = front ? zlistx_add_start (queue, request)
+                            : zlistx_add_end (queue, request);
+    self->stats.queued++;
+}
+
+static broker_request_t *
+s_dequeue (zlb_broker_t *self, broker_service_t *service)
+{
+    broker_request_t *request = (broker_request_t *) zlistx_detach (service->requests, NULL);
+    if (request) {
+        request->handle = NULL;
+        self->stats.queued--;
+    }
+    return request;
+}
+
+//  Send a request to a worker: "", MDPW01, REQUEST, client, "", body...
+static int
+s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request)
+{
+    unsigned char command = MDP_REQUEST;
+    broker_part_t parts [] = {
+        {"", 0}, {MDP_WORKER, strlen (MDP_WORKER)}, {&command, 1},
+        {zframe_data (request->client), zframe_size (request->client)}, {"", 0}
+    };
+    if (broker_send (self, worker->address, parts, 5, request->body) == -1)
+        return -1;
+    request->deliveries++;
+    self->stats.routed++;
+    if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
+        char client [BROKER_WORKER_NAME_MAX];
+        zlb_log_write (self->log, ZLB_LOG_DEBUG, "request_routed",
+                       "client=%s worker=%s service=%s attempt=%d waited_ms=%" PRId64,
+                       mdp_address_str (request->client, client, sizeof (client)),
+                       worker->name, request->service->name, request->deliveries,
+                       broker_now (self) - request->received);
+    }
+    return 0;
+}
+
+void
+broker_service_dispatch (zlb_broker_t *self, broker_service_t *service)
+{
+    while (zlistx_size (service->ready) && zlistx_size (service->requests)) {
+        broker_worker_t *worker = (broker_worker_t *) zlistx_detach (service->ready, NULL);
+        worker->ready_handle = NULL;
+        broker_request_t *request = s_dequeue (self, service);
+        if (s_deliver (self, worker, request) == 0) {
+            worker->request = request;
+            continue;
+        }
+        //  The worker cannot be reached: it never got the request, so the
+        //  request keeps its place and its delivery count, and the worker
+        //  goes (holding nothing, so this cannot recurse).
+        broker_request_enqueue (self, request, true);
+        broker_worker_delete (self, &worker, false, "send failed");
+    }
+}
+
+void
+broker_services_expire (zlb_broker_t *self, int64_t now)
+{
+    broker_service_t *service = (broker_service_t *) zhashx_first (self->services);
+    for (; service; service = (broker_service_t *) zhashx_next (self->services)) {
+        broker_request_t *request = (broker_request_t *) zlistx_first (service->requests);
+        for (; request; request = (broker_request_t *) zlistx_next (service->requests)) {
+            if (request->deadline > now)
+                continue;
+            zlistx_detach_cur (service->requests);
+            request->handle = NULL;
+            self->stats.queued--;
+            char client [BROKER_WORKER_NAME_MAX];
+            zlb_log (self->log, ZLB_LOG_INFO, "request_expired",
+                     "client=%s service=%s age_ms=%" PRId64 " attempt=%d",
+                     mdp_address_str (request->client, client, sizeof (client)),
+                     service->name, now - request->received, request->deliveries);
+            broker_request_fail (self, &request, ZLB_STATUS_NO_WORKER,
+                                 "no worker for the service within the deadline");
+        }
+    }
+}
+
+void
+broker_services_reap (zlb_broker_t *self)
+{
+    zlistx_t *idle = NULL;
+    broker_service_t *service = (broker_service_t *) zhashx_first (self->services);
+    for (; service; service = (broker_service_t *) zhashx_next (self->services)) {
+        if (service->workers == 0 && zlistx_size (service->requests) == 0) {
+            if (!idle)
+                idle = zlistx_new ();
+            if (idle)
+                zlistx_add_end (idle, service);
+        }
+    }
+    service = idle ? (broker_service_t *) zlistx_first (idle) : NULL;
+    for (; service; service = (broker_service_t *) zlistx_next (idle)) {
+        zlb_log (self->log, ZLB_LOG_DEBUG, "service_reaped", "service=%s", service->name);
+        zhashx_delete (self->services, service->name);
+        s_service_destroy (self, &service);
+    }
+    zlistx_destroy (&idle);
+}
+
+void
+broker_services_destroy_all (zlb_broker_t *self)
+{
+    broker_service_t *service;
+    while ((service = (broker_service_t *) zhashx_first (self->services))) {
+        zhashx_delete (self->services, service->name);
+        s_service_destroy (self, &service);
+    }
+}
