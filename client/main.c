@@ -353,6 +353,9 @@ s_finish (const s_tally_t *tally, bool interrupted)
 int
 main (int argc, char *argv [])
 {
+    //  One line per request, flushed as it happens: scripts and tests read
+    //  the output while the client is still running.
+    setvbuf (stdout, NULL, _IOLBF, 0);
     s_args_t args;
     int rc = s_parse_args (&args, argc, argv);
     if (rc)
