@@ -442,6 +442,48 @@ test_blocking_request (void **state)
     s_fixture_destroy (&fixture);
 }
 
+//  Nobody listens: the pipe fills to the high-water mark (600 requests,
+//  then their resends). Sends and resends must never block; every request
+//  still ends as exactly one 408.
+static void
+test_full_pipe_never_blocks (void **state)
+{
+    (void) state;
+    char endpoint [96];
+    snprintf (endpoint, sizeof endpoint, "ipc:///tmp/zlb-test-client-%d-nobody.ipc", getpid ());
+    zlb_client_options_t options;
+    zlb_client_options_defaults (&options);
+    options.timeout_ms = 30;
+    options.retries = 2;
+    options.max_inflight = 600;          //  HWM 1200: resends overflow it
+    zlb_client_t *client = zlb_client_new (endpoint, &options);
+    assert_non_null (client);
+    int64_t start = zclock_mono ();
+    for (uint64_t index = 1; index <= 600; index++) {
+        uint64_t id;
+        assert_int_equal (zlb_client_send (client, "echo", "x", 1, &id), 0);
+        assert_int_equal (id, index);
+    }
+    size_t results = 0;
+    zlb_result_t result;
+    while (results < 600 && zclock_mono () - start < 5000) {
+        int rc = zlb_client_recv (client, &result, 100);
+        assert_true (rc >= 0);
+        if (rc == 1) {
+            assert_int_equal (result.status, ZLB_STATUS_TIMEOUT);
+            assert_int_equal (result.attempts, 3);
+            results++;
+        }
+    }
+    assert_int_equal (results, 600);
+    assert_int_equal (zlb_client_inflight (client), 0);
+    zlb_client_stats_t stats;
+    zlb_client_stats (client, &stats);
+    assert_int_equal (stats.timeouts, 600);
+    assert_int_equal (stats.retries, 1200);
+    zlb_client_destroy (&client);
+}
+
 static void
 test_new_refuses_bad_arguments (void **state)
 {
@@ -480,6 +522,7 @@ main (void)
         cmocka_unit_test (test_send_refused),
         cmocka_unit_test (test_mmi_reply),
         cmocka_unit_test (test_blocking_request),
+        cmocka_unit_test (test_full_pipe_never_blocks),
         cmocka_unit_test (test_new_refuses_bad_arguments),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
