@@ -538,11 +538,12 @@ zlb_worker_destroy (zlb_worker_t **self_p)
     if (!self_p || !*self_p)
         return;
     zlb_worker_t *self = *self_p;
+    s_log (self, ZLB_LOG_INFO, "leaving", "endpoint=%s connected=%s served=%" PRIu64
+           " bad_requests=%" PRIu64 " reconnects=%" PRIu64, self->endpoint,
+           self->sock ? "yes" : "no", self->stats.served, self->stats.bad_requests,
+           self->stats.reconnects);
     if (self->sock) {
         s_send_command (self, MDP_DISCONNECT, NULL);
-        s_log (self, ZLB_LOG_INFO, "leaving", "endpoint=%s served=%" PRIu64
-               " bad_requests=%" PRIu64 " reconnects=%" PRIu64, self->endpoint,
-               self->stats.served, self->stats.bad_requests, self->stats.reconnects);
         zsock_set_linger (self->sock, S_LINGER_LEAVE_MS);
         zsock_destroy (&self->sock);
     }
