@@ -343,7 +343,8 @@ s_finish (const s_tally_t *tally, bool interrupted)
         return S_EXIT_FAILED;
     }
     if (failed) {
-        fprintf (stderr, "zlb-client: %zu of %zu requests failed (%zu timed out, %zu errors)\n",
+        fprintf (stderr, "zlb-client: %zu of %zu requests failed "
+                         "(%zu timed out, %zu with an error)\n",
                  failed, tally->total, tally->timeouts, tally->errors);
         return S_EXIT_FAILED;
     }
