@@ -29,6 +29,7 @@ s_service_destroy (zlb_broker_t *self, broker_service_t **service_p)
     broker_request_t *request;
     while (service->requests
     &&    (request = (broker_request_t *) zlistx_detach (service->requests, NULL))) {
+        request->handle = NULL;
         self->stats.queued--;
         broker_request_destroy (self, &request);
     }
