@@ -187,24 +187,29 @@ s_connect (zlb_worker_t *self)
     int64_t now = zlb_mono_ns ();
     self->heard = false;
     self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
-    self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
+    self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness
+                                        + (self->sockets > 1 ? self->backoff_ms : 0));
     s_send_command (self, MDP_READY, self->service);
     s_log (self, ZLB_LOG_INFO, "registered", "endpoint=%s service=%s socket=%s",
            self->endpoint, self->service, routing_id);
     return 0;
 }
 
-//  The broker has been silent too long: drop the socket and back off.
+//  The broker has been silent too long: start again on a fresh socket at
+//  once (libzmq reconnects it within ZMQ_RECONNECT_IVL as soon as the broker
+//  is back, and READY is already queued), but back off by giving each new
+//  socket a longer silence window, so a long outage does not churn sockets.
 static void
 s_broker_silent (zlb_worker_t *self, int64_t now)
 {
-    s_log (self, ZLB_LOG_WARNING, "broker_silent",
-           "endpoint=%s silent_ms=%d reconnect_in_ms=%d", self->endpoint,
-           self->heartbeat_ms * self->liveness, self->backoff_ms);
-    s_close (self);
-    self->reconnect_at = now + s_ms_to_ns (self->backoff_ms);
     self->backoff_ms = self->backoff_ms > self->reconnect_max_ms / 2
                      ? self->reconnect_max_ms : self->backoff_ms * 2;
+    s_log (self, ZLB_LOG_WARNING, "broker_silent",
+           "endpoint=%s silent_ms=%d next_window_ms=%d", self->endpoint,
+           self->heartbeat_ms * self->liveness,
+           self->heartbeat_ms * self->liveness + self->backoff_ms);
+    s_close (self);
+    self->reconnect_at = now;
 }
 
 //  The broker told us to go. Come back at once, unless it keeps doing so:

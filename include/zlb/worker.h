@@ -27,7 +27,7 @@ typedef struct {
     const char *id;          //  worker id in confirmations and logs (default host-pid)
     int heartbeat_ms;        //  heartbeat interval (default 2500)
     int liveness;            //  intervals of silence before reconnecting (default 3)
-    int reconnect_max_ms;    //  backoff ceiling (default 32 x heartbeat)
+    int reconnect_max_ms;    //  ceiling of the extra silence window after reconnects (default 32 x heartbeat)
     zlb_log_t *log;          //  optional; borrowed, must outlive the worker
 } zlb_worker_options_t;
 
