@@ -32,7 +32,7 @@ step "zlb-client -> broker -> raw worker"
 spawn raw-worker "$ZLB_BIN/raw_worker" "$ENDPOINT" rawsvc --id rawpeer "${HB[@]}"
 rawpid=$LAST_PID
 wait_for 5 grep -q "^ready" "$T_DIR/raw-worker.out" || fail "raw worker did not start"
-wait_for 5 broker_saw_ready rawsvc || step "(broker log does not name service rawsvc at ready)"
+wait_for 5 broker_saw_service rawsvc || fail "broker did not log the raw worker joining"
 run_client client 10 --service rawsvc --timeout-ms 2000 --retries 2 from-zlb-client
 [ "$EXIT_RC" = 0 ] || fail "zlb-client to raw worker: exit $EXIT_RC"
 [ "$(client_served_by "$T_DIR/client.out" rawpeer)" -eq 1 ] || fail "reply not from rawpeer"

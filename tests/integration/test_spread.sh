@@ -20,4 +20,14 @@ for id in alpha bravo charlie; do
     [ "$n" -gt 0 ] || fail "worker $id served no request: work not spread"
 done
 assert_alive "$BROKER_PID" broker
+
+step "three workers share one log file: every line whole"
+bad=$(grep -Evc '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z [A-Z]+ +worker\[[a-z]+\] [a-z_]+' "$SERVER_LOG")
+[ "$bad" -eq 0 ] || fail "$bad malformed lines in the shared server log"
+[ "$(grep -c request_served "$SERVER_LOG")" -eq 30 ] || fail "server log does not show 30 requests served"
+
+step "SIGTERM the broker: clean exit and a summary line"
+stop "$BROKER_PID" TERM 3
+[ "$EXIT_RC" = 0 ] || fail "broker exit code $EXIT_RC after SIGTERM"
+broker_summary | grep -Eq "routed=30( |$)" || fail "no summary with routed=30: $(broker_summary)"
 pass

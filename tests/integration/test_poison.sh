@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# A "poison" request that crashes every worker it reaches (--fail-on) is
+# redelivered at most --max-redeliveries times, then the client gets a 502
+# error confirmation: no request is silently dropped, and no endless
+# crash loop. A healthy worker afterwards serves normally.
+. "$(dirname "$0")/lib.sh"
+require_programs zlb-broker zlb-worker zlb-client
+ulimit -c 0          # the workers abort() on purpose: no core files
+
+start_broker --max-redeliveries 2 --request-timeout-ms 5000
+for id in p1 p2 p3 p4; do
+    start_worker "$id" --fail-on POISON
+done
+sent_us=$(now_us)
+run_client client 20 --service echo --timeout-ms 15000 --retries 0 POISON-pill
+took_ms=$(( ($(now_us) - sent_us) / 1000 ))
+step "client exit $EXIT_RC after ${took_ms} ms"
+[ "$EXIT_RC" = 1 ] || fail "client exit code $EXIT_RC, expected 1"
+grep -Eq "status=502|502" "$T_DIR/client.out" "$T_DIR/client.err" || fail "client did not report 502"
+dead=0
+for id in p1 p2 p3 p4; do alive "${T_PID[worker-$id]}" || dead=$((dead + 1)); done
+step "$dead workers crashed"
+# 1 delivery + 2 redeliveries = 3 crashes; never all four.
+[ "$dead" -ge 2 ] && [ "$dead" -le 3 ] || fail "$dead workers crashed, expected 2 or 3"
+[ "$took_ms" -lt 10000 ] || fail "502 took ${took_ms} ms"
+
+start_worker healthy
+run_client after 10 --service echo --timeout-ms 2000 --retries 1 wholesome
+[ "$EXIT_RC" = 0 ] || fail "normal request after the poison failed: exit $EXIT_RC"
+assert_alive "$BROKER_PID" broker
+pass
