@@ -48,8 +48,38 @@ s_usage (FILE *out)
 static int
 s_bad_value (const char *flag, const char *value)
 {
-    fprintf (stderr, "zlb-broker: invalid value for %s: '%s' (see --help)\n", flag, value);
+    fprintf (stderr, "zlb-broker: invalid value for --%s: '%s' (see --help)\n", flag, value);
     return 2;
+}
+
+//  Integer options: flag name, bounds, and where the value goes.
+static int
+s_apply_count (zlb_broker_options_t *opts, const char *flag, const char *value)
+{
+    static const struct {
+        const char *name;
+        int64_t min, max;
+    } limits [] = {
+        {"liveness", 1, 1000},
+        {"max-queue", 1, 10000000},
+        {"max-redeliveries", 0, 1000},
+        {"max-services", 1, 1000000}
+    };
+    for (size_t index = 0; index < sizeof (limits) / sizeof (limits [0]); index++) {
+        if (!streq (flag, limits [index].name))
+            continue;
+        int64_t number;
+        if (zlb_parse_int64 (value, limits [index].min, limits [index].max, &number))
+            return s_bad_value (flag, value);
+        switch (index) {
+            case 0: opts->liveness = (int) number; break;
+            case 1: opts->max_queue = (size_t) number; break;
+            case 2: opts->max_redeliveries = (int) number; break;
+            default: opts->max_services = (size_t) number; break;
+        }
+        return 0;
+    }
+    return 0;
 }
 
 //  Apply one option; 0 on success, 2 on a bad value.
@@ -64,53 +94,32 @@ s_apply (s_config_t *config, const char *flag, const char *value)
             return 2;
         }
         config->binds [config->nbinds++] = value;
-        return 0;
     }
-    if (streq (flag, "log")) {
+    else
+    if (streq (flag, "log"))
         config->log_path = value;
-        return 0;
+    else
+    if (streq (flag, "log-level")) {
+        if (zlb_log_level_parse (value, &config->log_level))
+            return s_bad_value (flag, value);
     }
-    if (streq (flag, "log-level"))
-        return zlb_log_level_parse (value, &config->log_level) == 0 ? 0 : s_bad_value ("--log-level", value);
+    else
     if (streq (flag, "max-body")) {
         if (zlb_parse_size (value, &number) || number < 1 || number > 256 * 1024 * 1024)
-            return s_bad_value ("--max-body", value);
+            return s_bad_value (flag, value);
         opts->max_body = (size_t) number;
-        return 0;
     }
+    else
     if (streq (flag, "heartbeat-ms") || streq (flag, "request-timeout-ms")) {
         if (zlb_parse_duration_ms (value, 1, &number) || number < 1 || number > 86400000)
-            return s_bad_value (streq (flag, "heartbeat-ms") ? "--heartbeat-ms"
-                                                             : "--request-timeout-ms", value);
+            return s_bad_value (flag, value);
         if (streq (flag, "heartbeat-ms"))
             opts->heartbeat_ms = number;
         else
             opts->request_timeout_ms = number;
-        return 0;
-    }
-    if (streq (flag, "liveness")) {
-        if (zlb_parse_int64 (value, 1, 1000, &number))
-            return s_bad_value ("--liveness", value);
-        opts->liveness = (int) number;
     }
     else
-    if (streq (flag, "max-queue")) {
-        if (zlb_parse_int64 (value, 1, 10000000, &number))
-            return s_bad_value ("--max-queue", value);
-        opts->max_queue = (size_t) number;
-    }
-    else
-    if (streq (flag, "max-redeliveries")) {
-        if (zlb_parse_int64 (value, 0, 1000, &number))
-            return s_bad_value ("--max-redeliveries", value);
-        opts->max_redeliveries = (int) number;
-    }
-    else
-    if (streq (flag, "max-services")) {
-        if (zlb_parse_int64 (value, 1, 1000000, &number))
-            return s_bad_value ("--max-services", value);
-        opts->max_services = (size_t) number;
-    }
+        return s_apply_count (opts, flag, value);
     return 0;
 }
 
