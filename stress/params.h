@@ -1,0 +1,45 @@
+/*  params.h - zlb-stress command line (see docs/stress.md).               */
+
+#ifndef ZLB_STRESS_PARAMS_H_INCLUDED
+#define ZLB_STRESS_PARAMS_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "zlb/log.h"
+
+typedef struct {
+    const char *connect;        //  broker endpoint
+    const char *service;        //  service to call
+    size_t clients;             //  request streams (one zlb_client_t each)
+    size_t threads;             //  threads driving the streams
+    size_t pipeline;            //  requests in flight per stream
+    bool pipeline_set;          //  given on the command line
+    double rate;                //  open loop: total req/s; 0 = closed loop
+    int64_t duration_ms;        //  measured period (unless --requests ends it first)
+    bool duration_set;          //  given on the command line
+    uint64_t requests;          //  total counted requests; 0 = no limit
+    int64_t warmup_ms;          //  unmeasured period before the measured one
+    size_t size;                //  payload bytes per request
+    int timeout_ms;             //  client: wait per attempt
+    int retries;                //  client: resends after the first attempt
+    int64_t drain_ms;           //  wait for stragglers after the last send
+    const char *json_path;      //  --json FILE or NULL
+    const char *csv_path;       //  --csv FILE or NULL
+    const char *report_path;    //  --report FILE.svg|.html or NULL
+    const char *log_path;       //  --log FILE or NULL
+    zlb_log_level_t log_level;  //  --log-level
+    bool help;                  //  --help was given
+    bool version;               //  --version was given
+} zlb_stress_params_t;
+
+//  Parse argv. Returns 0 when params are ready to run (or help/version was
+//  asked for), -1 on a bad argument with a one-line reason in err.
+int zlb_stress_params_parse (zlb_stress_params_t *self, int argc, char **argv,
+                             char *err, size_t errsize);
+
+//  Print the --help text.
+void zlb_stress_params_usage (FILE *out);
+
+#endif
