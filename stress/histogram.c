@@ -163,8 +163,8 @@ zlb_histogram_percentile (const zlb_histogram_t *self, double percentile)
         return 0;
     if (percentile >= 100)
         return self->max;
-    if (percentile < 0)
-        percentile = 0;
+    if (percentile <= 0)
+        return self->min;
     //  Rank of the wanted value, 1-based: the smallest count that covers it.
     uint64_t rank = (uint64_t) ceil (percentile / 100.0 * (double) self->total);
     if (rank < 1)
