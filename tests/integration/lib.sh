@@ -10,7 +10,10 @@
 # to a bound. Tests never depend on the working dir: every log goes in T_DIR.
 #
 # Environment: ZLB_BIN (where the programs are; ctest sets it), ZLB_KEEP=1
-# keeps the temp dir for inspection, ZLB_LOG_LEVEL (default info).
+# keeps the temp dir for inspection, ZLB_LOG_LEVEL (default info) for the
+# workers and clients (the broker always logs at debug: tests read it),
+# ZLB_WRAP="valgrind --leak-check=full --error-exitcode=99" runs every
+# zlb program under that command; then any valgrind error fails the test.
 
 set -u
 
@@ -25,6 +28,7 @@ BROKER_LOG="$T_DIR/broker.log"
 SERVER_LOG="$T_DIR/server.log"
 CLIENT_LOG="$T_DIR/client.log"
 LOG_LEVEL=${ZLB_LOG_LEVEL:-info}
+read -r -a WRAP <<< "${ZLB_WRAP:-}"
 
 # Small heartbeats so that expiry tests take a fraction of a second.
 HB_MS=100
@@ -132,6 +136,11 @@ t_cleanup () {
         wait_for 3 eval "! alive $pid" || kill -KILL "$pid" 2>/dev/null
     done
     wait 2>/dev/null
+    if [ ${#WRAP[@]} -gt 0 ] && grep -l "ERROR SUMMARY: [1-9]" "$T_DIR"/*.err >/dev/null 2>&1; then
+        echo "FAIL [$T_NAME]: ${WRAP[0]} reported errors:" >&2
+        grep -B30 "ERROR SUMMARY: [1-9]" "$T_DIR"/*.err | head -n 120 >&2
+        rc=1
+    fi
     if [ "${ZLB_KEEP:-0}" = 1 ]; then
         echo "kept $T_DIR" >&2
     else
@@ -160,7 +169,7 @@ require_programs () {
 # start_broker [ARGS...]: broker on ENDPOINT, ready when its socket exists.
 start_broker () {
     rm -f "$BROKER_SOCK"
-    spawn broker "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT" "${HB[@]}" \
+    spawn broker "${WRAP[@]}" "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT" "${HB[@]}" \
         --log "$BROKER_LOG" --log-level debug "$@"
     BROKER_PID=$LAST_PID
     wait_for 5 test -S "$BROKER_SOCK" || fail "broker did not bind $ENDPOINT"
@@ -172,7 +181,7 @@ start_broker () {
 start_worker () {
     local id=$1
     shift
-    spawn "worker-$id" "$ZLB_BIN/zlb-worker" --connect "$ENDPOINT" --service echo \
+    spawn "worker-$id" "${WRAP[@]}" "$ZLB_BIN/zlb-worker" --connect "$ENDPOINT" --service echo \
         --id "$id" "${HB[@]}" --log "$SERVER_LOG" --log-level "$LOG_LEVEL" "$@"
     wait_for 5 broker_saw_ready "$id" || fail "worker $id never registered"
 }
@@ -181,7 +190,7 @@ start_worker () {
 start_client () {
     local name=$1
     shift
-    spawn "$name" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
+    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
         --log "$CLIENT_LOG" --log-level "$LOG_LEVEL" "$@"
 }
 

@@ -13,18 +13,20 @@ wait_for 5 eval "[ \$(client_served_by '$T_DIR/client.out' alpha) -ge 5 ]" \
     || fail "traffic did not start"
 
 step "starting worker bravo while traffic flows"
+start_worker bravo          # returns once the broker logged the join
 joined_us=$(now_us)
-start_worker bravo
 wait_for 2 eval "[ \$(client_served_by '$T_DIR/client.out' bravo) -ge 1 ]" \
     || fail "new worker bravo got no request within 2 s of joining"
 delay_ms=$(( ($(now_us) - joined_us) / 1000 ))
-step "bravo served its first request ${delay_ms} ms after start"
+step "bravo served its first request ${delay_ms} ms after joining"
 
 wait_exit "$client" 30 || fail "client did not finish"
 [ "$EXIT_RC" = 0 ] || fail "client exit code $EXIT_RC"
 ok=$(client_ok_count "$T_DIR/client.out")
 [ "$ok" -eq 80 ] || fail "$ok of 80 requests answered"
-# The join itself (registration logged) to the first request must be quick:
-# with 2 requests in flight, one must reach bravo at the next dispatch.
-[ "$delay_ms" -le $(( 10 * HB_MS + 1000 )) ] || fail "bravo waited ${delay_ms} ms for work"
+# From the join to the first request: with 2 requests in flight and 20 ms
+# of work each, the next dispatch must pick bravo. Allow a few heartbeat
+# intervals of slack for a loaded machine (the client's stdout and the
+# 50 ms polling add to it).
+[ "$delay_ms" -le $(( 6 * HB_MS )) ] || fail "bravo waited ${delay_ms} ms for work after joining"
 pass
