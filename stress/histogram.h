@@ -53,7 +53,7 @@ double zlb_histogram_stddev (const zlb_histogram_t *self);
 //  The value at or below which `percentile` % of the values lie (0..100),
 //  reported as the highest value equivalent to its bucket, clipped to the
 //  recorded min/max, so it is never below the true value and at most
-//  1/128 above it. 0 when empty.
+//  1/128 above it; percentile <= 0 gives the min. 0 when empty.
 int64_t zlb_histogram_percentile (const zlb_histogram_t *self, double percentile);
 
 //  Walk the non-empty buckets in increasing order. Start with *index = 0;

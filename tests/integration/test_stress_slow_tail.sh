@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Open loop at the same rate, first with two fast workers, then with a
+# third, deliberately slow one (--work-us 20000): the slow worker must show
+# up in the tail (p99 well above the fast run's, and at least its 20 ms of
+# service time), while nothing is lost. Needs jq.
+. "$(dirname "$0")/lib.sh"
+require_programs zlb-broker zlb-worker zlb-stress
+command -v jq >/dev/null || fail "jq is not installed (apt-get install jq)"
+
+start_broker --log-level info
+start_worker fast1
+start_worker fast2
+
+run_stress () {
+    local name=$1
+    shift
+    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --clients 4 \
+        --threads 2 --rate 400 --duration 2s --json "$T_DIR/$name.json" "$@"
+    wait_exit "$LAST_PID" 30 || fail "zlb-stress $name still running after 30s"
+    [ "$EXIT_RC" = 0 ] || fail "zlb-stress $name exit code $EXIT_RC"
+    jq -e '.sent == .ok + .errors + .timeouts + .lost and .lost == 0 and .mismatched == 0' \
+        "$T_DIR/$name.json" >/dev/null || fail "$name: counts wrong: $(jq -c '{sent,ok,errors,timeouts,lost,mismatched}' "$T_DIR/$name.json")"
+    step "$name: $(jq -c '{ok, p50: .rtt_us.p50, p99: .rtt_us.p99, max: .rtt_us.max, per_worker}' "$T_DIR/$name.json")"
+}
+
+step "two fast workers"
+run_stress fast
+start_worker slow --work-us 20000
+step "plus one slow worker (20 ms per request)"
+run_stress slow
+
+fast_p99=$(jq .rtt_us.p99 "$T_DIR/fast.json")
+jq -e '.per_worker.slow > 0' "$T_DIR/slow.json" >/dev/null || fail "the slow worker served nothing"
+jq -e --argjson f "$fast_p99" '.rtt_us.p99 > 2 * $f and .rtt_us.p99 >= 20000' "$T_DIR/slow.json" >/dev/null \
+    || fail "slow worker's tail not visible: fast p99 $fast_p99 us, slow run p99 $(jq .rtt_us.p99 "$T_DIR/slow.json") us"
+jq -e '.service_us.max >= 20000' "$T_DIR/slow.json" >/dev/null || fail "service time of the slow worker not seen"
+pass
