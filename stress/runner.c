@@ -49,6 +49,7 @@ struct _s_shared_t {
     zlb_stress_series_t *series; //  per-second series
     atomic_int running;          //  threads not yet finished
     atomic_bool stop;            //  stop sending (signal, or a thread failed)
+    atomic_bool interrupted;     //  stopped by SIGINT/SIGTERM
 };
 
 //  --- one thread -----------------------------------------------------------
@@ -251,6 +252,14 @@ s_progress_loop (s_shared_t *shared, zlb_stress_progress_fn *progress, void *arg
     size_t second = 0;
     uint64_t errors = 0, timeouts = 0;
     while (true) {
+        if (zsys_interrupted) {
+            //  Stop sending, then clear the flag so the clients can still take
+            //  the answers in flight during the (shortened) drain; a second
+            //  signal sets it again and ends the drain at once.
+            atomic_store (&shared->interrupted, true);
+            atomic_store (&shared->stop, true);
+            zsys_interrupted = 0;
+        }
         bool running = atomic_load (&shared->running) > 0;
         int64_t now = zlb_mono_ns ();
         int64_t due = plan->measure_ns + (int64_t) (second + 1) * S_NS_PER_S;
@@ -353,7 +362,7 @@ zlb_stress_run (const zlb_stress_params_t *params, zlb_log_t *log,
         s_merge (threads, params->threads, &shared, result);
         result->series = shared.series;
         shared.series = NULL;
-        result->interrupted = zsys_interrupted != 0;
+        result->interrupted = atomic_load (&shared.interrupted) || zsys_interrupted;
         rc = 0;
     }
 cleanup:
