@@ -187,7 +187,7 @@ s_thread_init (s_thread_t *self, s_shared_t *shared, size_t index,
         return -1;
     }
     if (params->log_path) {
-        char id [16];
+        char id [24];
         snprintf (id, sizeof (id), "t%zu", index);
         self->log = zlb_log_new (params->log_path, "stress", id, params->log_level);
     }
