@@ -55,7 +55,7 @@ wait "${pids[2]}" || true
 "$bin/zlb-client" --connect "$endpoint" --count 8 --quiet && echo "8 requests after scaling: all ok"
 
 step "broker_log.log: joins, leaves and a few heartbeats"
-grep -E "worker_(ready|joined|left|disconnect|expired)|started" broker_log.log | head -12 || true
+grep -E "worker_(join|leave|expired)|request_redeliver|broker_start" broker_log.log | head -12 || true
 grep -i heartbeat broker_log.log | head -4 || true
 step "server_log.log (last lines)"
 tail -n 5 server_log.log
