@@ -480,6 +480,33 @@ test_reply_without_request (void **state)
 }
 
 static void
+test_malformed_reply (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start (NULL);
+    zsock_t *w1 = s_peer (f, "W1");
+    zsock_t *w2 = s_peer (f, "W2");
+    zsock_t *client = s_peer (f, "C1");
+    s_ready (f, w1, "echo");
+    s_request (f, client, "echo", 61);
+    zmsg_t *r1 = s_expect_request (w1, "C1", 61);
+    zmsg_destroy (&r1);
+    s_ready (f, w2, "echo");
+    //  No empty frame after the client address: DISCONNECT, redelivered.
+    s_send (w1, NULL, "", "MDPW01", "\x03", "C1", "not-empty", NULL);
+    s_pump (f);
+    s_expect_command (w1, "\x05");
+    zmsg_t *r2 = s_expect_request (w2, "C1", 61);
+    zmsg_destroy (&r2);
+    //  A wrong client address: the reply still goes to the right client.
+    s_send (w2, NULL, "", "MDPW01", "\x03", "C9", "", "reply", "confirm", NULL);
+    s_pump (f);
+    s_expect_reply (client, "echo");
+    assert_int_equal (zlb_broker_ready_workers (f->broker, "echo"), 1);
+    s_stop (&f);
+}
+
+static void
 test_unknown_command (void **state)
 {
     (void) state;
@@ -853,6 +880,7 @@ main (void)
         cmocka_unit_test (test_busy_heartbeat),
         cmocka_unit_test (test_ready_twice),
         cmocka_unit_test (test_reply_without_request),
+        cmocka_unit_test (test_malformed_reply),
         cmocka_unit_test (test_unknown_command),
         cmocka_unit_test (test_ready_refused),
         cmocka_unit_test (test_mmi),
