@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config
           libzmq3-dev libczmq-dev libmsgpack-dev libcmocka-dev
-          jq procps psmisc)
+          jq procps psmisc iproute2 nftables)
 
 missing=()
 for package in "${packages[@]}"; do
