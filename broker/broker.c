@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
+#define BROKER_SNDHWM 1000            //  messages queued to one peer (libzmq's default)
+#define BROKER_RCVHWM 1000            //  messages queued from one peer (libzmq's default)
+
 void
 zlb_broker_options_defaults (zlb_broker_options_t *options)
 {
@@ -65,6 +68,16 @@ s_router_new (const zlb_broker_options_t *options)
     if (!router)
         return NULL;
     zsock_set_linger (router, 0);
+    //  High-water marks, per peer pipe, set on purpose (docs/reliability.md).
+    //  Outbound: a peer that does not read gets at most BROKER_SNDHWM
+    //  messages buffered here; then, with ROUTER_MANDATORY, a send fails at
+    //  once with EAGAIN (counted in send_failures and logged), never blocks
+    //  and never drops silently. Inbound: at BROKER_RCVHWM unread messages
+    //  from one peer libzmq stops reading its connection, so a flooding
+    //  client is slowed by TCP (its own sends fail with EAGAIN) instead of
+    //  growing our memory.
+    zsock_set_sndhwm (router, BROKER_SNDHWM);
+    zsock_set_rcvhwm (router, BROKER_RCVHWM);
     //  A send to a vanished peer fails (EHOSTUNREACH) instead of vanishing.
     zsock_set_router_mandatory (router, 1);
     //  A worker restarted with the same routing id takes over its old pipe.

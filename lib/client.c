@@ -25,6 +25,8 @@
 #define S_MIN_HWM              1000
 #define S_MAX_HWM              1000000
 #define S_WARN_BURST           20        //  warnings per second, per client
+#define S_ZMTP_IVL_MIN_MS      100       //  ZMTP heartbeat interval bounds (ms)
+#define S_ZMTP_IVL_MAX_MS      2500
 
 //  One request in flight. Allocated as one block: the struct, then the
 //  service name, then a copy of the payload for resends.
@@ -104,10 +106,19 @@ s_options_take (zlb_client_options_t *dest, const zlb_client_options_t *options)
 //  A socket that never blocks and never lingers: waiting happens in
 //  zmq_poll, and destroy must not hang on a dead broker.
 static void
-s_socket_setup (zsock_t *sock, size_t max_inflight)
+s_socket_setup (zsock_t *sock, size_t max_inflight, int timeout_ms)
 {
     size_t hwm = max_inflight * 2;
     hwm = hwm < S_MIN_HWM ? S_MIN_HWM : hwm > S_MAX_HWM ? S_MAX_HWM : hwm;
+    //  ZMTP heartbeats: a connection to a broker that went silent
+    //  (half-open TCP, frozen host) is dropped and made again by libzmq
+    //  within about one attempt's timeout, so our retries do not queue
+    //  behind a dead connection.
+    int ivl = timeout_ms / 3;
+    ivl = ivl < S_ZMTP_IVL_MIN_MS ? S_ZMTP_IVL_MIN_MS
+        : ivl > S_ZMTP_IVL_MAX_MS ? S_ZMTP_IVL_MAX_MS : ivl;
+    zsock_set_heartbeat_ivl (sock, ivl);
+    zsock_set_heartbeat_timeout (sock, 3 * ivl);
     zsock_set_linger (sock, 0);
     zsock_set_rcvtimeo (sock, 0);
     zsock_set_sndtimeo (sock, 0);
@@ -142,7 +153,7 @@ zlb_client_new (const char *endpoint, const zlb_client_options_t *options)
     zhashx_set_key_comparator (self->requests, s_id_compare);
     zhashx_set_key_duplicator (self->requests, NULL);
     zhashx_set_key_destructor (self->requests, NULL);
-    s_socket_setup (self->sock, self->options.max_inflight);
+    s_socket_setup (self->sock, self->options.max_inflight, self->options.timeout_ms);
     self->handle = zsock_resolve (self->sock);
     if (zsock_connect (self->sock, "%s", endpoint) == -1) {
         error = errno ? errno : EINVAL;
