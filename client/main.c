@@ -8,6 +8,7 @@
 #include "zlb/zlb.h"
 #include "mdp.h"
 #include "util.h"
+#include "curve.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +36,8 @@ typedef struct {
     bool quiet;                   //  summary only
     char **messages;              //  MESSAGE arguments
     int message_count;
+    const char *broker_key;       //  broker's public certificate: CURVE on
+    const char *curve_secret;     //  our secret certificate (optional)
 } s_args_t;
 
 typedef struct {
@@ -69,6 +72,9 @@ s_usage (FILE *out)
 "  -l, --log FILE          log file (default client_log.log; - for stderr)\n"
 "  -L, --log-level LEVEL   error, warning, notice, info, debug (default info)\n"
 "  -q, --quiet             print only the summary\n"
+"      --broker-key FILE   broker's public certificate: encrypt with CURVE\n"
+"      --curve-secret FILE our certificate (a _secret file from zlb-keygen;\n"
+"                          default: a fresh key pair for this run)\n"
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n"
 "\n"
@@ -119,6 +125,8 @@ s_parse_option (s_args_t *args, int option, const char *value)
             return zlb_log_level_parse (value, &args->log_level)
                  ? s_bad ("--log-level", value, "error, warning, notice, info or debug") : 0;
         case 'q': args->quiet = true; return 0;
+        case 'K': args->broker_key = value; return 0;
+        case 'C': args->curve_secret = value; return 0;
         default:  return -1;
     }
 }
@@ -133,6 +141,7 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
         {"timeout-ms", required_argument, 0, 't'}, {"retries", required_argument, 0, 'r'},
         {"pipeline", required_argument, 0, 'p'}, {"log", required_argument, 0, 'l'},
         {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+        {"broker-key", required_argument, 0, 'K'}, {"curve-secret", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
     };
     *args = (s_args_t) {
@@ -330,7 +339,16 @@ s_client_new (const s_args_t *args, zlb_log_t *log)
             options.max_payload = strlen (args->messages [index]);
     if ((size_t) args->size > options.max_payload)
         options.max_payload = (size_t) args->size;
-    return zlb_client_new (args->connect, &options);
+    char key [ZLB_CURVE_KEY_TEXT + 1];
+    if (zlb_curve_flags_load ("zlb-client", args->broker_key, args->curve_secret,
+                              key, &options.curve_cert) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    options.curve_server_key = *key ? key : NULL;
+    zlb_client_t *client = zlb_client_new (args->connect, &options);
+    zcert_destroy (&options.curve_cert);      //  applied to the socket already
+    return client;
 }
 
 static int

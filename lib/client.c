@@ -13,6 +13,7 @@
 
 #include "zlb/zlb.h"
 #include "mdp.h"
+#include "curve.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -155,6 +156,13 @@ zlb_client_new (const char *endpoint, const zlb_client_options_t *options)
     zhashx_set_key_destructor (self->requests, NULL);
     s_socket_setup (self->sock, self->options.max_inflight, self->options.timeout_ms);
     self->handle = zsock_resolve (self->sock);
+    //  CURVE keys must be on the socket before it connects.
+    if (self->options.curve_server_key
+    &&  zlb_curve_client_apply (self->sock, self->options.curve_cert,
+                                self->options.curve_server_key) != 0) {
+        error = EINVAL;
+        goto failed;
+    }
     if (zsock_connect (self->sock, "%s", endpoint) == -1) {
         error = errno ? errno : EINVAL;
         goto failed;

@@ -14,6 +14,7 @@
 
 #include "zlb/zlb.h"
 #include "mdp.h"
+#include "curve.h"
 #include "util.h"
 
 #include <errno.h>
@@ -47,6 +48,8 @@ struct _zlb_worker_t {
     int reconnect_max_ms;         //  backoff ceiling
     zlb_log_t *log;               //  borrowed; may be NULL
     zlb_ratelimit_t limit;        //  for warnings about bad input
+    char *curve_server_key;       //  broker's public key (Z85); NULL: plain
+    zcert_t *curve_cert;          //  our keys (a copy), applied to every fresh socket
 
     zsock_t *sock;                //  DEALER, NULL while backing off
     unsigned sockets;             //  fresh sockets made so far (routing id suffix)
@@ -109,6 +112,8 @@ s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
     ||  strncmp (o->service, "mmi.", 4) == 0)
         return false;
     if (o->id && !s_id_valid (o->id))
+        return false;
+    if (o->curve_server_key && !zlb_curve_key_valid (o->curve_server_key))
         return false;
     if (o->heartbeat_ms <= 0 || o->heartbeat_ms > 3600 * 1000
     ||  o->liveness <= 0 || o->liveness > 1000 || o->reconnect_max_ms < 0)
@@ -184,6 +189,8 @@ s_connect (zlb_worker_t *self)
     zsock_set_sndtimeo (self->sock, 0);
     zsock_set_rcvtimeo (self->sock, S_RCVTIMEO_MS);
     zsock_set_linger (self->sock, 0);
+    if (self->curve_server_key)     //  every fresh socket needs the keys again
+        zlb_curve_client_apply (self->sock, self->curve_cert, self->curve_server_key);
     if (zsock_connect (self->sock, "%s", self->endpoint) != 0) {
         int saved = errno;
         zsock_destroy (&self->sock);
@@ -534,6 +541,16 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
     self->backoff_ms = self->heartbeat_ms;
     self->log = options->log;
     self->limit.burst = 10;
+    if (options->curve_server_key) {
+        //  Our own copy of the keys: a fixed identity across reconnects.
+        self->curve_server_key = strdup (options->curve_server_key);
+        self->curve_cert = options->curve_cert ? zcert_dup (options->curve_cert) : zcert_new ();
+        if (!self->curve_server_key || !self->curve_cert) {
+            zlb_worker_destroy (&self);
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
     if (!self->endpoint || !self->service || s_connect (self) != 0) {
         int saved = errno;
         zlb_worker_destroy (&self);
@@ -562,6 +579,8 @@ zlb_worker_destroy (zlb_worker_t **self_p)
     zmsg_destroy (&self->request);
     free (self->endpoint);
     free (self->service);
+    free (self->curve_server_key);
+    zcert_destroy (&self->curve_cert);
     free (self);
     *self_p = NULL;
 }

@@ -13,12 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 #include "util.h"
+#include "curve.h"
 
 enum {
     OPT_CONNECT = 1000, OPT_SERVICE, OPT_CLIENTS, OPT_THREADS, OPT_PIPELINE,
     OPT_RATE, OPT_DURATION, OPT_REQUESTS, OPT_WARMUP, OPT_SIZE, OPT_TIMEOUT,
     OPT_RETRIES, OPT_DRAIN, OPT_JSON, OPT_CSV, OPT_REPORT, OPT_LOG,
-    OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION
+    OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION, OPT_BROKER_KEY, OPT_CURVE_SECRET
 };
 
 static const struct option s_options [] = {
@@ -40,6 +41,8 @@ static const struct option s_options [] = {
     { "report",     required_argument, NULL, OPT_REPORT },
     { "log",        required_argument, NULL, OPT_LOG },
     { "log-level",  required_argument, NULL, OPT_LOG_LEVEL },
+    { "broker-key", required_argument, NULL, OPT_BROKER_KEY },
+    { "curve-secret", required_argument, NULL, OPT_CURVE_SECRET },
     { "help",       no_argument,       NULL, OPT_HELP },
     { "version",    no_argument,       NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 }
@@ -83,6 +86,9 @@ zlb_stress_params_usage (FILE *out)
 "  --log FILE         run log (start, parameters, summary)\n"
 "  --log-level L      error|warning|notice|info|debug (info; debug logs\n"
 "                     every request and slows the run)\n"
+"  --broker-key FILE  broker's public certificate: encrypt with CURVE\n"
+"  --curve-secret FILE  our certificate (zlb-keygen _secret file; default:\n"
+"                     a fresh key pair per stream)\n"
 "  --help, --version\n"
 "\n"
 "Exit: 0 ok, 1 when replies were lost or mismatched, 2 bad arguments.\n");
@@ -195,6 +201,8 @@ s_apply (zlb_stress_params_t *self, int option, const char *arg, char *err, size
             if (zlb_log_level_parse (arg, &self->log_level))
                 rc = s_fail (err, errsize, "--log-level: '%s' is not error|warning|notice|info|debug", arg);
             break;
+        case OPT_BROKER_KEY:   self->broker_key = arg; break;
+        case OPT_CURVE_SECRET: self->curve_secret = arg; break;
         case OPT_HELP:     self->help = true; break;
         case OPT_VERSION:  self->version = true; break;
         default:           rc = s_fail (err, errsize, "unknown option"); break;
@@ -202,10 +210,35 @@ s_apply (zlb_stress_params_t *self, int option, const char *arg, char *err, size
     return rc;
 }
 
+//  Load --broker-key / --curve-secret now, so that a bad file stops the
+//  run before any stream starts.
+static int
+s_curve_load (zlb_stress_params_t *self, char *err, size_t errsize)
+{
+    const char *reason = NULL;
+    if (!self->broker_key)
+        return self->curve_secret
+             ? s_fail (err, errsize, "--curve-secret needs --broker-key") : 0;
+    if (zlb_curve_public_key_load (self->broker_key, self->curve_server_key, &reason))
+        return s_fail (err, errsize, "--broker-key '%s': %s", self->broker_key, reason);
+    if (!self->curve_secret)
+        return 0;
+    zcert_t *cert = zlb_curve_cert_load (self->curve_secret, &reason);
+    if (!cert)
+        return s_fail (err, errsize, "--curve-secret '%s': %s", self->curve_secret, reason);
+    memcpy (self->curve_public, zcert_public_key (cert), 32);
+    memcpy (self->curve_secret_key, zcert_secret_key (cert), 32);
+    self->curve_cert_set = true;
+    zcert_destroy (&cert);
+    return 0;
+}
+
 //  Defaults that depend on other options, and checks across options.
 static int
 s_finish (zlb_stress_params_t *self, char *err, size_t errsize)
 {
+    if (s_curve_load (self, err, errsize))
+        return -1;
     if (!*self->connect)
         return s_fail (err, errsize, "--connect: endpoint is empty");
     size_t service_len = strlen (self->service);

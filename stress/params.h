@@ -32,6 +32,12 @@ typedef struct {
     zlb_log_level_t log_level;  //  --log-level
     bool help;                  //  --help was given
     bool version;               //  --version was given
+    const char *broker_key;     //  --broker-key FILE: CURVE on
+    const char *curve_secret;   //  --curve-secret FILE or NULL (ephemeral keys)
+    char curve_server_key [41]; //  broker's public key (Z85), "" when plain
+    uint8_t curve_public [32];  //  our keys from --curve-secret (binary)
+    uint8_t curve_secret_key [32];
+    bool curve_cert_set;        //  curve_public/curve_secret_key are loaded
 } zlb_stress_params_t;
 
 //  Parse argv. Returns 0 when params are ready to run (or help/version was

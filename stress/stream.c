@@ -120,7 +120,13 @@ zlb_stress_stream_new (const zlb_stress_plan_t *plan, size_t index, uint64_t quo
     if (options.max_payload < params->size)
         options.max_payload = params->size;
     options.log = log;
+    if (*params->curve_server_key) {
+        options.curve_server_key = params->curve_server_key;
+        options.curve_cert = params->curve_cert_set
+            ? zcert_new_from (params->curve_public, params->curve_secret_key) : NULL;
+    }
     self->client = zlb_client_new (params->connect, &options);
+    zcert_destroy (&options.curve_cert);        //  applied to the socket already
     if (!self->client) {
         int saved = errno;
         zlb_stress_stream_destroy (&self);

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE               //  memmem
 #include "zlb/zlb.h"
 #include "util.h"
+#include "curve.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,8 @@ typedef struct {
     zlb_log_level_t log_level;     //  log threshold
     int64_t work_us;               //  simulated service time per request
     zlb_worker_options_t worker;   //  service, id, heartbeat, liveness
+    const char *broker_key;        //  broker's public certificate: CURVE on
+    const char *curve_secret;      //  our secret certificate (optional)
 } s_args_t;
 
 static void
@@ -50,6 +53,9 @@ s_usage (FILE *out)
         "  --fail-on TEXT         TESTING AID: abort() on any request whose payload\n"
         "                         contains TEXT (a \"poison request\" that crashes\n"
         "                         the worker mid-request, for reliability tests)\n"
+        "  --broker-key FILE      broker's public certificate: encrypt with CURVE\n"
+        "  --curve-secret FILE    our certificate (a _secret file from zlb-keygen;\n"
+        "                         default: a fresh key pair for this run)\n"
         "  --help                 show this help and exit\n"
         "  --version              show the version and exit\n"
         "\n"
@@ -101,6 +107,8 @@ s_parse_option (s_args_t *args, int option, const char *value)
                 return s_bad_value ("--liveness", value, "a whole number from 1 to 1000");
             args->worker.liveness = (int) number;
             return 0;
+        case 'K': args->broker_key = value; return 0;
+        case 'C': args->curve_secret = value; return 0;
         case 'V':
             if (zlb_log_level_parse (value, &args->log_level) != 0)
                 return s_bad_value ("--log-level", value, "error, warning, notice, info or debug");
@@ -147,6 +155,8 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
         { "log",              required_argument, NULL, 'L' },
         { "log-level",        required_argument, NULL, 'V' },
         { "fail-on",          required_argument, NULL, 'F' },
+        { "broker-key",       required_argument, NULL, 'K' },
+        { "curve-secret",     required_argument, NULL, 'C' },
         { "help",             no_argument,       NULL, 'H' },
         { "version",          no_argument,       NULL, 'v' },
         { NULL, 0, NULL, 0 }
@@ -215,6 +225,11 @@ main (int argc, char *argv [])
     if (!args.worker.id)
         args.worker.id = zlb_default_id (default_id, sizeof (default_id));
 
+    char key [ZLB_CURVE_KEY_TEXT + 1];
+    if (zlb_curve_flags_load ("zlb-worker", args.broker_key, args.curve_secret, key,
+                              &args.worker.curve_cert) != 0)
+        return S_EXIT_USAGE;
+    args.worker.curve_server_key = *key ? key : NULL;
     zlb_log_t *log = zlb_log_new (args.log_path, "worker", args.worker.id, args.log_level);
     if (!log) {
         fprintf (stderr, "zlb-worker: cannot open log '%s': %s\n", args.log_path,
@@ -226,6 +241,7 @@ main (int argc, char *argv [])
              " liveness=%d work_us=%" PRId64, args.endpoint, args.worker.service,
              args.worker.heartbeat_ms, args.worker.liveness, args.work_us);
     zlb_worker_t *worker = zlb_worker_new (args.endpoint, &args.worker);
+    zcert_destroy (&args.worker.curve_cert);     //  the worker keeps its own copy
     if (!worker) {
         fprintf (stderr, "zlb-worker: cannot connect to '%s': %s\n", args.endpoint,
                  strerror (errno));

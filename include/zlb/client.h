@@ -30,6 +30,8 @@ typedef struct {
     size_t max_inflight;     //  requests in flight at once (default 1024)
     size_t max_payload;      //  refuse to send payloads over this (default 1 MiB)
     zlb_log_t *log;          //  optional; borrowed, must outlive the client
+    const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
+    zcert_t *curve_cert;     //  our certificate for CURVE; borrowed; NULL: an ephemeral key pair
 } zlb_client_options_t;
 
 //  The result of one request. Pointers are borrowed from the client and

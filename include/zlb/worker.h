@@ -29,6 +29,8 @@ typedef struct {
     int liveness;            //  intervals of silence before reconnecting (default 3)
     int reconnect_max_ms;    //  ceiling of the extra silence window after reconnects (default 32 x heartbeat)
     zlb_log_t *log;          //  optional; borrowed, must outlive the worker
+    const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
+    zcert_t *curve_cert;     //  our certificate for CURVE (copied); NULL: an ephemeral key pair
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the
