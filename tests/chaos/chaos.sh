@@ -1,0 +1,440 @@
+#!/usr/bin/env bash
+# chaos.sh - the chaos scenario (issue 4). Run it through tests/chaos/run.
+#
+# A broker and several echo workers (some slow, so that faults hit requests
+# in flight) on tcp://127.0.0.1, with 100 ms x 3 heartbeats, serve zlb-stress
+# at a fixed --rate for --duration seconds. Meanwhile a schedule made up
+# front from --seed (so the same seed gives the same faults, in the same
+# order, at the same offsets) does, every 1.2-2.4 s:
+#   kill     SIGKILL a worker, waiting (<= 0.4 s) until it holds a request
+#   term     SIGTERM a worker (it must finish its request and exit 0)
+#   spawn    start a new worker (random --work-us)
+#   freeze   SIGSTOP a busy worker for 0.8-1.4 s (expiry is 0.3 s), then
+#            SIGCONT: it must register again (exactly once in the schedule)
+#   restart  SIGKILL the broker and start it again on the same endpoint
+#            after 0.1-0.5 s (exactly once, in the second half)
+# The schedule keeps at least MIN_LIVE unfrozen workers registered, so the
+# service is never without workers except during the broker restart, which
+# is far shorter than the clients' retry budget ((retries+1) x timeout).
+#
+# Pass: zlb-stress's JSON has lost = 0, timeouts = 0, mismatched = 0 and
+# unknown_ids = 0; the broker never crashed (only our SIGKILL); every
+# SIGTERMed worker exited 0; the frozen worker registered again. Printed:
+# redelivered (broker logs), retried and duplicates (zlb-stress), errors by
+# status, and per fault the detection time (the broker logged the worker
+# gone), the redelivery time, and the recovery time = first ok reply in
+# zlb-stress's debug log after the fault (for the restart the meaningful
+# one; for a worker fault other workers keep answering, so there it is
+# the redelivery of the request the worker held that shows the recovery).
+#
+# Options: --seed N (default 1), --duration S (30), --rate R (200),
+# --long (300 s at 500 req/s), --clients N (8), --print-schedule (print
+# the schedule the seed makes, and exit). ZLB_KEEP=1 keeps the
+# temp dir with every log; the summary goes to stdout and summary.txt.
+. "$(dirname "$0")/../integration/lib.sh"
+require_programs zlb-broker zlb-worker zlb-stress
+command -v jq >/dev/null || fail "jq is not installed (apt-get install jq)"
+
+SEED=1
+DURATION=30
+RATE=200
+CLIENTS=8
+PRINT_ONLY=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seed)     SEED=$2; shift 2 ;;
+        --duration) DURATION=$2; shift 2 ;;
+        --rate)     RATE=$2; shift 2 ;;
+        --clients)  CLIENTS=$2; shift 2 ;;
+        --long)     DURATION=300; RATE=500; shift ;;
+        --print-schedule) PRINT_ONLY=1; shift ;;
+        -h|--help)  sed -n '2,/^\. /p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
+        *)          fail "unknown option $1 (see --help)" ;;
+    esac
+done
+[[ "$SEED" =~ ^[0-9]+$ && "$DURATION" =~ ^[0-9]+$ && "$RATE" =~ ^[0-9]+$ ]] \
+    || fail "--seed, --duration and --rate take whole numbers"
+[ "$DURATION" -ge 10 ] || fail "--duration must be at least 10 s"
+
+TIMEOUT_MS=500         # per attempt; a restart costs the requests in the old broker one attempt
+RETRIES=8              # budget (8+1) x 0.5 s = 4.5 s, far above the restart gap (< 0.6 s)
+MIN_LIVE=2             # unfrozen workers the schedule always keeps
+MAX_LIVE=7
+WORK_CHOICES=(0 2000 20000 50000)     # --work-us of spawned workers
+SUMMARY=$T_DIR/summary.txt
+EVENTS=$T_DIR/events.tsv              # index, kind, target, t_us, note
+
+say () { echo "$*" | tee -a "$SUMMARY"; }
+
+# ---------------------------------------------------------------------------
+# The broker on tcp://127.0.0.1:PORT; a port taken by someone else is
+# detected (bind_failed or exit) and another one tried.
+
+BROKER_N=0
+broker_bound () { grep -q " bind endpoint=" "$BROKER_LOG" 2>/dev/null; }
+broker_failed () { ! alive "$BROKER_PID" || grep -q "bind_failed" "$BROKER_LOG" 2>/dev/null; }
+
+spawn_broker () {
+    BROKER_N=$((BROKER_N + 1))
+    BROKER_LOG=$T_DIR/broker-$BROKER_N.log
+    spawn "broker-$BROKER_N" "${WRAP[@]}" "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT" "${HB[@]}" \
+        --log "$BROKER_LOG" --log-level debug
+    BROKER_PID=$LAST_PID
+    wait_for 5 eval "broker_bound || broker_failed"
+    broker_bound && alive "$BROKER_PID"
+}
+
+pick_port_and_start () {
+    local try port
+    for try in 1 2 3 4 5 6 7 8; do
+        port=$(( 20000 + ( $$ * 131 + SEED * 17 + try * 7919 + RANDOM ) % 40000 ))
+        ENDPOINT="tcp://127.0.0.1:$port"
+        spawn_broker && return 0
+        stop "$BROKER_PID" KILL 1
+        rm -f "$BROKER_LOG"
+        BROKER_N=$((BROKER_N - 1))
+    done
+    fail "could not bind a broker on any of 8 ports"
+}
+
+# ---------------------------------------------------------------------------
+# Workers: name -> --work-us; the live list as the schedule sees it.
+
+declare -A WORK        # name -> work-us
+declare -A STATE       # name -> live | frozen | killed | termed
+NEXT_WORKER=1
+
+# new_worker WORK_US: plan a worker; its name in NEW_NAME (no subshell,
+# so that the counter and tables stay in this shell).
+new_worker () {
+    NEW_NAME="w$NEXT_WORKER"
+    NEXT_WORKER=$((NEXT_WORKER + 1))
+    WORK[$NEW_NAME]=$1
+    STATE[$NEW_NAME]=planned
+}
+
+# busy NAME: the broker's last word about NAME is a request routed to it.
+worker_busy () {
+    grep -E "(request_routed|reply) .*worker=$1#" "$BROKER_LOG" 2>/dev/null | tail -n 1 \
+        | grep -q request_routed
+}
+
+# ---------------------------------------------------------------------------
+# The schedule, made up front from the seed. Each line: offset_ms kind target arg
+
+make_schedule () {
+    RANDOM=$SEED
+    local -a live=() slow=()
+    local name n t gap kind victim freeze_slot restart_slot slot=0 slots
+    for n in 0 2000 20000 50000; do
+        new_worker "$n"
+        live+=("$NEW_NAME")
+        INITIAL+=("$NEW_NAME")
+    done
+    #  Gaps are at most 2.4 s, so every slot fits in the run.
+    slots=$(( (DURATION * 1000 - 5500) / 2400 ))
+    [ "$slots" -ge 3 ] || slots=3
+    freeze_slot=$(( RANDOM % ( (slots + 1) / 2 ) ))
+    restart_slot=$(( slots / 2 + RANDOM % ( slots - slots / 2 ) ))
+    [ "$restart_slot" -ne "$freeze_slot" ] || restart_slot=$((freeze_slot + 1))
+    t=1500
+    while [ "$slot" -lt "$slots" ] || [ "$freeze_slot" -ge "$slot" ] \
+    ||    [ "$restart_slot" -ge "$slot" ]; do
+        gap=$(( 1200 + RANDOM % 1200 ))
+        if [ "$slot" -eq "$freeze_slot" ]; then kind=freeze
+        elif [ "$slot" -eq "$restart_slot" ]; then kind=restart
+        else
+            case $(( RANDOM % 6 )) in
+                0|1|2) kind=kill ;;
+                3)     kind=term ;;
+                *)     kind=spawn ;;
+            esac
+        fi
+        if [[ $kind == kill || $kind == term || $kind == freeze ]] && [ ${#live[@]} -le "$MIN_LIVE" ]; then
+            #  a freeze is only put off to the next slot, never dropped
+            if [ "$kind" = freeze ]; then
+                freeze_slot=$((slot + 1))
+                [ "$restart_slot" -ne "$freeze_slot" ] || restart_slot=$((restart_slot + 1))
+            fi
+            kind=spawn
+        fi
+        if [ "$kind" = spawn ] && [ ${#live[@]} -ge "$MAX_LIVE" ]; then
+            kind=kill
+        fi
+        case $kind in
+            kill|term|freeze)
+                #  kills and freezes prefer slow workers: they hold requests longest
+                slow=()
+                for name in "${live[@]}"; do
+                    [ "${WORK[$name]}" -ge 20000 ] && slow+=("$name")
+                done
+                if [ "$kind" != term ] && [ ${#slow[@]} -gt 0 ]; then
+                    victim=${slow[RANDOM % ${#slow[@]}]}
+                else
+                    victim=${live[RANDOM % ${#live[@]}]}
+                fi
+                if [ "$kind" = freeze ]; then
+                    n=$(( 800 + RANDOM % 600 ))
+                    echo "$t freeze $victim $n"
+                    echo "$((t + n)) thaw $victim 0"
+                    [ "$gap" -gt $((n + 400)) ] || gap=$((n + 400))
+                else
+                    echo "$t $kind $victim 0"
+                    local -a rest=()
+                    for name in "${live[@]}"; do
+                        [ "$name" != "$victim" ] && rest+=("$name")
+                    done
+                    live=("${rest[@]}")
+                fi
+                ;;
+            spawn)
+                n=${WORK_CHOICES[RANDOM % ${#WORK_CHOICES[@]}]}
+                new_worker "$n"
+                live+=("$NEW_NAME")
+                echo "$t spawn $NEW_NAME $n"
+                ;;
+            restart)
+                echo "$t restart broker $(( 100 + RANDOM % 400 ))"
+                ;;
+        esac
+        t=$((t + gap))
+        slot=$((slot + 1))
+    done
+}
+
+# ---------------------------------------------------------------------------
+# Running it
+
+launch_worker () {
+    local name=$1 work=$2
+    start_worker "$name" --work-us "$work"
+    STATE[$name]=live
+}
+
+EVENT_N=0
+record () {             # kind target note
+    EVENT_N=$((EVENT_N + 1))
+    printf '%s\t%s\t%s\t%s\t%s\n' "$EVENT_N" "$1" "$2" "$(now_us)" "$3" >> "$EVENTS"
+}
+
+do_event () {
+    local kind=$1 target=$2 arg=$3 pid note
+    pid=${T_PID[worker-$target]:-}
+    case $kind in
+        kill)
+            wait_for 0.4 worker_busy "$target" && note=busy || note=idle
+            kill -KILL "$pid"
+            record kill "$target" "$note"
+            wait_exit "$pid" 2 2>/dev/null    #  reap it quietly (no "Killed")
+            STATE[$target]=killed
+            ;;
+        term)
+            kill -TERM "$pid"
+            record term "$target" "-"
+            STATE[$target]=termed
+            ;;
+        freeze)
+            wait_for 0.4 worker_busy "$target" && note=busy || note=idle
+            kill -STOP "$pid"
+            record freeze "$target" "$note,${arg}ms"
+            STATE[$target]=frozen
+            ;;
+        thaw)
+            kill -CONT "$pid"
+            record thaw "$target" "-"
+            STATE[$target]=live
+            ;;
+        spawn)
+            record spawn "$target" "work_us=$arg"
+            launch_worker "$target" "$arg"
+            ;;
+        restart)
+            kill -KILL "$BROKER_PID"
+            record restart broker "down_ms=$arg"
+            wait_exit "$BROKER_PID" 2 2>/dev/null
+            sleep "$(awk -v ms="$arg" 'BEGIN { printf "%.3f", ms / 1000 }')"
+            spawn_broker || fail "broker did not start again on $ENDPOINT"
+            ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------
+# Reading the logs: ISO-8601 UTC times -> epoch microseconds.
+
+AWK_ISO='
+function days_from_civil(y, m, d,   era, yoe, doy, doe) {
+    y -= (m <= 2); era = int(y / 400); yoe = y - era * 400
+    doy = int((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+    doe = yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy
+    return era * 146097 + doe - 719468
+}
+function iso_us(s,   sec) {
+    sec = days_from_civil(substr(s, 1, 4) + 0, substr(s, 6, 2) + 0, substr(s, 9, 2) + 0) * 86400 \
+        + substr(s, 12, 2) * 3600 + substr(s, 15, 2) * 60 + substr(s, 18, 2)
+    return sec * 1000000 + substr(s, 21, 6)
+}'
+
+# first_after T_US REGEX FILE...: ms from T_US to the first line matching
+# REGEX logged after T_US, or "-".
+first_after () {
+    local t=$1 re=$2
+    shift 2
+    cat "$@" 2>/dev/null | awk -v t="$t" -v re="$re" "$AWK_ISO"'
+        $0 ~ re { u = iso_us($1); if (u > t && (best == "" || u < best)) best = u }
+        END { if (best == "") print "-"; else printf "%.0f\n", (best - t) / 1000 }'
+}
+
+# field_after T_US REGEX FIELD FILE...: value of FIELD= in the first line
+# matching REGEX logged after T_US, or "-".
+field_after () {
+    local t=$1 re=$2 field=$3
+    shift 3
+    cat "$@" 2>/dev/null | awk -v t="$t" -v re="$re" -v f="$field" "$AWK_ISO"'
+        $0 ~ re { u = iso_us($1); if (u > t && (best == "" || u < best)) { best = u; line = $0 } }
+        END { v = "-"; n = split(line, w, " ")
+              for (i = 1; i <= n; i++) if (index(w[i], f "=") == 1) v = substr(w[i], length(f) + 2)
+              print v }'
+}
+
+# ---------------------------------------------------------------------------
+
+echo "seed=$SEED duration=${DURATION}s rate=$RATE clients=$CLIENTS timeout_ms=$TIMEOUT_MS" \
+     "retries=$RETRIES heartbeat=${HB_MS}ms x $LIVENESS dir=$T_DIR" > "$SUMMARY"
+cat "$SUMMARY"
+INITIAL=()
+make_schedule > "$T_DIR/schedule.txt"
+say "schedule (seed $SEED):"
+awk '{ printf "  +%6.1fs %-8s %-7s %s\n", $1 / 1000, $2, $3, ($4 != "0" ? $4 : "") }' \
+    "$T_DIR/schedule.txt" | tee -a "$SUMMARY"
+[ "$PRINT_ONLY" = 0 ] || exit 0
+
+pick_port_and_start
+step "broker on $ENDPOINT"
+for name in "${INITIAL[@]}"; do
+    launch_worker "$name" "${WORK[$name]}"
+done
+
+STRESS_JSON=$T_DIR/stress.json
+spawn stress "${WRAP[@]}" "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --rate "$RATE" \
+    --clients "$CLIENTS" --threads 1 --duration "${DURATION}s" --timeout-ms "$TIMEOUT_MS" \
+    --retries "$RETRIES" --json "$STRESS_JSON" --csv "$T_DIR/stress.csv" \
+    --log "$T_DIR/stress.log" --log-level debug
+STRESS_PID=$LAST_PID
+START_US=$(now_us)
+step "zlb-stress at $RATE req/s for ${DURATION}s"
+
+while read -r t kind target arg; do
+    due=$(( START_US + t * 1000 ))
+    while [ "$(now_us)" -lt "$due" ]; do sleep 0.02; done
+    alive "$STRESS_PID" || fail "zlb-stress ended before the schedule did"
+    step "$kind $target $([ "$arg" != 0 ] && echo "$arg")"
+    do_event "$kind" "$target" "$arg"
+done < "$T_DIR/schedule.txt"
+
+DRAIN_S=$(( (RETRIES + 1) * TIMEOUT_MS / 1000 + 2 ))
+wait_exit "$STRESS_PID" $(( DURATION + DRAIN_S + 15 )) \
+    || fail "zlb-stress still running $((DURATION + DRAIN_S + 15)) s after it started"
+STRESS_RC=$EXIT_RC
+
+# ---------------------------------------------------------------------------
+# Checks
+
+problems=()
+alive "$BROKER_PID" || problems+=("broker $BROKER_N is not running at the end")
+stop "$BROKER_PID" TERM 5
+[ "$EXIT_RC" = 0 ] || problems+=("broker $BROKER_N exit code $EXIT_RC on SIGTERM")
+for name in "${!STATE[@]}"; do
+    pid=${T_PID[worker-$name]:-}
+    [ -n "$pid" ] || continue
+    case ${STATE[$name]} in
+        live)
+            alive "$pid" || problems+=("worker $name died without being killed")
+            ;;
+        termed)
+            wait_exit "$pid" 5 || problems+=("worker $name still running 5 s after SIGTERM")
+            [ "${EXIT_RC:-x}" = 0 ] || problems+=("worker $name exit code $EXIT_RC after SIGTERM")
+            ;;
+    esac
+done
+[ -s "$STRESS_JSON" ] || fail "zlb-stress wrote no JSON (exit $STRESS_RC)"
+read -r sent ok errors timeouts lost mismatched unknown retries duplicates unsent < <(jq -r \
+    '[.sent,.ok,.errors,.timeouts,.lost,.mismatched,.unknown_ids,.retries,.duplicates,.unsent]
+     | map(tostring) | join(" ")' "$STRESS_JSON")
+[ "$lost" = 0 ] || problems+=("lost = $lost")
+[ "$timeouts" = 0 ] || problems+=("timeouts = $timeouts")
+[ "$mismatched" = 0 ] || problems+=("mismatched = $mismatched")
+[ "$unknown" = 0 ] || problems+=("unknown_ids = $unknown")
+[ "$sent" -gt 0 ] || problems+=("nothing sent")
+BROKER_LOGS=("$T_DIR"/broker-*.log)
+redelivered=$(cat "${BROKER_LOGS[@]}" | grep -c " request_redeliver ")
+failed=$(cat "${BROKER_LOGS[@]}" | grep -c " request_failed ")
+proto_late=$(cat "${BROKER_LOGS[@]}" | grep -c "REPLY from a worker holding no request")
+
+say ""
+say "zlb-stress: sent=$sent ok=$ok errors=$errors timeouts=$timeouts lost=$lost" \
+    "mismatched=$mismatched unsent=$unsent (exit $STRESS_RC)"
+say "           retried=$retries duplicates_dropped=$duplicates" \
+    "errors_by_status=$(jq -c .errors_by_status "$STRESS_JSON")"
+say "           rtt p50=$(jq .rtt_us.p50 "$STRESS_JSON")us p99=$(jq .rtt_us.p99 "$STRESS_JSON")us" \
+    "max=$(jq .rtt_us.max "$STRESS_JSON")us"
+say "broker:     redelivered=$redelivered failed_after_redeliveries=$failed" \
+    "late_replies_dropped=$proto_late"
+
+# Per fault: detection, redelivery, recovery (see the header).
+say ""
+say "fault                 when   held  detect_ms  redeliver_ms  first_ok_ms  note"
+STRESS_LOG=$T_DIR/stress.log
+OK_RE=" result .* status=200 match=1 "
+HELD=0
+while IFS=$'\t' read -r n kind target t_us note; do
+    rel=$(awk -v a="$t_us" -v b="$START_US" 'BEGIN { printf "%+.1fs", (a - b) / 1e6 }')
+    held=-; detect=-; redeliver=-; extra=
+    case $kind in
+        kill|term|freeze)
+            #  held: did the broker count it busy when it removed it
+            held=$(field_after "$t_us" "worker_leave .*worker=$target#" busy "${BROKER_LOGS[@]}")
+            detect=$(first_after "$t_us" "(worker_leave|worker_expired) .*worker=$target#" "${BROKER_LOGS[@]}")
+            redeliver=$(first_after "$t_us" "request_redeliver .*worker=$target#" "${BROKER_LOGS[@]}")
+            ;;
+        thaw)
+            extra="registered again after $(first_after "$t_us" "worker_join .*worker=$target#" "${BROKER_LOGS[@]}") ms"
+            ;;
+        spawn)
+            extra="registered after $(first_after "$t_us" "worker_join .*worker=$target#" "${BROKER_LOGS[@]}") ms"
+            ;;
+        restart)
+            extra="$note; first worker back after $(first_after "$t_us" "worker_join " "${BROKER_LOGS[@]}") ms"
+            ;;
+    esac
+    first_ok=$(first_after "$t_us" "$OK_RE" "$STRESS_LOG")
+    printf -v line "%-8s %-6s %8s  %5s  %9s  %12s  %11s  %s" "$kind" "$target" "$rel" "$held" \
+        "$detect" "$redeliver" "$first_ok" "$extra"
+    say "$line"
+    case $kind in
+        thaw)
+            [[ "$extra" != *"after - ms"* ]] || problems+=("$target did not register again after SIGCONT")
+            ;;
+        restart)
+            [ "$first_ok" != - ] || problems+=("no ok reply after the broker restart")
+            ;;
+        kill|freeze)
+            [ "$held" != yes ] || [ "$redeliver" != - ] \
+                || problems+=("$target held a request at its $kind, but it was not redelivered")
+            [ "$held" = yes ] && HELD=$((HELD + 1))
+            ;;
+    esac
+done < "$EVENTS"
+
+say "faults that hit a request in flight: $HELD"
+[ "$HELD" -gt 0 ] || problems+=("no kill or freeze hit a worker holding a request")
+
+# The longest stretch without an ok reply, from the per-second series.
+say ""
+say "per-second ok replies: $(jq -r '[.series[] | .ok] | map(tostring) | join(" ")' "$STRESS_JSON")"
+
+if [ ${#problems[@]} -gt 0 ]; then
+    for p in "${problems[@]}"; do say "PROBLEM: $p"; done
+    fail "chaos run (seed $SEED) failed: ${#problems[@]} problem(s)"
+fi
+[ "${ZLB_KEEP:-0}" = 1 ] || cp "$SUMMARY" "${TMPDIR:-/tmp}/zlb-chaos-last-summary.txt" 2>/dev/null
+pass
