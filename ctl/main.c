@@ -1,0 +1,307 @@
+/*  zlb-ctl - look inside a running zlb broker.
+
+    Asks the broker's introspection services (mmi.stats, mmi.services,
+    mmi.workers: msgpack maps, docs/protocol.md) over the ordinary client
+    API and prints them as tables, as JSON (--json, for scripts), or as a
+    live view that refreshes like top (watch). Exit codes: 0 ok, 1 the
+    broker did not answer, 2 bad usage.                                     */
+
+#include "zlb/zlb.h"
+#include "util.h"
+#include "render.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *endpoint;         //  broker to ask
+    const char *command;          //  status, workers, services, stats, watch
+    bool json;                    //  JSON instead of tables
+    int timeout_ms;               //  wait per attempt
+    int64_t interval_ms;          //  watch refresh period
+    int64_t iterations;           //  watch: stop after this many frames (0 = never)
+} s_args_t;
+
+//  One decoded reply: the frame's bytes are copied, msgpack points into them.
+typedef struct {
+    msgpack_unpacked unpacked;    //  strings point into bytes (zero copy)
+    char *bytes;                  //  our copy of the reply frame
+    bool ok;
+} s_reply_t;
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: zlb-ctl [OPTIONS] COMMAND\n"
+        "Look inside a running zlb broker (its mmi.* introspection services).\n"
+        "\n"
+        "Commands:\n"
+        "  status      broker counters and the services table\n"
+        "  services    per service: workers ready/busy, queue, counters, p50/p99\n"
+        "  workers     per worker: state, last heard from, requests served\n"
+        "  stats       broker-wide counters only\n"
+        "  watch       status and workers, refreshed like top (q or Ctrl-C quits)\n"
+        "\n"
+        "Options:\n"
+        "  -c, --connect ENDPOINT   broker endpoint (default tcp://127.0.0.1:5555)\n"
+        "  -j, --json               print the replies as JSON (one object per line)\n"
+        "  -t, --timeout-ms MS      wait for an answer (default 2000)\n"
+        "  -i, --interval MS        watch refresh period (default 1000; 1s, 500ms)\n"
+        "  -n, --iterations N       watch: stop after N refreshes (default: never)\n"
+        "  -h, --help               show this help\n"
+        "  -V, --version            show the version\n"
+        "\n"
+        "Exit status: 0 ok, 1 the broker did not answer, 2 bad usage.\n");
+}
+
+static int
+s_bad (const char *flag, const char *value)
+{
+    fprintf (stderr, "zlb-ctl: invalid value for %s: '%s' (see --help)\n", flag, value);
+    return -1;
+}
+
+static int
+s_parse_option (s_args_t *args, int option, const char *value)
+{
+    int64_t number;
+    switch (option) {
+        case 'c': args->endpoint = value; return 0;
+        case 'j': args->json = true; return 0;
+        case 't':
+            if (zlb_parse_duration_ms (value, 1, &number) || number < 1 || number > 600000)
+                return s_bad ("--timeout-ms", value);
+            args->timeout_ms = (int) number;
+            return 0;
+        case 'i':
+            if (zlb_parse_duration_ms (value, 1, &number) || number < 50 || number > 3600000)
+                return s_bad ("--interval", value);
+            args->interval_ms = number;
+            return 0;
+        case 'n':
+            if (zlb_parse_int64 (value, 1, INT64_C (1000000000), &args->iterations))
+                return s_bad ("--iterations", value);
+            return 0;
+        default:
+            return -1;
+    }
+}
+
+//  0 to run, 1 after --help/--version, -1 on bad usage (message printed).
+static int
+s_parse (s_args_t *args, int argc, char *argv [])
+{
+    static const struct option options [] = {
+        {"connect", required_argument, 0, 'c'}, {"json", no_argument, 0, 'j'},
+        {"timeout-ms", required_argument, 0, 't'}, {"interval", required_argument, 0, 'i'},
+        {"iterations", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
+    };
+    int option;
+    while ((option = getopt_long (argc, argv, "c:jt:i:n:hV", options, NULL)) != -1) {
+        if (option == 'h') {
+            s_usage (stdout);
+            return 1;
+        }
+        if (option == 'V') {
+            printf ("zlb-ctl %s\n", ZLB_VERSION_STRING);
+            return 1;
+        }
+        if (option == '?' || s_parse_option (args, option, optarg))
+            return -1;
+    }
+    if (optind != argc - 1) {
+        fprintf (stderr, "zlb-ctl: expected one command (status, services, workers, stats,"
+                 " watch)\n");
+        return -1;
+    }
+    args->command = argv [optind];
+    const char *known [] = {"status", "services", "workers", "stats", "watch"};
+    for (size_t index = 0; index < sizeof (known) / sizeof (known [0]); index++)
+        if (streq (args->command, known [index]))
+            return 0;
+    fprintf (stderr, "zlb-ctl: unknown command '%s'\n", args->command);
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Asking the broker
+
+//  Ask one mmi service; reply->ok tells whether a msgpack map came back.
+static void
+s_ask (zlb_client_t *client, const char *service, s_reply_t *reply)
+{
+    msgpack_unpacked_init (&reply->unpacked);
+    reply->ok = false;
+    reply->bytes = NULL;
+    zlb_result_t result;
+    if (zlb_client_request (client, service, "", 0, &result) != 0)
+        return;
+    if (result.status != ZLB_STATUS_OK) {
+        fprintf (stderr, "zlb-ctl: %s: status %d %s\n", service, result.status,
+                 result.status == ZLB_STATUS_TIMEOUT ? "(no answer from the broker)"
+                                                     : result.error);
+        return;
+    }
+    //  The result is the client's until its next call: keep a copy.
+    reply->bytes = result.payload ? malloc (result.payload_size) : NULL;
+    if (reply->bytes)
+        memcpy (reply->bytes, result.payload, result.payload_size);
+    size_t offset = 0;
+    if (reply->bytes
+    &&  msgpack_unpack_next (&reply->unpacked, reply->bytes,
+                             result.payload_size, &offset) == MSGPACK_UNPACK_SUCCESS
+    &&  reply->unpacked.data.type == MSGPACK_OBJECT_MAP)
+        reply->ok = true;
+    else
+        fprintf (stderr, "zlb-ctl: %s: the broker's answer is not a msgpack map"
+                 " (an older broker?)\n", service);
+}
+
+static void
+s_reply_done (s_reply_t *reply)
+{
+    msgpack_unpacked_destroy (&reply->unpacked);
+    free (reply->bytes);
+    reply->bytes = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Commands
+
+//  One snapshot: stats, services, workers as the command needs them.
+//  Prints to out; returns 0, or 1 when the broker did not answer.
+static int
+s_snapshot (zlb_client_t *client, const s_args_t *args, FILE *out, bool watching)
+{
+    const char *cmd = args->command;
+    bool stats = streq (cmd, "status") || streq (cmd, "stats") || watching;
+    bool services = streq (cmd, "status") || streq (cmd, "services") || watching;
+    bool workers = streq (cmd, "workers") || watching;
+    s_reply_t replies [3];
+    const char *names [3] = {"mmi.stats", "mmi.services", "mmi.workers"};
+    bool wanted [3] = {stats, services, workers};
+    int rc = 0;
+    for (int index = 0; index < 3; index++) {
+        msgpack_unpacked_init (&replies [index].unpacked);
+        replies [index].ok = false;
+        replies [index].bytes = NULL;
+        if (wanted [index] && rc == 0) {
+            s_reply_done (&replies [index]);
+            s_ask (client, names [index], &replies [index]);
+            if (!replies [index].ok)
+                rc = 1;
+        }
+    }
+    for (int index = 0; index < 3 && rc == 0; index++) {
+        if (!wanted [index])
+            continue;
+        const msgpack_object *data = &replies [index].unpacked.data;
+        if (args->json) {
+            fprintf (out, "{\"service\":\"%s\",\"reply\":", names [index]);
+            ctl_json (out, data);
+            fputs ("}\n", out);
+        }
+        else {
+            if (index == 0)
+                ctl_stats_table (out, data);
+            else
+            if (index == 1)
+                ctl_services_table (out, data);
+            else
+                ctl_workers_table (out, data);
+            if (index < 2 && (wanted [index + 1] || (index == 0 && wanted [2])))
+                fputc ('\n', out);
+        }
+    }
+    for (int index = 0; index < 3; index++)
+        s_reply_done (&replies [index]);
+    return rc;
+}
+
+//  Wait up to ms for a key on stdin; true if it was q/Q (quit).
+static bool
+s_wait_key (int64_t ms)
+{
+    struct pollfd item = {STDIN_FILENO, POLLIN, 0};
+    if (poll (&item, 1, (int) ms) != 1 || !(item.revents & POLLIN))
+        return false;
+    char key;
+    return read (STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q');
+}
+
+static int
+s_watch (zlb_client_t *client, const s_args_t *args)
+{
+    struct termios saved, raw;
+    bool terminal = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
+    if (terminal) {
+        raw = saved;
+        raw.c_lflag &= ~(tcflag_t) (ICANON | ECHO);
+        raw.c_cc [VMIN] = 0;
+        raw.c_cc [VTIME] = 0;
+        tcsetattr (STDIN_FILENO, TCSANOW, &raw);
+    }
+    int rc = 0;
+    for (int64_t frame = 1; !zsys_interrupted; frame++) {
+        //  Build the whole frame first, then clear and print it at once:
+        //  no flicker, and a slow broker leaves the last frame on screen.
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream (&text, &size);
+        if (!out)
+            break;
+        fprintf (out, "zlb-ctl watch  %s  every %" PRId64 " ms  (q quits)\n\n",
+                 args->endpoint, args->interval_ms);
+        rc = s_snapshot (client, args, out, true);
+        fclose (out);
+        if (!args->json)
+            fputs ("\033[H\033[2J", stdout);
+        if (rc == 0)
+            fwrite (text, 1, size, stdout);
+        else
+            printf ("zlb-ctl: no answer from %s; retrying\n", args->endpoint);
+        fflush (stdout);
+        free (text);
+        if (args->iterations && frame >= args->iterations)
+            break;
+        if (s_wait_key (args->interval_ms))
+            break;
+    }
+    if (terminal)
+        tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+    return rc;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_args_t args = {.endpoint = "tcp://127.0.0.1:5555", .timeout_ms = 2000,
+                     .interval_ms = 1000};
+    int rc = s_parse (&args, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    zlb_client_options_t options;
+    zlb_client_options_defaults (&options);
+    options.timeout_ms = args.timeout_ms;
+    options.retries = 0;           //  a tool: say "no answer" quickly
+    zlb_client_t *client = zlb_client_new (args.endpoint, &options);
+    if (!client) {
+        fprintf (stderr, "zlb-ctl: cannot connect to '%s': %s\n", args.endpoint,
+                 strerror (errno));
+        return 2;
+    }
+    if (streq (args.command, "watch"))
+        rc = s_watch (client, &args);
+    else
+        rc = s_snapshot (client, &args, stdout, false);
+    zlb_client_destroy (&client);
+    return rc;
+}

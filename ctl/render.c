@@ -1,0 +1,282 @@
+/*  render.c - zlb-ctl output: JSON for scripts, aligned tables for people.
+
+    The replies are msgpack maps (docs/protocol.md, "Introspection"). We
+    never trust their shape: a missing or mistyped field prints as "-".  */
+
+#include "render.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+const msgpack_object *
+ctl_get (const msgpack_object *obj, const char *key)
+{
+    if (!obj || obj->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    size_t size = strlen (key);
+    for (uint32_t index = 0; index < obj->via.map.size; index++) {
+        const msgpack_object_kv *kv = &obj->via.map.ptr [index];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == size
+        &&  memcmp (kv->key.via.str.ptr, key, size) == 0)
+            return &kv->val;
+    }
+    return NULL;
+}
+
+static void
+s_json_string (FILE *out, const char *text, size_t size)
+{
+    fputc ('"', out);
+    for (size_t index = 0; index < size; index++) {
+        unsigned char c = (unsigned char) text [index];
+        if (c == '"' || c == '\\')
+            fprintf (out, "\\%c", c);
+        else
+        if (c < 0x20)
+            fprintf (out, "\\u%04x", c);
+        else
+            fputc (c, out);
+    }
+    fputc ('"', out);
+}
+
+void
+ctl_json (FILE *out, const msgpack_object *obj)
+{
+    switch (obj->type) {
+        case MSGPACK_OBJECT_NIL: fputs ("null", out); break;
+        case MSGPACK_OBJECT_BOOLEAN: fputs (obj->via.boolean ? "true" : "false", out); break;
+        case MSGPACK_OBJECT_POSITIVE_INTEGER: fprintf (out, "%" PRIu64, obj->via.u64); break;
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER: fprintf (out, "%" PRId64, obj->via.i64); break;
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64: fprintf (out, "%.6f", obj->via.f64); break;
+        case MSGPACK_OBJECT_STR: s_json_string (out, obj->via.str.ptr, obj->via.str.size); break;
+        case MSGPACK_OBJECT_ARRAY:
+            fputc ('[', out);
+            for (uint32_t index = 0; index < obj->via.array.size; index++) {
+                if (index)
+                    fputc (',', out);
+                ctl_json (out, &obj->via.array.ptr [index]);
+            }
+            fputc (']', out);
+            break;
+        case MSGPACK_OBJECT_MAP:
+            fputc ('{', out);
+            for (uint32_t index = 0; index < obj->via.map.size; index++) {
+                if (index)
+                    fputc (',', out);
+                const msgpack_object_kv *kv = &obj->via.map.ptr [index];
+                if (kv->key.type == MSGPACK_OBJECT_STR)
+                    ctl_json (out, &kv->key);
+                else
+                    s_json_string (out, "?", 1);
+                fputc (':', out);
+                ctl_json (out, &kv->val);
+            }
+            fputc ('}', out);
+            break;
+        default: fputs ("null", out); break;   //  bin/ext: not in our schemas
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Cells
+
+static void
+s_text (FILE *out, const msgpack_object *obj, const char *key, int width)
+{
+    const msgpack_object *value = ctl_get (obj, key);
+    if (value && value->type == MSGPACK_OBJECT_STR)
+        fprintf (out, "%-*.*s ", width, (int) value->via.str.size, value->via.str.ptr);
+    else
+        fprintf (out, "%-*s ", width, "-");
+}
+
+static bool
+s_uint_of (const msgpack_object *obj, const char *key, uint64_t *number)
+{
+    const msgpack_object *value = ctl_get (obj, key);
+    if (!value || value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return false;
+    *number = value->via.u64;
+    return true;
+}
+
+static void
+s_uint (FILE *out, const msgpack_object *obj, const char *key, int width)
+{
+    uint64_t number;
+    if (s_uint_of (obj, key, &number))
+        fprintf (out, "%*" PRIu64 " ", width, number);
+    else
+        fprintf (out, "%*s ", width, "-");
+}
+
+//  Seconds, shown in the unit that reads best: 850us, 12.3ms, 4.2s, 3m20s.
+static void
+s_seconds (FILE *out, const msgpack_object *obj, const char *key, int width)
+{
+    const msgpack_object *value = ctl_get (obj, key);
+    char cell [32] = "-";
+    if (value && (value->type == MSGPACK_OBJECT_FLOAT64 || value->type == MSGPACK_OBJECT_FLOAT32)) {
+        double s = value->via.f64;
+        if (s < 0.001)
+            snprintf (cell, sizeof cell, "%.0fus", s * 1e6);
+        else
+        if (s < 1)
+            snprintf (cell, sizeof cell, "%.1fms", s * 1e3);
+        else
+        if (s < 120)
+            snprintf (cell, sizeof cell, "%.1fs", s);
+        else
+        if (s < 7200)
+            snprintf (cell, sizeof cell, "%dm%02ds", (int) s / 60, (int) s % 60);
+        else
+            snprintf (cell, sizeof cell, "%dh%02dm", (int) s / 3600, ((int) s / 60) % 60);
+    }
+    fprintf (out, "%*s ", width, cell);
+}
+
+//  --------------------------------------------------------------------------
+//  Sorting array entries by a string field (then a second one)
+
+static const char *s_sort_keys [2];
+
+static int
+s_field_cmp (const msgpack_object *a, const msgpack_object *b, const char *key)
+{
+    const msgpack_object *x = ctl_get (a, key), *y = ctl_get (b, key);
+    if (!x || !y || x->type != MSGPACK_OBJECT_STR || y->type != MSGPACK_OBJECT_STR)
+        return (x != NULL) - (y != NULL);
+    size_t size = x->via.str.size < y->via.str.size ? x->via.str.size : y->via.str.size;
+    int rc = memcmp (x->via.str.ptr, y->via.str.ptr, size);
+    if (rc)
+        return rc;
+    return (x->via.str.size > y->via.str.size) - (x->via.str.size < y->via.str.size);
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    const msgpack_object *x = *(const msgpack_object **) a, *y = *(const msgpack_object **) b;
+    int rc = s_field_cmp (x, y, s_sort_keys [0]);
+    return rc || !s_sort_keys [1] ? rc : s_field_cmp (x, y, s_sort_keys [1]);
+}
+
+//  The entries of reply[list] sorted; caller frees. NULL with *count 0 if none.
+static const msgpack_object **
+s_sorted (const msgpack_object *reply, const char *list, const char *key1,
+          const char *key2, uint32_t *count)
+{
+    const msgpack_object *array = ctl_get (reply, list);
+    *count = 0;
+    if (!array || array->type != MSGPACK_OBJECT_ARRAY || array->via.array.size == 0)
+        return NULL;
+    const msgpack_object **sorted = calloc (array->via.array.size, sizeof (*sorted));
+    if (!sorted)
+        return NULL;
+    for (uint32_t index = 0; index < array->via.array.size; index++)
+        sorted [index] = &array->via.array.ptr [index];
+    s_sort_keys [0] = key1;
+    s_sort_keys [1] = key2;
+    qsort (sorted, array->via.array.size, sizeof (*sorted), s_compare);
+    *count = array->via.array.size;
+    return sorted;
+}
+
+//  --------------------------------------------------------------------------
+//  Tables
+
+//  "label value  " for a table-less line.
+static void
+s_pair (FILE *out, const char *label, const msgpack_object *obj, const char *key,
+        bool seconds)
+{
+    fprintf (out, "%s ", label);
+    if (seconds)
+        s_seconds (out, obj, key, 0);
+    else
+        s_uint (out, obj, key, 0);
+}
+
+void
+ctl_stats_table (FILE *out, const msgpack_object *stats)
+{
+    uint64_t errors = 0, number;
+    const char *kinds [] = {"busy", "deadline", "failed", "too_large", "bad_request"};
+    for (size_t index = 0; index < sizeof (kinds) / sizeof (kinds [0]); index++)
+        if (s_uint_of (stats, kinds [index], &number))
+            errors += number;
+    fputs ("broker ", out);
+    s_text (out, stats, "version", 0);
+    s_pair (out, " up", stats, "uptime_s", true);
+    s_pair (out, " heartbeat_ms", stats, "heartbeat_ms", false);
+    s_pair (out, " liveness", stats, "liveness", false);
+    fputc ('\n', out);
+    s_pair (out, "workers", stats, "workers", false);
+    s_pair (out, " services", stats, "services", false);
+    s_pair (out, " queued", stats, "queued", false);
+    s_pair (out, " joined", stats, "workers_seen", false);
+    s_pair (out, " expired", stats, "expired", false);
+    fputc ('\n', out);
+    s_pair (out, "requests", stats, "requests", false);
+    s_pair (out, " replies", stats, "replies", false);
+    s_pair (out, " redeliveries", stats, "redeliveries", false);
+    fprintf (out, "  errors %" PRIu64 "  ", errors);
+    s_pair (out, "malformed", stats, "malformed", false);
+    fputc ('\n', out);
+}
+
+void
+ctl_services_table (FILE *out, const msgpack_object *reply)
+{
+    uint32_t count;
+    const msgpack_object **rows = s_sorted (reply, "services", "service", NULL, &count);
+    fprintf (out, "%-20s %7s %5s %5s %6s %8s %9s %9s %6s %7s %8s %8s\n", "SERVICE", "WORKERS",
+             "READY", "BUSY", "QUEUED", "OLDEST", "REQUESTS", "REPLIES", "ERRORS", "REDELIV",
+             "P50", "P99");
+    for (uint32_t index = 0; index < count; index++) {
+        const msgpack_object *row = rows [index];
+        s_text (out, row, "service", 20);
+        s_uint (out, row, "workers", 7);
+        s_uint (out, row, "ready", 5);
+        s_uint (out, row, "busy", 5);
+        s_uint (out, row, "queued", 6);
+        s_seconds (out, row, "oldest_s", 8);
+        s_uint (out, row, "requests", 9);
+        s_uint (out, row, "replies", 9);
+        s_uint (out, row, "errors", 6);
+        s_uint (out, row, "redeliveries", 7);
+        s_seconds (out, row, "p50_s", 8);
+        s_seconds (out, row, "p99_s", 8);
+        fputc ('\n', out);
+    }
+    if (count == 0)
+        fputs ("(no services)\n", out);
+    free (rows);
+}
+
+void
+ctl_workers_table (FILE *out, const msgpack_object *reply)
+{
+    uint32_t count;
+    const msgpack_object **rows = s_sorted (reply, "workers", "service", "id", &count);
+    fprintf (out, "%-24s %-16s %-5s %8s %9s %9s %9s %9s\n", "WORKER", "SERVICE", "STATE",
+             "INFLIGHT", "LAST_SEEN", "SERVED", "REQ_AGE", "UPTIME");
+    for (uint32_t index = 0; index < count; index++) {
+        const msgpack_object *row = rows [index];
+        s_text (out, row, "id", 24);
+        s_text (out, row, "service", 16);
+        s_text (out, row, "state", 5);
+        s_uint (out, row, "inflight", 8);
+        s_seconds (out, row, "last_seen_s", 9);
+        s_uint (out, row, "served", 9);
+        s_seconds (out, row, "inflight_s", 9);
+        s_seconds (out, row, "uptime_s", 9);
+        fputc ('\n', out);
+    }
+    if (count == 0)
+        fputs ("(no workers)\n", out);
+    free (rows);
+}
