@@ -43,6 +43,21 @@ void zlb_log_set_level (zlb_log_t *self, zlb_log_level_t level);
 //  Reopen the file by path (after logrotate moved it). 0 on success.
 int zlb_log_reopen (zlb_log_t *self);
 
+//  Line formats. JSON writes one object per line for log shippers:
+//    {"ts":"2026-11-27T08:22:51.123456Z","level":"info","component":"broker",
+//     "id":"main","event":"worker_join","worker":"w1#1","service":"echo"}
+//  key=value fields become members; values that look like numbers are
+//  numbers, everything else (quotes removed) a string.
+typedef enum {
+    ZLB_LOG_TEXT = 0,
+    ZLB_LOG_JSON
+} zlb_log_format_t;
+
+void zlb_log_set_format (zlb_log_t *self, zlb_log_format_t format);
+
+//  Parse "text" or "json". 0 on success, -1 if unknown.
+int zlb_log_format_parse (const char *text, zlb_log_format_t *format);
+
 //  Write one line. event is a short snake_case name; fmt/... give the
 //  key=value fields (may be NULL for none). Prefer the zlb_log macro.
 void zlb_log_write (zlb_log_t *self, zlb_log_level_t level, const char *event,
