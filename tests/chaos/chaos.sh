@@ -32,6 +32,7 @@
 # the schedule the seed makes, and exit). ZLB_KEEP=1 keeps the
 # temp dir with every log; the summary goes to stdout and summary.txt.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/reliability_lib.sh"
 require_programs zlb-broker zlb-worker zlb-stress
 command -v jq >/dev/null || fail "jq is not installed (apt-get install jq)"
 
@@ -65,37 +66,6 @@ SUMMARY=$T_DIR/summary.txt
 EVENTS=$T_DIR/events.tsv              # index, kind, target, t_us, note
 
 say () { echo "$*" | tee -a "$SUMMARY"; }
-
-# ---------------------------------------------------------------------------
-# The broker on tcp://127.0.0.1:PORT; a port taken by someone else is
-# detected (bind_failed or exit) and another one tried.
-
-BROKER_N=0
-broker_bound () { grep -q " bind endpoint=" "$BROKER_LOG" 2>/dev/null; }
-broker_failed () { ! alive "$BROKER_PID" || grep -q "bind_failed" "$BROKER_LOG" 2>/dev/null; }
-
-spawn_broker () {
-    BROKER_N=$((BROKER_N + 1))
-    BROKER_LOG=$T_DIR/broker-$BROKER_N.log
-    spawn "broker-$BROKER_N" "${WRAP[@]}" "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT" "${HB[@]}" \
-        --log "$BROKER_LOG" --log-level debug
-    BROKER_PID=$LAST_PID
-    wait_for 5 eval "broker_bound || broker_failed"
-    broker_bound && alive "$BROKER_PID"
-}
-
-pick_port_and_start () {
-    local try port
-    for try in 1 2 3 4 5 6 7 8; do
-        port=$(( 20000 + ( $$ * 131 + SEED * 17 + try * 7919 + RANDOM ) % 40000 ))
-        ENDPOINT="tcp://127.0.0.1:$port"
-        spawn_broker && return 0
-        stop "$BROKER_PID" KILL 1
-        rm -f "$BROKER_LOG"
-        BROKER_N=$((BROKER_N - 1))
-    done
-    fail "could not bind a broker on any of 8 ports"
-}
 
 # ---------------------------------------------------------------------------
 # Workers: name -> --work-us; the live list as the schedule sees it.
@@ -253,47 +223,9 @@ do_event () {
             record restart broker "down_ms=$arg"
             wait_exit "$BROKER_PID" 2 2>/dev/null
             sleep "$(awk -v ms="$arg" 'BEGIN { printf "%.3f", ms / 1000 }')"
-            spawn_broker || fail "broker did not start again on $ENDPOINT"
+            restart_tcp_broker
             ;;
     esac
-}
-
-# ---------------------------------------------------------------------------
-# Reading the logs: ISO-8601 UTC times -> epoch microseconds.
-
-AWK_ISO='
-function days_from_civil(y, m, d,   era, yoe, doy, doe) {
-    y -= (m <= 2); era = int(y / 400); yoe = y - era * 400
-    doy = int((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
-    doe = yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy
-    return era * 146097 + doe - 719468
-}
-function iso_us(s,   sec) {
-    sec = days_from_civil(substr(s, 1, 4) + 0, substr(s, 6, 2) + 0, substr(s, 9, 2) + 0) * 86400 \
-        + substr(s, 12, 2) * 3600 + substr(s, 15, 2) * 60 + substr(s, 18, 2)
-    return sec * 1000000 + substr(s, 21, 6)
-}'
-
-# first_after T_US REGEX FILE...: ms from T_US to the first line matching
-# REGEX logged after T_US, or "-".
-first_after () {
-    local t=$1 re=$2
-    shift 2
-    cat "$@" 2>/dev/null | awk -v t="$t" -v re="$re" "$AWK_ISO"'
-        $0 ~ re { u = iso_us($1); if (u > t && (best == "" || u < best)) best = u }
-        END { if (best == "") print "-"; else printf "%.0f\n", (best - t) / 1000 }'
-}
-
-# field_after T_US REGEX FIELD FILE...: value of FIELD= in the first line
-# matching REGEX logged after T_US, or "-".
-field_after () {
-    local t=$1 re=$2 field=$3
-    shift 3
-    cat "$@" 2>/dev/null | awk -v t="$t" -v re="$re" -v f="$field" "$AWK_ISO"'
-        $0 ~ re { u = iso_us($1); if (u > t && (best == "" || u < best)) { best = u; line = $0 } }
-        END { v = "-"; n = split(line, w, " ")
-              for (i = 1; i <= n; i++) if (index(w[i], f "=") == 1) v = substr(w[i], length(f) + 2)
-              print v }'
 }
 
 # ---------------------------------------------------------------------------
@@ -308,7 +240,7 @@ awk '{ printf "  +%6.1fs %-8s %-7s %s\n", $1 / 1000, $2, $3, ($4 != "0" ? $4 : "
     "$T_DIR/schedule.txt" | tee -a "$SUMMARY"
 [ "$PRINT_ONLY" = 0 ] || exit 0
 
-pick_port_and_start
+start_tcp_broker
 step "broker on $ENDPOINT"
 for name in "${INITIAL[@]}"; do
     launch_worker "$name" "${WORK[$name]}"
