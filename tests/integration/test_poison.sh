@@ -2,9 +2,11 @@
 # A "poison" request that crashes every worker it reaches (--fail-on) is
 # redelivered at most --max-redeliveries times, then the client gets a 502
 # error confirmation: no request is silently dropped, and no endless
-# crash loop. A healthy worker afterwards serves normally.
+# crash loop. Meanwhile zlb-stress keeps sending ordinary requests: every
+# one of them succeeds (the workers that survive keep serving the rest).
+# A healthy worker afterwards serves normally.
 . "$(dirname "$0")/lib.sh"
-require_programs zlb-broker zlb-worker zlb-client
+require_programs zlb-broker zlb-worker zlb-client zlb-stress
 ulimit -c 0          # the workers abort() on purpose: no core files
 
 start_broker --max-redeliveries 2 --request-timeout-ms 5000
@@ -14,6 +16,10 @@ for id in p1 p2 p3 p4; do
     start_worker "$id" --fail-on POISON
 done
 WRAP=("${saved_wrap[@]}")
+spawn stress "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --rate 100 --clients 2 --threads 1 \
+    --duration 3s --timeout-ms 1000 --retries 3 --json "$T_DIR/others.json"
+stress=$LAST_PID
+sleep 0.5
 sent_us=$(now_us)
 run_client client 20 --service echo --timeout-ms 15000 --retries 0 POISON-pill
 took_ms=$(( ($(now_us) - sent_us) / 1000 ))
@@ -26,6 +32,12 @@ step "$dead workers crashed"
 # 1 delivery + 2 redeliveries = 3 crashes; never all four.
 [ "$dead" -ge 2 ] && [ "$dead" -le 3 ] || fail "$dead workers crashed, expected 2 or 3"
 [ "$took_ms" -lt 10000 ] || fail "502 took ${took_ms} ms"
+wait_exit "$stress" 20 || fail "zlb-stress still running"
+if command -v jq >/dev/null; then
+    step "other requests: $(jq -c '{sent,ok,errors,timeouts,lost}' "$T_DIR/others.json")"
+    jq -e '.ok > 0 and .ok == .sent and .lost == 0' "$T_DIR/others.json" >/dev/null \
+        || fail "ordinary requests failed while the poison went round"
+fi
 
 start_worker healthy
 run_client after 10 --service echo --timeout-ms 2000 --retries 1 wholesome
