@@ -95,6 +95,12 @@ s_router_new (const zlb_broker_options_t *options)
     return router;
 }
 
+zsock_t *
+broker_router_new (zlb_broker_t *self)
+{
+    return s_router_new (&self->options);
+}
+
 zlb_broker_t *
 zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
 {
@@ -142,6 +148,7 @@ zlb_broker_destroy (zlb_broker_t **self_p)
     if (self->request_pool)
         broker_request_pool_destroy (self);
     zsock_destroy (&self->router);
+    broker_security_destroy (&self->security);
     free (self);
     *self_p = NULL;
 }
@@ -179,7 +186,8 @@ int
 broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
              size_t nparts, zmsg_t *body)
 {
-    void *handle = zsock_resolve (self->router);
+    void *handle = self->security ? broker_security_send_handle (self, parts, nparts)
+                                  : zsock_resolve (self->router);
     size_t nbody = body ? zmsg_size (body) : 0;
     size_t remaining = nparts + nbody;
     assert (remaining > 0);
@@ -225,7 +233,7 @@ s_malformed (zlb_broker_t *self, zframe_t *sender, mdp_error_t error, size_t fra
 
 //  Envelope check shared by both sides: sender, "", header, then the rest.
 static void
-s_handle_message (zlb_broker_t *self, zmsg_t *msg)
+s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t *msg)
 {
     size_t frames = zmsg_size (msg);
     zframe_t *sender = zmsg_pop (msg);
@@ -236,6 +244,9 @@ s_handle_message (zlb_broker_t *self, zmsg_t *msg)
     else
     if (zframe_size (empty) != 0)
         s_malformed (self, sender, MDP_E_DELIMITER, frames);
+    else
+    if (self->security && !broker_security_admit (self, from, sender, header, msg))
+        ;                         //  refused: wrong endpoint, key or service (logged)
     else
     if (mdp_frame_is (header, MDP_CLIENT))
         broker_client_message (self, sender, msg);
@@ -266,22 +277,36 @@ s_wait_ms (zlb_broker_t *self, int timeout_ms)
     return (int) wait;
 }
 
+//  Handle up to BROKER_BATCH messages waiting on one socket.
 static int
-s_input (zlb_broker_t *self, int timeout_ms)
+s_drain (zlb_broker_t *self, zsock_t *sock)
 {
-    zmq_pollitem_t item = {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0};
-    if (zmq_poll (&item, 1, s_wait_ms (self, timeout_ms)) == -1)
-        return -1;               //  interrupted (EINTR) or context terminated
     int handled = 0;
-    while (handled < BROKER_BATCH && (zsock_events (self->router) & ZMQ_POLLIN)) {
-        zmsg_t *msg = zmsg_recv (self->router);
+    while (handled < BROKER_BATCH && (zsock_events (sock) & ZMQ_POLLIN)) {
+        zmsg_t *msg = zmsg_recv (sock);
         if (!msg)
             break;
-        s_handle_message (self, msg);
+        s_handle_message (self, sock, msg);
         zmsg_destroy (&msg);
         handled++;
     }
     return handled;
+}
+
+static int
+s_input (zlb_broker_t *self, int timeout_ms)
+{
+    //  The workers' backend socket (--backend), when there is one, shares the wait.
+    zmq_pollitem_t items [2] = {{zsock_resolve (self->router), 0, ZMQ_POLLIN, 0}};
+    int nitems = 1;
+    zsock_t *backend = self->security ? broker_security_backend (self) : NULL;
+    if (backend)
+        items [nitems++] = (zmq_pollitem_t) {zsock_resolve (backend), 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (items, nitems, s_wait_ms (self, timeout_ms)) == -1)
+        return -1;               //  interrupted (EINTR) or context terminated
+    //  Workers first: their replies and READYs free capacity for requests.
+    int handled = backend ? s_drain (self, backend) : 0;
+    return handled + s_drain (self, self->router);
 }
 
 static void

@@ -75,6 +75,22 @@ int zlb_broker_bind (zlb_broker_t *self, const char *endpoint);
 //  Returns the number of messages handled, or -1 when interrupted.
 int zlb_broker_poll (zlb_broker_t *self, int timeout_ms);
 
+//  Security (broker/security.c, docs/security.md). Call before any bind.
+//  CURVE on every socket of this broker, with our keys from secret_file (a
+//  zlb-keygen _secret file); allow_clients / allow_workers are directories
+//  of public certificates (NULL: any key in that role). One CURVE broker
+//  per process (it serves the process's ZAP endpoint). 0, or -1 (logged).
+int zlb_broker_set_curve (zlb_broker_t *self, const char *secret_file,
+                          const char *allow_clients, const char *allow_workers);
+
+//  Bind a second ROUTER for workers only; the endpoints of zlb_broker_bind
+//  then take clients only (a peer speaking the wrong role is refused).
+//  0, or -1 (errno set, logged).
+int zlb_broker_bind_backend (zlb_broker_t *self, const char *endpoint);
+
+//  Log whether traffic is encrypted, and the allow-lists (start-up).
+void zlb_broker_log_security (zlb_broker_t *self);
+
 //  Loop until zsys_interrupted or zlb_broker_stop. Logs start and stop and
 //  a summary line. Returns 0.
 int zlb_broker_run (zlb_broker_t *self);

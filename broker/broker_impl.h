@@ -21,6 +21,7 @@
 typedef struct _broker_service_t broker_service_t;
 typedef struct _broker_worker_t broker_worker_t;
 typedef struct _broker_request_t broker_request_t;
+typedef struct _broker_security_t broker_security_t;
 
 #define BROKER_WORKER_NAME_MAX 80     //  printable worker id in logs (truncated)
 #define BROKER_TICK_MS 100            //  how often queued requests' deadlines are checked
@@ -68,6 +69,7 @@ struct _zlb_broker_t {
     bool stopped;                 //  zlb_broker_stop was called
     zlb_ratelimit_t limit;        //  for warnings about bad input
     zlb_broker_stats_t stats;     //  counters (workers/queued/services kept live)
+    broker_security_t *security;  //  CURVE, roles, backend socket; NULL: plain, one socket
 };
 
 //  broker.c
@@ -82,6 +84,21 @@ typedef struct {
 //  EAGAIN: pipe full). Failures are counted and logged here.
 int broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
                  size_t nparts, zmsg_t *body);
+
+//  A ROUTER with all the broker's socket options (for the backend too).
+zsock_t *broker_router_new (zlb_broker_t *self);
+
+//  security.c (only called when self->security is set)
+void broker_security_destroy (broker_security_t **self_p);
+//  The socket handle a command goes out on (MDPW01 to the backend).
+void *broker_security_send_handle (zlb_broker_t *self, const broker_part_t *parts,
+                                   size_t nparts);
+//  The workers' ROUTER, NULL when workers share the main one.
+zsock_t *broker_security_backend (zlb_broker_t *self);
+//  May this message (header popped, msg = the rest) go on? false: refused,
+//  logged and, for worker commands, answered with DISCONNECT.
+bool broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
+                            zframe_t *header, zmsg_t *msg);
 
 //  frontend.c: client side
 void broker_client_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg);

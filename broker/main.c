@@ -21,6 +21,11 @@ typedef struct {
     zlb_broker_options_t broker;  //  passed to the core
     const char *binds [MAX_BINDS];  //  endpoints to bind
     int nbinds;                   //  how many
+    const char *backends [MAX_BINDS];  //  workers' endpoints (--backend)
+    int nbackends;                //  how many
+    const char *curve_secret;     //  our CURVE secret file: encryption on
+    const char *allow_clients;    //  directory of client public certs
+    const char *allow_workers;    //  directory of worker public certs
     const char *log_path;         //  log file, "-" for stderr
     zlb_log_level_t log_level;    //  threshold
 } s_config_t;
@@ -41,6 +46,13 @@ s_usage (FILE *out)
         "  --max-services N          services in the table (default 1024)\n"
         "  --log FILE                log file, - for stderr (default broker_log.log)\n"
         "  --log-level LEVEL         error|warning|notice|info|debug (default info)\n"
+        "  --frontend ENDPOINT       clients' endpoint (repeatable; like --bind)\n"
+        "  --backend ENDPOINT        workers' endpoint (repeatable): workers only\n"
+        "                            here, clients only on --bind/--frontend\n"
+        "  --curve-secret FILE       encrypt with CURVE; our keys (zlb-keygen _secret)\n"
+        "  --allow-clients DIR       public certs of keys allowed as clients (default any)\n"
+        "  --allow-workers DIR       public certs of keys allowed as workers (default any);\n"
+        "                            a cert's services=\"a,b\" limits what it may offer\n"
         "  --help                    show this help\n"
         "  --version                 show the version\n");
 }
@@ -84,10 +96,39 @@ s_apply_count (zlb_broker_options_t *opts, const char *flag, const char *value)
 
 //  Apply one option; 0 on success, 2 on a bad value.
 static int
+s_apply_security (s_config_t *config, const char *flag, const char *value)
+{
+    if (streq (flag, "backend")) {
+        if (config->nbackends == MAX_BINDS) {
+            fprintf (stderr, "zlb-broker: at most %d --backend endpoints\n", MAX_BINDS);
+            return 2;
+        }
+        config->backends [config->nbackends++] = value;
+    }
+    else
+    if (streq (flag, "curve-secret"))
+        config->curve_secret = value;
+    else
+    if (streq (flag, "allow-clients"))
+        config->allow_clients = value;
+    else
+    if (streq (flag, "allow-workers"))
+        config->allow_workers = value;
+    else
+        return -1;                //  not a security flag
+    return 0;
+}
+
+static int
 s_apply (s_config_t *config, const char *flag, const char *value)
 {
     zlb_broker_options_t *opts = &config->broker;
     int64_t number;
+    if (streq (flag, "frontend"))
+        flag = "bind";            //  the same list: where clients connect
+    int rc = s_apply_security (config, flag, value);
+    if (rc >= 0)
+        return rc;
     if (streq (flag, "bind")) {
         if (config->nbinds == MAX_BINDS) {
             fprintf (stderr, "zlb-broker: at most %d --bind endpoints\n", MAX_BINDS);
@@ -138,6 +179,11 @@ s_parse (s_config_t *config, int argc, char *argv [])
         {"max-services", required_argument, 0, 0},
         {"log", required_argument, 0, 0},
         {"log-level", required_argument, 0, 0},
+        {"frontend", required_argument, 0, 0},
+        {"backend", required_argument, 0, 0},
+        {"curve-secret", required_argument, 0, 0},
+        {"allow-clients", required_argument, 0, 0},
+        {"allow-workers", required_argument, 0, 0},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}
@@ -170,6 +216,37 @@ s_parse (s_config_t *config, int argc, char *argv [])
     return -1;
 }
 
+//  CURVE before any bind (a socket is a CURVE server from its first bind).
+static int
+s_security_setup (zlb_broker_t *broker, const s_config_t *config)
+{
+    if ((config->allow_clients || config->allow_workers) && !config->curve_secret) {
+        fprintf (stderr, "zlb-broker: --allow-clients/--allow-workers need --curve-secret\n");
+        return 2;
+    }
+    if (config->curve_secret
+    &&  zlb_broker_set_curve (broker, config->curve_secret, config->allow_clients,
+                              config->allow_workers) == -1) {
+        fprintf (stderr, "zlb-broker: cannot turn CURVE on (see the log for why)\n");
+        return 1;
+    }
+    return 0;
+}
+
+static int
+s_bind_backends (zlb_broker_t *broker, const s_config_t *config)
+{
+    for (int index = 0; index < config->nbackends; index++) {
+        if (zlb_broker_bind_backend (broker, config->backends [index]) == -1) {
+            fprintf (stderr, "zlb-broker: cannot bind '%s': %s\n", config->backends [index],
+                     zmq_strerror (errno));
+            return 1;
+        }
+    }
+    zlb_broker_log_security (broker);
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -193,7 +270,7 @@ main (int argc, char *argv [])
         zlb_log_destroy (&log);
         return 1;
     }
-    rc = 0;
+    rc = s_security_setup (broker, &config);
     for (int index = 0; index < config.nbinds && rc == 0; index++) {
         if (zlb_broker_bind (broker, config.binds [index]) == -1) {
             fprintf (stderr, "zlb-broker: cannot bind '%s': %s\n", config.binds [index],
@@ -201,6 +278,8 @@ main (int argc, char *argv [])
             rc = 1;
         }
     }
+    if (rc == 0)
+        rc = s_bind_backends (broker, &config);
     if (rc == 0)
         zlb_broker_run (broker);    //  until SIGINT/SIGTERM (zsys_interrupted)
     zlb_broker_destroy (&broker);

@@ -182,9 +182,13 @@ launch_worker () {
 }
 
 EVENT_N=0
+# The time is taken (mark) just before the signal is sent: a woken worker
+# can register again within a millisecond, before record itself runs.
+mark () { T_EVENT=$(now_us); }
 record () {             # kind target note
     EVENT_N=$((EVENT_N + 1))
-    printf '%s\t%s\t%s\t%s\t%s\n' "$EVENT_N" "$1" "$2" "$(now_us)" "$3" >> "$EVENTS"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$EVENT_N" "$1" "$2" "${T_EVENT:-$(now_us)}" "$3" >> "$EVENTS"
+    T_EVENT=
 }
 
 do_event () {
@@ -193,32 +197,38 @@ do_event () {
     case $kind in
         kill)
             wait_for 0.4 worker_busy "$target" && note=busy || note=idle
+            mark
             kill -KILL "$pid"
             record kill "$target" "$note"
             wait_exit "$pid" 2 2>/dev/null    #  reap it quietly (no "Killed")
             STATE[$target]=killed
             ;;
         term)
+            mark
             kill -TERM "$pid"
             record term "$target" "-"
             STATE[$target]=termed
             ;;
         freeze)
             wait_for 0.4 worker_busy "$target" && note=busy || note=idle
+            mark
             kill -STOP "$pid"
             record freeze "$target" "$note,${arg}ms"
             STATE[$target]=frozen
             ;;
         thaw)
+            mark
             kill -CONT "$pid"
             record thaw "$target" "-"
             STATE[$target]=live
             ;;
         spawn)
+            mark
             record spawn "$target" "work_us=$arg"
             launch_worker "$target" "$arg"
             ;;
         restart)
+            mark
             kill -KILL "$BROKER_PID"
             record restart broker "down_ms=$arg"
             wait_exit "$BROKER_PID" 2 2>/dev/null
