@@ -101,6 +101,10 @@ s_reply (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
     };
     broker_send (self, request->client, parts, 3, msg);
     self->stats.replies++;
+    worker->served++;
+    service->stats.replies++;
+    broker_timing_record (&service->stats.timing,
+                          (zlb_mono_ns () - request->delivered_ns) / 1000);
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char name [BROKER_WORKER_NAME_MAX];
         zlb_log_write (self->log, ZLB_LOG_DEBUG, "reply", "worker=%s client=%s service=%s "

@@ -125,6 +125,8 @@ zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
         return NULL;
     }
     int64_t now = broker_now (self);
+    self->started = now;
+    self->started_wall_ns = zlb_time_ns ();
     self->heartbeat_at = now + self->options.heartbeat_ms;
     self->tick_at = now + BROKER_TICK_MS;
     return self;
@@ -148,6 +150,7 @@ zlb_broker_destroy (zlb_broker_t **self_p)
     if (self->request_pool)
         broker_request_pool_destroy (self);
     zsock_destroy (&self->router);
+    broker_metrics_destroy (&self->metrics);
     broker_security_destroy (&self->security);
     free (self);
     *self_p = NULL;
@@ -296,14 +299,21 @@ s_drain (zlb_broker_t *self, zsock_t *sock)
 static int
 s_input (zlb_broker_t *self, int timeout_ms)
 {
-    //  The workers' backend socket (--backend), when there is one, shares the wait.
-    zmq_pollitem_t items [2] = {{zsock_resolve (self->router), 0, ZMQ_POLLIN, 0}};
-    int nitems = 1;
+    //  The metrics socket (if any) shares the wait; scrapes are rare and short.
+    //  So does the workers' backend socket (--backend), when there is one.
+    zmq_pollitem_t items [3] = {
+        {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
+        {broker_metrics_handle (self), 0, ZMQ_POLLIN, 0}
+    };
+    bool metrics = items [1].socket != NULL;
+    int nitems = metrics ? 2 : 1;
     zsock_t *backend = self->security ? broker_security_backend (self) : NULL;
     if (backend)
         items [nitems++] = (zmq_pollitem_t) {zsock_resolve (backend), 0, ZMQ_POLLIN, 0};
     if (zmq_poll (items, nitems, s_wait_ms (self, timeout_ms)) == -1)
         return -1;               //  interrupted (EINTR) or context terminated
+    if (metrics && (items [1].revents & ZMQ_POLLIN))
+        broker_metrics_input (self);
     //  Workers first: their replies and READYs free capacity for requests.
     int handled = backend ? s_drain (self, backend) : 0;
     return handled + s_drain (self, self->router);
@@ -322,6 +332,7 @@ s_timers (zlb_broker_t *self)
     if (now >= self->tick_at) {
         broker_services_expire (self, now);
         broker_services_reap (self);
+        broker_metrics_expire (self, now);
         int64_t tick = self->options.heartbeat_ms < BROKER_TICK_MS
                      ? self->options.heartbeat_ms : BROKER_TICK_MS;
         self->tick_at = now + tick;
@@ -339,6 +350,23 @@ zlb_broker_poll (zlb_broker_t *self, int timeout_ms)
     return handled;
 }
 
+void
+zlb_broker_set_reopen_flag (zlb_broker_t *self, volatile sig_atomic_t *flag)
+{
+    assert (self);
+    self->reopen = flag;
+}
+
+//  After logrotate moved the file: the first line goes to the new one.
+static void
+s_reopen_log (zlb_broker_t *self)
+{
+    *self->reopen = 0;
+    int rc = zlb_log_reopen (self->log);
+    zlb_log (self->log, rc == 0 ? ZLB_LOG_INFO : ZLB_LOG_ERROR, "log_reopened",
+             "result=%s", rc == 0 ? "ok" : strerror (errno));
+}
+
 int
 zlb_broker_run (zlb_broker_t *self)
 {
@@ -353,6 +381,8 @@ zlb_broker_run (zlb_broker_t *self)
         if (zlb_broker_poll (self, (int) self->options.heartbeat_ms) == -1
         &&  errno != EINTR)
             break;
+        if (self->reopen && *self->reopen)
+            s_reopen_log (self);
     }
     zlb_log (self->log, ZLB_LOG_INFO, "broker_stop", "reason=%s",
              self->stopped ? "stopped" : "interrupted");

@@ -13,6 +13,7 @@
 #ifndef ZLB_BROKER_H_INCLUDED
 #define ZLB_BROKER_H_INCLUDED
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,11 @@ int zlb_broker_bind (zlb_broker_t *self, const char *endpoint);
 //  Returns the number of messages handled, or -1 when interrupted.
 int zlb_broker_poll (zlb_broker_t *self, int timeout_ms);
 
+//  Serve Prometheus metrics (GET /metrics, plain HTTP) on a TCP endpoint,
+//  e.g. "tcp://127.0.0.1:9550", from the broker's own loop. Once only.
+//  0 on success, -1 on failure (errno set, error logged).
+int zlb_broker_metrics_bind (zlb_broker_t *self, const char *endpoint);
+
 //  Security (broker/security.c, docs/security.md). Call before any bind.
 //  CURVE on every socket of this broker, with our keys from secret_file (a
 //  zlb-keygen _secret file); allow_clients / allow_workers are directories
@@ -94,6 +100,10 @@ void zlb_broker_log_security (zlb_broker_t *self);
 //  Loop until zsys_interrupted or zlb_broker_stop. Logs start and stop and
 //  a summary line. Returns 0.
 int zlb_broker_run (zlb_broker_t *self);
+
+//  While running, reopen the log (logrotate) whenever *flag becomes
+//  non-zero, then clear it. main.c sets it from a SIGHUP handler.
+void zlb_broker_set_reopen_flag (zlb_broker_t *self, volatile sig_atomic_t *flag);
 
 //  Make zlb_broker_run return after the current iteration.
 void zlb_broker_stop (zlb_broker_t *self);

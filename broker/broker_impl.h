@@ -16,11 +16,13 @@
 
 #include "broker.h"
 #include "mdp.h"
+#include "stats.h"
 #include "zlb/zlb.h"
 
 typedef struct _broker_service_t broker_service_t;
 typedef struct _broker_worker_t broker_worker_t;
 typedef struct _broker_request_t broker_request_t;
+typedef struct _broker_metrics_t broker_metrics_t;
 typedef struct _broker_security_t broker_security_t;
 
 #define BROKER_WORKER_NAME_MAX 80     //  printable worker id in logs (truncated)
@@ -35,6 +37,7 @@ struct _broker_request_t {
     int64_t deadline;             //  clock ms after which a queued request gets 504
     int deliveries;               //  times handed to a worker
     void *handle;                 //  handle in service->requests while queued
+    int64_t delivered_ns;         //  zlb_mono_ns of the last delivery (service time)
 };
 
 struct _broker_service_t {
@@ -43,6 +46,7 @@ struct _broker_service_t {
     zlistx_t *requests;           //  queued broker_request_t, oldest first
     zlistx_t *ready;              //  ready broker_worker_t, least recently used first
     size_t workers;               //  workers registered for the service (ready + busy)
+    broker_service_stats_t stats; //  counters for mmi.services and /metrics
 };
 
 struct _broker_worker_t {
@@ -54,6 +58,7 @@ struct _broker_worker_t {
     void *expiry_handle;          //  handle in broker->by_expiry
     int64_t expiry;               //  clock ms when it is dead if still silent
     int64_t joined;               //  clock ms of its READY
+    uint64_t served;              //  replies it sent that we forwarded
 };
 
 struct _zlb_broker_t {
@@ -69,6 +74,10 @@ struct _zlb_broker_t {
     bool stopped;                 //  zlb_broker_stop was called
     zlb_ratelimit_t limit;        //  for warnings about bad input
     zlb_broker_stats_t stats;     //  counters (workers/queued/services kept live)
+    int64_t started;              //  clock ms at zlb_broker_new (uptime)
+    int64_t started_wall_ns;      //  zlb_time_ns at zlb_broker_new
+    broker_metrics_t *metrics;    //  Prometheus endpoint, NULL unless bound
+    volatile sig_atomic_t *reopen;  //  set by SIGHUP: reopen the log (may be NULL)
     broker_security_t *security;  //  CURVE, roles, backend socket; NULL: plain, one socket
 };
 
@@ -160,6 +169,20 @@ void broker_request_fail (zlb_broker_t *self, broker_request_t **request_p,
 //  mmi.c
 void broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service,
                          zmsg_t *body);
+//  Seconds since a worker was last heard from (any command counts).
+double broker_worker_silent_s (zlb_broker_t *self, broker_worker_t *worker, int64_t now);
+//  Seconds the oldest queued request of a service has waited (0 if none).
+double broker_service_oldest_s (broker_service_t *service, int64_t now);
+
+//  metrics.c: the Prometheus /metrics endpoint (a ZMQ_STREAM socket polled
+//  by the broker's own loop; zlb_broker_metrics_bind is in broker.h)
+void broker_metrics_destroy (broker_metrics_t **self_p);
+//  The socket to poll, NULL when not bound.
+void *broker_metrics_handle (zlb_broker_t *self);
+//  Handle what is waiting on the socket (never blocks).
+void broker_metrics_input (zlb_broker_t *self);
+//  Close HTTP connections idle for too long (called on the tick).
+void broker_metrics_expire (zlb_broker_t *self, int64_t now);
 
 //  Rate-limited warning about bad input, counted as malformed.
 #define broker_warn(self, event, ...) \

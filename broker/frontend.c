@@ -21,6 +21,11 @@ broker_client_error (zlb_broker_t *self, zframe_t *client, const void *service,
         case ZLB_STATUS_NO_WORKER:   self->stats.deadline++;    break;
         default: break;
     }
+    //  Per-service error counts (a lookup, but this is the error path).
+    broker_service_t *known = broker_service_lookup (self, service, service_size);
+    int kind = broker_err_index (status);
+    if (known && kind >= 0)
+        known->stats.errors [kind]++;
     //  Decoding the body is allowed here: this is the error path, not the hot one.
     uint64_t id = body ? zlb_request_peek_id (body) : 0;
     zmsg_t *reply = zlb_error_reply_new (id, status, "broker", text);
@@ -79,6 +84,7 @@ s_accept (zlb_broker_t *self, zframe_t *sender, zframe_t *service_frame, zmsg_t 
     if (!request)
         return;                  //  out of memory; the client will retry
     self->stats.requests++;
+    service->stats.requests++;
     broker_request_enqueue (self, request, false);
     broker_service_dispatch (self, service);
 }

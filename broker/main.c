@@ -7,6 +7,7 @@
 
 #include <czmq.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,19 @@ typedef struct {
     const char *allow_workers;    //  directory of worker public certs
     const char *log_path;         //  log file, "-" for stderr
     zlb_log_level_t log_level;    //  threshold
+    zlb_log_format_t log_format;  //  text or json lines
+    const char *metrics;          //  Prometheus endpoint, NULL for none
 } s_config_t;
+
+//  Set by SIGHUP; the broker's loop reopens the log (logrotate).
+static volatile sig_atomic_t s_reopen_log;
+
+static void
+s_on_hup (int signum)
+{
+    (void) signum;
+    s_reopen_log = 1;
+}
 
 static void
 s_usage (FILE *out)
@@ -46,6 +59,9 @@ s_usage (FILE *out)
         "  --max-services N          services in the table (default 1024)\n"
         "  --log FILE                log file, - for stderr (default broker_log.log)\n"
         "  --log-level LEVEL         error|warning|notice|info|debug (default info)\n"
+        "  --log-format FORMAT       text|json lines (default text)\n"
+        "  --metrics HOST:PORT       serve Prometheus /metrics over HTTP here\n"
+        "                            (e.g. 127.0.0.1:9550; also tcp://HOST:PORT)\n"
         "  --frontend ENDPOINT       clients' endpoint (repeatable; like --bind)\n"
         "  --backend ENDPOINT        workers' endpoint (repeatable): workers only\n"
         "                            here, clients only on --bind/--frontend\n"
@@ -54,7 +70,8 @@ s_usage (FILE *out)
         "  --allow-workers DIR       public certs of keys allowed as workers (default any);\n"
         "                            a cert's services=\"a,b\" limits what it may offer\n"
         "  --help                    show this help\n"
-        "  --version                 show the version\n");
+        "  --version                 show the version\n\n"
+        "SIGINT/SIGTERM stop the broker; SIGHUP reopens the log file (logrotate).\n");
 }
 
 static int
@@ -140,6 +157,14 @@ s_apply (s_config_t *config, const char *flag, const char *value)
     if (streq (flag, "log"))
         config->log_path = value;
     else
+    if (streq (flag, "metrics"))
+        config->metrics = value;
+    else
+    if (streq (flag, "log-format")) {
+        if (zlb_log_format_parse (value, &config->log_format))
+            return s_bad_value (flag, value);
+    }
+    else
     if (streq (flag, "log-level")) {
         if (zlb_log_level_parse (value, &config->log_level))
             return s_bad_value (flag, value);
@@ -184,6 +209,8 @@ s_parse (s_config_t *config, int argc, char *argv [])
         {"curve-secret", required_argument, 0, 0},
         {"allow-clients", required_argument, 0, 0},
         {"allow-workers", required_argument, 0, 0},
+        {"log-format", required_argument, 0, 0},
+        {"metrics", required_argument, 0, 0},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}
@@ -214,6 +241,21 @@ s_parse (s_config_t *config, int argc, char *argv [])
         return 2;
     }
     return -1;
+}
+
+//  --metrics takes HOST:PORT or a tcp:// endpoint.
+static int
+s_metrics_bind (zlb_broker_t *broker, const char *address)
+{
+    char endpoint [256];
+    snprintf (endpoint, sizeof (endpoint), "%s%s",
+              strstr (address, "://") ? "" : "tcp://", address);
+    if (zlb_broker_metrics_bind (broker, endpoint) == -1) {
+        fprintf (stderr, "zlb-broker: cannot serve metrics on '%s': %s\n", address,
+                 zmq_strerror (errno));
+        return -1;
+    }
+    return 0;
 }
 
 //  CURVE before any bind (a socket is a CURVE server from its first bind).
@@ -264,6 +306,7 @@ main (int argc, char *argv [])
                  strerror (errno));
         return 1;
     }
+    zlb_log_set_format (log, config.log_format);
     zlb_broker_t *broker = zlb_broker_new (&config.broker, log);
     if (!broker) {
         fprintf (stderr, "zlb-broker: cannot create the broker\n");
@@ -280,6 +323,14 @@ main (int argc, char *argv [])
     }
     if (rc == 0)
         rc = s_bind_backends (broker, &config);
+    if (rc == 0 && config.metrics && s_metrics_bind (broker, config.metrics) == -1)
+        rc = 1;
+    if (rc == 0) {
+        struct sigaction action = {.sa_handler = s_on_hup};
+        sigemptyset (&action.sa_mask);
+        sigaction (SIGHUP, &action, NULL);
+        zlb_broker_set_reopen_flag (broker, &s_reopen_log);
+    }
     if (rc == 0)
         zlb_broker_run (broker);    //  until SIGINT/SIGTERM (zsys_interrupted)
     zlb_broker_destroy (&broker);

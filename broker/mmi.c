@@ -1,13 +1,25 @@
-/*  mmi.c - the Majordomo Management Interface (ZeroMQ RFC 8).
+/*  mmi.c - the Majordomo Management Interface (ZeroMQ RFC 8) and zlb's
+    introspection services.
 
     Requests to "mmi.*" are answered by the broker itself with a one-frame
-    body: mmi.service -> "200" when the service named in the first body
-    frame has at least one worker, else "404"; any other mmi.* -> "501".
-    The reply keeps the client envelope: "", "MDPC01", service, code.      */
+    body; the reply keeps the client envelope: "", "MDPC01", service, body.
+    - mmi.service  -> "200" when the service named in the first body frame
+                      has at least one worker, else "404" (RFC 8);
+    - mmi.workers  -> msgpack map: every registered worker;
+    - mmi.services -> msgpack map: every service with its queue and counters;
+    - mmi.stats    -> msgpack map: broker-wide counters and uptime;
+    - any other mmi.* -> "501".
+    The msgpack schemas are in docs/protocol.md. The request body is ignored
+    by all but mmi.service. These walk the tables, so they cost O(workers +
+    services); that is fine for tools polling every second or so.            */
 
 #include "broker_impl.h"
 
+#include <msgpack.h>
 #include <string.h>
+
+//  Cap on entries in one reply, so a huge table cannot make a huge frame.
+#define BROKER_MMI_MAX_ENTRIES 10000
 
 static const char *
 s_service_code (zlb_broker_t *self, zmsg_t *body)
@@ -21,23 +33,257 @@ s_service_code (zlb_broker_t *self, zmsg_t *body)
     return service && service->workers > 0 ? "200" : "404";
 }
 
-void
-broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service, zmsg_t *body)
+double
+broker_worker_silent_s (zlb_broker_t *self, broker_worker_t *worker, int64_t now)
 {
-    const char *code = mdp_frame_is (service, "mmi.service")
-                     ? s_service_code (self, body) : "501";
+    int64_t silence = self->options.heartbeat_ms * self->options.liveness;
+    int64_t heard = worker->expiry - silence;
+    return now > heard ? (double) (now - heard) / 1000.0 : 0;
+}
+
+double
+broker_service_oldest_s (broker_service_t *service, int64_t now)
+{
+    //  The queue stays ordered by arrival: new requests go to the back and
+    //  a redelivered one (older than anything queued) to the front.
+    broker_request_t *oldest = (broker_request_t *) zlistx_head (service->requests);
+    return oldest && now > oldest->received
+         ? (double) (now - oldest->received) / 1000.0 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  msgpack helpers: a key and its value
+
+static void
+s_key (msgpack_packer *pk, const char *key)
+{
+    size_t size = strlen (key);
+    msgpack_pack_str (pk, size);
+    msgpack_pack_str_body (pk, key, size);
+}
+
+static void
+s_str (msgpack_packer *pk, const char *key, const char *value, size_t size)
+{
+    s_key (pk, key);
+    msgpack_pack_str (pk, size);
+    msgpack_pack_str_body (pk, value, size);
+}
+
+static void
+s_uint (msgpack_packer *pk, const char *key, uint64_t value)
+{
+    s_key (pk, key);
+    msgpack_pack_uint64 (pk, value);
+}
+
+static void
+s_double (msgpack_packer *pk, const char *key, double value)
+{
+    s_key (pk, key);
+    msgpack_pack_double (pk, value);
+}
+
+//  --------------------------------------------------------------------------
+//  mmi.workers: {workers: [{id, service, state, inflight, credit,
+//  last_seen_s, served, inflight_s, attempt, uptime_s}], count, truncated}
+
+static void
+s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, int64_t now)
+{
+    //  The oldest request it holds; busy means it can take no more now
+    //  (for a strict MDP worker, credit 1: it holds one).
+    broker_request_t *request = worker->request;
+    bool busy = worker->ready_handle == NULL;
+    msgpack_pack_map (pk, 10);
+    s_str (pk, "id", worker->name, strlen (worker->name));
+    s_str (pk, "service", worker->service->name, worker->service->name_size);
+    s_str (pk, "state", busy ? "busy" : "ready", busy ? 4 : 5);
+    s_uint (pk, "inflight", request ? 1 : 0);
+    s_uint (pk, "credit", 1);
+    s_double (pk, "last_seen_s", broker_worker_silent_s (self, worker, now));
+    s_uint (pk, "served", worker->served);
+    s_key (pk, "inflight_s");
+    if (request)
+        msgpack_pack_double (pk, (double) (now - request->received) / 1000.0);
+    else
+        msgpack_pack_nil (pk);
+    s_uint (pk, "attempt", request ? (uint64_t) request->deliveries : 0);
+    s_double (pk, "uptime_s", (double) (now - worker->joined) / 1000.0);
+}
+
+static void
+s_pack_workers (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
+{
+    size_t total = zlistx_size (self->by_expiry);
+    size_t count = total < BROKER_MMI_MAX_ENTRIES ? total : BROKER_MMI_MAX_ENTRIES;
+    msgpack_pack_map (pk, 3);
+    s_key (pk, "workers");
+    msgpack_pack_array (pk, count);
+    size_t packed = 0;
+    broker_worker_t *worker = (broker_worker_t *) zlistx_first (self->by_expiry);
+    for (; worker && packed < count;
+           worker = (broker_worker_t *) zlistx_next (self->by_expiry), packed++)
+        s_pack_worker (self, pk, worker, now);
+    s_uint (pk, "count", total);
+    s_key (pk, "truncated");
+    if (count < total)
+        msgpack_pack_true (pk);
+    else
+        msgpack_pack_false (pk);
+}
+
+//  --------------------------------------------------------------------------
+//  mmi.services: {services: [{service, workers, ready, busy, queued,
+//  oldest_s, requests, replies, redeliveries, errors, errors_by_status,
+//  p50_s, p99_s, service_time_count, service_time_sum_s}], count, truncated}
+
+static void
+s_pack_errors (msgpack_packer *pk, const broker_service_stats_t *stats)
+{
+    uint64_t total = 0;
+    for (int kind = 0; kind < BROKER_ERR_KINDS; kind++)
+        total += stats->errors [kind];
+    s_uint (pk, "errors", total);
+    s_key (pk, "errors_by_status");
+    msgpack_pack_map (pk, BROKER_ERR_KINDS);
+    for (int kind = 0; kind < BROKER_ERR_KINDS; kind++) {
+        char code [8];
+        snprintf (code, sizeof (code), "%d", broker_err_status [kind]);
+        s_uint (pk, code, stats->errors [kind]);
+    }
+}
+
+static void
+s_pack_service (msgpack_packer *pk, broker_service_t *service, int64_t now)
+{
+    const broker_service_stats_t *stats = &service->stats;
+    size_t ready = zlistx_size (service->ready);
+    msgpack_pack_map (pk, 15);
+    s_str (pk, "service", service->name, service->name_size);
+    s_uint (pk, "workers", service->workers);
+    s_uint (pk, "ready", ready);
+    s_uint (pk, "busy", service->workers - ready);
+    s_uint (pk, "queued", zlistx_size (service->requests));
+    s_double (pk, "oldest_s", broker_service_oldest_s (service, now));
+    s_uint (pk, "requests", stats->requests);
+    s_uint (pk, "replies", stats->replies);
+    s_uint (pk, "redeliveries", stats->redeliveries);
+    s_pack_errors (pk, stats);
+    s_double (pk, "p50_s", broker_timing_quantile (&stats->timing, 0.50));
+    s_double (pk, "p99_s", broker_timing_quantile (&stats->timing, 0.99));
+    s_uint (pk, "service_time_count", stats->timing.total);
+    s_double (pk, "service_time_sum_s", (double) stats->timing.sum_us / 1e6);
+}
+
+static void
+s_pack_services (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
+{
+    size_t total = zhashx_size (self->services);
+    size_t count = total < BROKER_MMI_MAX_ENTRIES ? total : BROKER_MMI_MAX_ENTRIES;
+    msgpack_pack_map (pk, 3);
+    s_key (pk, "services");
+    msgpack_pack_array (pk, count);
+    size_t packed = 0;
+    broker_service_t *service = (broker_service_t *) zhashx_first (self->services);
+    for (; service && packed < count;
+           service = (broker_service_t *) zhashx_next (self->services), packed++)
+        s_pack_service (pk, service, now);
+    s_uint (pk, "count", total);
+    s_key (pk, "truncated");
+    if (count < total)
+        msgpack_pack_true (pk);
+    else
+        msgpack_pack_false (pk);
+}
+
+//  --------------------------------------------------------------------------
+//  mmi.stats: broker-wide counters, uptime and the main settings
+
+static void
+s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
+{
+    zlb_broker_stats_t s;
+    zlb_broker_stats (self, &s);
+    msgpack_pack_map (pk, 24);
+    s_str (pk, "version", ZLB_VERSION_STRING, strlen (ZLB_VERSION_STRING));
+    s_double (pk, "uptime_s", (double) (now - self->started) / 1000.0);
+    s_uint (pk, "started_ns", (uint64_t) self->started_wall_ns);
+    s_uint (pk, "requests", s.requests);
+    s_uint (pk, "routed", s.routed);
+    s_uint (pk, "replies", s.replies);
+    s_uint (pk, "workers", s.workers);
+    s_uint (pk, "workers_seen", s.workers_seen);
+    s_uint (pk, "services", s.services);
+    s_uint (pk, "queued", s.queued);
+    s_uint (pk, "redeliveries", s.redeliveries);
+    s_uint (pk, "expired", s.expired);
+    s_uint (pk, "busy", s.busy);
+    s_uint (pk, "deadline", s.deadline);
+    s_uint (pk, "failed", s.failed);
+    s_uint (pk, "too_large", s.too_large);
+    s_uint (pk, "bad_request", s.bad_request);
+    s_uint (pk, "malformed", s.malformed);
+    s_uint (pk, "disconnects", s.disconnects);
+    s_uint (pk, "send_failures", s.send_failures);
+    s_uint (pk, "heartbeat_ms", (uint64_t) self->options.heartbeat_ms);
+    s_uint (pk, "liveness", (uint64_t) self->options.liveness);
+    s_uint (pk, "request_timeout_ms", (uint64_t) self->options.request_timeout_ms);
+    s_uint (pk, "max_queue", self->options.max_queue);
+}
+
+//  --------------------------------------------------------------------------
+
+typedef void (s_packer_fn) (zlb_broker_t *self, msgpack_packer *pk, int64_t now);
+
+//  The packer for a msgpack-answered service, or NULL.
+static s_packer_fn *
+s_packer_for (zframe_t *service)
+{
+    if (mdp_frame_is (service, "mmi.workers"))
+        return s_pack_workers;
+    if (mdp_frame_is (service, "mmi.services"))
+        return s_pack_services;
+    if (mdp_frame_is (service, "mmi.stats"))
+        return s_pack_stats;
+    return NULL;
+}
+
+static void
+s_reply (zlb_broker_t *self, zframe_t *client, zframe_t *service, const void *data,
+         size_t size, const char *code)
+{
     broker_part_t parts [] = {
         {"", 0},
         {MDP_CLIENT, strlen (MDP_CLIENT)},
         {zframe_data (service), zframe_size (service)},
-        {code, strlen (code)}
+        {data, size}
     };
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char name [BROKER_WORKER_NAME_MAX];
-        zlb_log_write (self->log, ZLB_LOG_DEBUG, "mmi", "client=%s service=%.*s code=%s",
-                       mdp_address_str (client, name, sizeof (name)),
+        zlb_log_write (self->log, ZLB_LOG_DEBUG, "mmi", "client=%s service=%.*s code=%s"
+                       " bytes=%zu", mdp_address_str (client, name, sizeof (name)),
                        (int) zframe_size (service), (const char *) zframe_data (service),
-                       code);
+                       code, size);
     }
     broker_send (self, client, parts, 4, NULL);
+}
+
+void
+broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service, zmsg_t *body)
+{
+    s_packer_fn *packer = s_packer_for (service);
+    if (!packer) {
+        const char *code = mdp_frame_is (service, "mmi.service")
+                         ? s_service_code (self, body) : "501";
+        s_reply (self, client, service, code, strlen (code), code);
+        return;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    packer (self, &pk, broker_now (self));
+    s_reply (self, client, service, buffer.data, buffer.size, "200");
+    msgpack_sbuffer_destroy (&buffer);
 }

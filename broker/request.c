@@ -96,6 +96,7 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
         return;
     }
     self->stats.redeliveries++;
+    request->service->stats.redeliveries++;
     zlb_log (self->log, ZLB_LOG_WARNING, "request_redeliver",
              "client=%s service=%s worker=%s reason=\"%s\" attempt=%d age_ms=%" PRId64,
              client, request->service->name, worker->name, reason,

@@ -97,6 +97,7 @@ s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *reques
     if (broker_send (self, worker->address, parts, 5, request->body) == -1)
         return -1;
     request->deliveries++;
+    request->delivered_ns = zlb_mono_ns ();
     self->stats.routed++;
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char client [BROKER_WORKER_NAME_MAX];
