@@ -7,6 +7,7 @@
 #define _GNU_SOURCE               //  memmem
 #include "zlb/zlb.h"
 #include "util.h"
+#include "count.h"
 #include "curve.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ typedef struct {
     zlb_log_level_t log_level;     //  log threshold
     int64_t work_us;               //  simulated service time per request
     zlb_worker_options_t worker;   //  service, id, heartbeat, liveness
+    int count;                     //  worker processes to start (--count)
+    zlb_log_format_t log_format;   //  text or json lines
     const char *broker_key;        //  broker's public certificate: CURVE on
     const char *curve_secret;      //  our secret certificate (optional)
 } s_args_t;
@@ -50,6 +53,9 @@ s_usage (FILE *out)
         "                         (default server_log.log; - for stderr)\n"
         "  --log-level LEVEL      error, warning, notice, info, debug (default info;\n"
         "                         debug shows heartbeats)\n"
+        "  --log-format FORMAT    text or json lines (default text)\n"
+        "  --count N              start N worker processes (1-1024, default 1); with\n"
+        "                         --id ID they are ID-1..ID-N; signals go to all\n"
         "  --fail-on TEXT         TESTING AID: abort() on any request whose payload\n"
         "                         contains TEXT (a \"poison request\" that crashes\n"
         "                         the worker mid-request, for reliability tests)\n"
@@ -59,7 +65,8 @@ s_usage (FILE *out)
         "  --help                 show this help and exit\n"
         "  --version              show the version and exit\n"
         "\n"
-        "SIGINT/SIGTERM: finish the current request, reply, send DISCONNECT, exit 0.\n");
+        "SIGINT/SIGTERM: finish the current request, reply, send DISCONNECT, exit 0.\n"
+        "SIGHUP: reopen the log file (logrotate).\n");
 }
 
 static int
@@ -106,6 +113,15 @@ s_parse_option (s_args_t *args, int option, const char *value)
             if (zlb_parse_int64 (value, 1, 1000, &number) != 0)
                 return s_bad_value ("--liveness", value, "a whole number from 1 to 1000");
             args->worker.liveness = (int) number;
+            return 0;
+        case 'N':
+            if (zlb_parse_int64 (value, 1, 1024, &number) != 0)
+                return s_bad_value ("--count", value, "a whole number from 1 to 1024");
+            args->count = (int) number;
+            return 0;
+        case 'f':
+            if (zlb_log_format_parse (value, &args->log_format) != 0)
+                return s_bad_value ("--log-format", value, "text or json");
             return 0;
         case 'K': args->broker_key = value; return 0;
         case 'C': args->curve_secret = value; return 0;
@@ -155,6 +171,8 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
         { "log",              required_argument, NULL, 'L' },
         { "log-level",        required_argument, NULL, 'V' },
         { "fail-on",          required_argument, NULL, 'F' },
+        { "count",            required_argument, NULL, 'N' },
+        { "log-format",       required_argument, NULL, 'f' },
         { "broker-key",       required_argument, NULL, 'K' },
         { "curve-secret",     required_argument, NULL, 'C' },
         { "help",             no_argument,       NULL, 'H' },
@@ -194,7 +212,17 @@ s_serve (zlb_worker_t *worker, zlb_log_t *log, const s_args_t *args)
 {
     zlb_work_t work;
     uint64_t served = 0;
-    while (zlb_worker_recv (worker, &work, -1) == 1) {
+    int rc;
+    //  Wake up now and then to see whether SIGHUP asked for a log reopen.
+    while ((rc = zlb_worker_recv (worker, &work, 500)) >= 0) {
+        if (zlb_worker_hup) {
+            zlb_worker_hup = 0;
+            int reopened = zlb_log_reopen (log);
+            zlb_log (log, reopened == 0 ? ZLB_LOG_INFO : ZLB_LOG_ERROR, "log_reopened",
+                     "result=%s", reopened == 0 ? "ok" : strerror (errno));
+        }
+        if (rc == 0)
+            continue;
         if (s_poisoned (&work, args->fail_on)) {
             zlb_log (log, ZLB_LOG_ERROR, "poison_request", "id=%" PRIu64 " client=%s"
                      " action=abort", work.id, work.client);
@@ -221,6 +249,16 @@ main (int argc, char *argv [])
             fprintf (stderr, "Try 'zlb-worker --help' for more information.\n");
         return rc < 0 ? S_EXIT_USAGE : 0;
     }
+    char child_id [ZLB_WORKER_ID_MAX + 1];
+    if (args.count > 1) {
+        int index = zlb_worker_fork (args.count);    //  returns in the children only
+        if (args.worker.id) {
+            snprintf (child_id, sizeof (child_id), "%.*s-%d",
+                      ZLB_WORKER_ID_MAX - 5, args.worker.id, index);
+            args.worker.id = child_id;
+        }
+    }
+    zlb_worker_hup_install ();
     char default_id [ZLB_WORKER_ID_MAX + 1];
     if (!args.worker.id)
         args.worker.id = zlb_default_id (default_id, sizeof (default_id));
@@ -236,6 +274,7 @@ main (int argc, char *argv [])
                  strerror (errno));
         return 1;
     }
+    zlb_log_set_format (log, args.log_format);
     args.worker.log = log;
     zlb_log (log, ZLB_LOG_INFO, "started", "endpoint=%s service=%s heartbeat_ms=%d"
              " liveness=%d work_us=%" PRId64, args.endpoint, args.worker.service,
