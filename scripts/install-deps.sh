@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config
           libzmq3-dev libczmq-dev libmsgpack-dev libcmocka-dev
-          jq procps psmisc iproute2 nftables)
+          jq procps psmisc iproute2 nftables
+          curl tmux help2man)
 
 missing=()
 for package in "${packages[@]}"; do
