@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# logrotate-style rotation: move the broker's and a worker's log files away
+# while requests flow, send SIGHUP, and each reopens a new file; no line is
+# lost (every request_routed line is in the old file or the new one) and
+# every line is whole. The worker logs JSON (--log-format json) here, so
+# every line of its files must parse with jq.
+. "$(dirname "$0")/lib.sh"
+. "$T_HERE/ops_lib.sh"
+
+start_broker
+spawn worker-w1 "${WRAP[@]}" "$ZLB_BIN/zlb-worker" --connect "$ENDPOINT" --id w1 "${HB[@]}" \
+    --log "$SERVER_LOG" --log-format json --log-level debug --work-us 500
+worker=$LAST_PID
+wait_for 5 broker_saw_ready w1 || fail "worker never registered"
+
+step "client sends 2000 requests; the logs move under it"
+start_client load --count 2000 --quiet
+load=$LAST_PID
+sleep 0.2
+mv "$BROKER_LOG" "$BROKER_LOG.1"
+mv "$SERVER_LOG" "$SERVER_LOG.1"
+sleep 0.1                        # lines keep going to the moved files meanwhile
+kill -HUP "$BROKER_PID" "$worker"
+wait_for 3 test -s "$BROKER_LOG" || fail "broker did not create a new log after SIGHUP"
+wait_for 3 test -s "$SERVER_LOG" || fail "worker did not create a new log after SIGHUP"
+wait_exit "$load" 30 || fail "client still running"
+[ "$EXIT_RC" = 0 ] || fail "client failed"
+assert_alive "$BROKER_PID" "broker"
+assert_alive "$worker" "worker"
+assert_grep "log_reopened result=ok" "$BROKER_LOG" "broker logged the reopen in the new file"
+grep -q '"event":"log_reopened"' "$SERVER_LOG" || fail "worker did not log the reopen"
+
+step "no line lost, none torn"
+routed=$(cat "$BROKER_LOG.1" "$BROKER_LOG" | grep -c "request_routed")
+[ "$routed" = 2000 ] || fail "$routed request_routed lines across both files, expected 2000"
+old=$(grep -c "request_routed" "$BROKER_LOG.1")
+step "request_routed: $old in the old file, $((routed - old)) in the new one"
+[ "$old" -gt 0 ] && [ "$old" -lt 2000 ] || fail "the rotation did not happen mid-traffic"
+bad=$(cat "$BROKER_LOG.1" "$BROKER_LOG" | grep -Evc '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z [A-Z]+ +broker\[main\] [a-z_]+( |$)')
+[ "$bad" = 0 ] || fail "$bad malformed broker log lines"
+cat "$SERVER_LOG.1" "$SERVER_LOG" | jq -e -c 'select(.component == "worker")' > /dev/null \
+    || fail "worker JSON log lines do not parse"
+step "worker JSON lines: $(cat "$SERVER_LOG.1" "$SERVER_LOG" | wc -l)"
+pass
