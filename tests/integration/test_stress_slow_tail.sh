@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Open loop at the same rate, first with two fast workers, then with a
-# third, deliberately slow one (--work-us 20000): the slow worker must show
-# up in the tail (p99 well above the fast run's, and at least its 20 ms of
-# service time), while nothing is lost. Needs jq.
+# third, deliberately slow one (--work-us 50000): the slow worker must show
+# up in the tail (p99 above the fast run's and at least its 50 ms of service
+# time), while nothing is lost. The margin is wide on purpose: a loaded
+# machine can push the fast run's p99 to several ms. Needs jq.
 . "$(dirname "$0")/lib.sh"
 require_programs zlb-broker zlb-worker zlb-stress
 command -v jq >/dev/null || fail "jq is not installed (apt-get install jq)"
@@ -25,13 +26,13 @@ run_stress () {
 
 step "two fast workers"
 run_stress fast
-start_worker slow --work-us 20000
-step "plus one slow worker (20 ms per request)"
+start_worker slow --work-us 50000
+step "plus one slow worker (50 ms per request)"
 run_stress slow
 
 fast_p99=$(jq .rtt_us.p99 "$T_DIR/fast.json")
 jq -e '.per_worker.slow > 0' "$T_DIR/slow.json" >/dev/null || fail "the slow worker served nothing"
-jq -e --argjson f "$fast_p99" '.rtt_us.p99 > 2 * $f and .rtt_us.p99 >= 20000' "$T_DIR/slow.json" >/dev/null \
+jq -e --argjson f "$fast_p99" '.rtt_us.p99 > $f and .rtt_us.p99 >= 50000' "$T_DIR/slow.json" >/dev/null \
     || fail "slow worker's tail not visible: fast p99 $fast_p99 us, slow run p99 $(jq .rtt_us.p99 "$T_DIR/slow.json") us"
-jq -e '.service_us.max >= 20000' "$T_DIR/slow.json" >/dev/null || fail "service time of the slow worker not seen"
+jq -e '.service_us.max >= 50000' "$T_DIR/slow.json" >/dev/null || fail "service time of the slow worker not seen"
 pass
