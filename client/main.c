@@ -28,6 +28,7 @@ typedef struct {
     const char *service;          //  service to call
     const char *log_path;         //  log file, "-" for stderr
     zlb_log_level_t log_level;    //  log threshold
+    zlb_log_format_t log_format;  //  text or json lines
     int64_t count;                //  generated requests (0: use MESSAGE args)
     int64_t size;                 //  generated payload bytes
     int64_t timeout_ms;           //  per attempt
@@ -71,6 +72,7 @@ s_usage (FILE *out)
 "  -p, --pipeline K        requests in flight at once (default 1)\n"
 "  -l, --log FILE          log file (default client_log.log; - for stderr)\n"
 "  -L, --log-level LEVEL   error, warning, notice, info, debug (default info)\n"
+"      --log-format FORMAT text or json lines (default text)\n"
 "  -q, --quiet             print only the summary\n"
 "      --broker-key FILE   broker's public certificate: encrypt with CURVE\n"
 "      --curve-secret FILE our certificate (a _secret file from zlb-keygen;\n"
@@ -125,6 +127,9 @@ s_parse_option (s_args_t *args, int option, const char *value)
             return zlb_log_level_parse (value, &args->log_level)
                  ? s_bad ("--log-level", value, "error, warning, notice, info or debug") : 0;
         case 'q': args->quiet = true; return 0;
+        case 'J':
+            return zlb_log_format_parse (value, &args->log_format)
+                 ? s_bad ("--log-format", value, "text or json") : 0;
         case 'K': args->broker_key = value; return 0;
         case 'C': args->curve_secret = value; return 0;
         default:  return -1;
@@ -141,6 +146,7 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
         {"timeout-ms", required_argument, 0, 't'}, {"retries", required_argument, 0, 'r'},
         {"pipeline", required_argument, 0, 'p'}, {"log", required_argument, 0, 'l'},
         {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+        {"log-format", required_argument, 0, 'J'},
         {"broker-key", required_argument, 0, 'K'}, {"curve-secret", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
     };
@@ -386,6 +392,7 @@ main (int argc, char *argv [])
         fprintf (stderr, "zlb-client: cannot open log %s: %s\n", args.log_path, strerror (errno));
         return S_EXIT_FAILED;
     }
+    zlb_log_set_format (log, args.log_format);
     zlb_client_t *client = s_client_new (&args, log);
     if (!client) {
         fprintf (stderr, "zlb-client: cannot connect to '%s': %s\n", args.connect,

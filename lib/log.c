@@ -266,7 +266,8 @@ s_json_write (zlb_log_t *self, zlb_log_level_t level, const char *event,
     s_json_string (&json, stamp, stamp_size);
     s_json_member (&json, "level", 5, s_level_words [level], strlen (s_level_words [level]), true);
     s_json_member (&json, "component", 9, self->component, strlen (self->component), true);
-    s_json_member (&json, "id", 2, self->id, strlen (self->id), true);
+    //  "instance", not "id": many events have an id field of their own.
+    s_json_member (&json, "instance", 8, self->id, strlen (self->id), true);
     s_json_member (&json, "event", 5, event, strlen (event), true);
     s_json_fields (&json, fields);
     //  A cut line stays valid JSON: drop the partial member, say so.

@@ -45,7 +45,7 @@ int zlb_log_reopen (zlb_log_t *self);
 
 //  Line formats. JSON writes one object per line for log shippers:
 //    {"ts":"2026-11-27T08:22:51.123456Z","level":"info","component":"broker",
-//     "id":"main","event":"worker_join","worker":"w1#1","service":"echo"}
+//     "instance":"main","event":"worker_join","worker":"w1#1","service":"echo"}
 //  key=value fields become members; values that look like numbers are
 //  numbers, everything else (quotes removed) a string.
 typedef enum {
