@@ -5,6 +5,7 @@
     one copy of the payload. Decoders use msgpack-c's unpacker, whose str
     and bin objects point into the input, so payloads are not copied.     */
 
+#include "msgpack_guard.h"
 #include "zlb/zlb.h"
 
 #include <msgpack.h>
@@ -165,6 +166,11 @@ s_decode_map (zframe_t *frame, s_visit_fn *visit, void *out, const char **err)
         err = &dummy;
     if (!frame || zframe_size (frame) == 0) {
         *err = "empty body";
+        return -1;
+    }
+    //  Sizes first: msgpack-c allocates from header counts before reading.
+    if (!zlb_msgpack_bounded (zframe_data (frame), zframe_size (frame))) {
+        *err = "not msgpack (or sizes larger than the body)";
         return -1;
     }
     msgpack_unpacked unpacked;
