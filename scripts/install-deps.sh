@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config
           libzmq3-dev libczmq-dev libmsgpack-dev libcmocka-dev
           jq procps psmisc iproute2 nftables
-          curl tmux help2man)
+          curl tmux help2man
+          clang libclang-rt-14-dev valgrind)
 
 missing=()
 for package in "${packages[@]}"; do
