@@ -3,6 +3,11 @@
 # TCP retransmits carry the held request and the heartbeats across, so
 # nothing is redelivered needlessly: no expiry, no redelivery, the worker
 # keeps its first registration and never gives up on the broker.
+# A cut of d ms can silence a TCP connection for up to ~d + 400 ms (the
+# retransmission timer starts at 200 ms and doubles), plus one heartbeat
+# gap; with 300 ms cuts that is ~900 ms, so this test uses liveness 6
+# (expiry 1.2 s) for a margin on a loaded CI machine.
+ZLB_NET_LIVENESS=${ZLB_NET_LIVENESS:-6}
 . "$(dirname "$0")/netlib.sh"
 require_programs zlb-broker zlb-worker zlb-stress
 
