@@ -14,9 +14,10 @@ worker=$LAST_PID
 wait_for 5 broker_saw_ready w1 || fail "worker never registered"
 
 step "client sends 2000 requests; the logs move under it"
-start_client load --count 2000 --quiet
+start_client load --count 2000 --quiet --timeout-ms 30000
 load=$LAST_PID
-sleep 0.2
+routed_so_far () { [ "$(grep -c request_routed "$BROKER_LOG")" -ge "$1" ]; }
+wait_for 10 routed_so_far 100 || fail "traffic did not start"
 mv "$BROKER_LOG" "$BROKER_LOG.1"
 mv "$SERVER_LOG" "$SERVER_LOG.1"
 sleep 0.1                        # lines keep going to the moved files meanwhile
