@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # netlib.sh - the harness of the zlb network tests. Source it first:
 #
 #     . "$(dirname "$0")/netlib.sh"
@@ -339,7 +340,6 @@ start_worker () {
 start_stress () {
     local duration=$1 rate=$2
     shift 2
-    STRESS_DURATION=$duration
     spawn_on client stress "$ZLB_BIN/zlb-stress" --connect "$BROKER_EP" --rate "$rate" \
         --clients 4 --threads 1 --duration "${duration}s" --json "$STRESS_JSON" \
         --log "$STRESS_LOG" --log-level debug "$@"
