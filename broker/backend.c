@@ -38,11 +38,31 @@ s_protocol_error (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker,
         broker_worker_command (self, sender, MDP_DISCONNECT);
 }
 
-//  READY: service. Refused for mmi.*, invalid names, and registered workers.
+//  The credit extension's READY frame, "credit=N" (docs/protocol.md): N,
+//  or 0 if the frame is anything else.
+static int
+s_credit_parse (zframe_t *frame)
+{
+    const char *text = (const char *) zframe_data (frame);
+    size_t size = zframe_size (frame);
+    if (size < 8 || size > 11 || memcmp (text, "credit=", 7) != 0)
+        return 0;
+    int credit = 0;
+    for (size_t index = 7; index < size; index++) {
+        if (text [index] < '0' || text [index] > '9')
+            return 0;
+        credit = credit * 10 + (text [index] - '0');
+    }
+    return credit >= 1 && credit <= BROKER_CREDIT_MAX ? credit : 0;
+}
+
+//  READY: service [, "credit=N"]. Refused for mmi.*, invalid names, other
+//  extra frames, and registered workers.
 static void
 s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *msg)
 {
     zframe_t *service_frame = zmsg_first (msg);
+    int credit = zmsg_size (msg) == 2 ? s_credit_parse (zmsg_last (msg)) : 1;
     const char *refusal = NULL;
     if (worker)
         refusal = "READY from a registered worker";
@@ -50,7 +70,7 @@ s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
     if (!service_frame)
         refusal = "READY without service";
     else
-    if (zmsg_size (msg) > 1)
+    if (zmsg_size (msg) > 2 || credit == 0)
         refusal = "READY with extra frames";
     else
     if (!mdp_service_valid (zframe_data (service_frame), zframe_size (service_frame)))
@@ -70,7 +90,7 @@ s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
         s_protocol_error (self, sender, worker, refusal);
         return;
     }
-    worker = broker_worker_register (self, sender, service);
+    worker = broker_worker_register (self, sender, service, credit);
     if (worker)
         broker_worker_ready (self, worker);
 }
@@ -91,8 +111,14 @@ s_reply (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
         s_protocol_error (self, sender, worker, "malformed REPLY envelope");
         return;
     }
-    broker_request_t *request = worker->request;
-    if (!zframe_eq (client, request->client))
+    broker_request_t *request = broker_worker_release (worker, client);
+    if (!request) {
+        zframe_destroy (&client);
+        zframe_destroy (&empty);
+        s_protocol_error (self, sender, worker, "REPLY matching no request in flight");
+        return;
+    }
+    if (worker->credit == 1 && !zframe_eq (client, request->client))
         broker_warn (self, "reply_address_mismatch", "worker=%s",  worker->name);
     //  We route by what we remember, not by what the worker says.
     broker_service_t *service = worker->service;
@@ -113,11 +139,13 @@ s_reply (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
                        service->name, request->deliveries,
                        broker_now (self) - request->received);
     }
-    worker->request = NULL;
     broker_request_destroy (self, &request);
     zframe_destroy (&client);
     zframe_destroy (&empty);
-    broker_worker_ready (self, worker);
+    //  A worker with credit left is still in the ready queue; one that was
+    //  full goes to its back now.
+    if (!worker->ready_handle)
+        broker_worker_ready (self, worker);
 }
 
 static void

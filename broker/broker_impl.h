@@ -4,7 +4,8 @@
     - the broker owns the service table, the worker table and the socket;
     - a service owns the requests in its queue and lists its ready workers
       (the list does not own them);
-    - a worker owns the request it is serving (its in-flight request);
+    - a worker owns the requests it is serving (its in-flight list: one for
+      a strict MDP worker, up to its credit for a zlb credit worker);
     - a request owns its client address and body frames.
     A worker or request is freed in exactly one place: broker_worker_delete
     and broker_request_destroy.                                             */
@@ -22,12 +23,15 @@
 typedef struct _broker_service_t broker_service_t;
 typedef struct _broker_worker_t broker_worker_t;
 typedef struct _broker_request_t broker_request_t;
-typedef struct _broker_metrics_t broker_metrics_t;
 typedef struct _broker_security_t broker_security_t;
+typedef struct _broker_metrics_t broker_metrics_t;
 
 #define BROKER_WORKER_NAME_MAX 80     //  printable worker id in logs (truncated)
 #define BROKER_TICK_MS 100            //  how often queued requests' deadlines are checked
 #define BROKER_BATCH 256              //  messages handled per iteration before timers
+#define BROKER_CREDIT_MAX 1000        //  most requests one worker may hold (credit extension)
+#define BROKER_TAG_SIZE 4             //  delivery tag appended to the client address
+                                      //  sent to credit workers (docs/protocol.md)
 
 struct _broker_request_t {
     zframe_t *client;             //  client routing id
@@ -37,6 +41,8 @@ struct _broker_request_t {
     int64_t deadline;             //  clock ms after which a queued request gets 504
     int deliveries;               //  times handed to a worker
     void *handle;                 //  handle in service->requests while queued
+    broker_request_t *next;       //  next younger request in flight at the same worker
+    uint32_t tag;                 //  delivery tag at a credit worker (matches its REPLY)
     int64_t delivered_ns;         //  zlb_mono_ns of the last delivery (service time)
 };
 
@@ -53,7 +59,11 @@ struct _broker_worker_t {
     zframe_t *address;            //  routing id; also the key in broker->workers
     char name [BROKER_WORKER_NAME_MAX];  //  printable id for logs
     broker_service_t *service;    //  service it registered for
-    broker_request_t *request;    //  in-flight request, NULL when idle
+    broker_request_t *request;    //  oldest in-flight request (list head), NULL when idle
+    broker_request_t *request_tail;  //  youngest in-flight request (list tail)
+    int inflight;                 //  requests it holds now
+    int credit;                   //  requests it may hold at once (1: strict MDP 0.1)
+    uint32_t next_tag;            //  tag for its next delivery (credit > 1 only)
     void *ready_handle;           //  handle in service->ready, NULL when busy
     void *expiry_handle;          //  handle in broker->by_expiry
     int64_t expiry;               //  clock ms when it is dead if still silent
@@ -74,11 +84,11 @@ struct _zlb_broker_t {
     bool stopped;                 //  zlb_broker_stop was called
     zlb_ratelimit_t limit;        //  for warnings about bad input
     zlb_broker_stats_t stats;     //  counters (workers/queued/services kept live)
+    broker_security_t *security;  //  CURVE, roles, backend socket; NULL: plain, one socket
     int64_t started;              //  clock ms at zlb_broker_new (uptime)
     int64_t started_wall_ns;      //  zlb_time_ns at zlb_broker_new
     broker_metrics_t *metrics;    //  Prometheus endpoint, NULL unless bound
     volatile sig_atomic_t *reopen;  //  set by SIGHUP: reopen the log (may be NULL)
-    broker_security_t *security;  //  CURVE, roles, backend socket; NULL: plain, one socket
 };
 
 //  broker.c
@@ -124,11 +134,16 @@ int broker_worker_command (zlb_broker_t *self, zframe_t *address, int command);
 //  registry.c: worker table
 broker_worker_t *broker_worker_lookup (zlb_broker_t *self, zframe_t *address);
 broker_worker_t *broker_worker_register (zlb_broker_t *self, zframe_t *address,
-                                         broker_service_t *service);
+                                         broker_service_t *service, int credit);
 //  Any message from a worker: push its expiry back.
 void broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker);
 //  Make a worker ready (back of its service's ready queue).
 void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
+//  In-flight list: add a delivered request (youngest); take the one a
+//  REPLY answers out (NULL if none matches: the address frame carries the
+//  tag for credit workers; a strict worker's REPLY answers its only one).
+void broker_worker_hold (broker_worker_t *worker, broker_request_t *request);
+broker_request_t *broker_worker_release (broker_worker_t *worker, zframe_t *address);
 //  Remove a worker; redeliver its in-flight request; send DISCONNECT first
 //  if disconnect. reason goes into the log line. *worker_p is NULLed.
 void broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p,
@@ -160,6 +175,7 @@ void broker_request_pool_destroy (zlb_broker_t *self);
 //  Put a request at the back (new) or front (redelivery) of its service queue.
 void broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front);
 //  The worker holding it died: requeue at the front or fail with 502.
+//  The caller dispatches the service afterwards.
 void broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
                                broker_worker_t *worker, const char *reason);
 //  Answer a request with an error reply and destroy it.

@@ -66,7 +66,8 @@ s_silence_ms (zlb_broker_t *self)
 }
 
 broker_worker_t *
-broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t *service)
+broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t *service,
+                        int credit)
 {
     broker_worker_t *worker = (broker_worker_t *) zmalloc (sizeof (broker_worker_t));
     if (!worker)
@@ -74,6 +75,7 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
     worker->address = zframe_dup (address);
     mdp_address_str (address, worker->name, sizeof (worker->name));
     worker->service = service;
+    worker->credit = credit < 1 ? 1 : credit > BROKER_CREDIT_MAX ? BROKER_CREDIT_MAX : credit;
     worker->joined = broker_now (self);
     worker->expiry = worker->joined + s_silence_ms (self);
     zhashx_insert (self->workers, worker->address, worker);
@@ -81,8 +83,9 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
     service->workers++;
     self->stats.workers_seen++;
     zlb_log (self->log, ZLB_LOG_INFO, "worker_join",
-             "worker=%s service=%s service_workers=%zu workers=%zu",
-             worker->name, service->name, service->workers, zhashx_size (self->workers));
+             "worker=%s service=%s credit=%d service_workers=%zu workers=%zu",
+             worker->name, service->name, worker->credit, service->workers,
+             zhashx_size (self->workers));
     return worker;
 }
 
@@ -96,11 +99,69 @@ broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker)
 void
 broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker)
 {
-    assert (!worker->request && !worker->ready_handle);
+    assert (worker->inflight < worker->credit && !worker->ready_handle);
     worker->ready_handle = zlistx_add_end (worker->service->ready, worker);
     //  May hand it a request at once, or even delete it if the send fails:
     //  callers must not touch worker after this.
     broker_service_dispatch (self, worker->service);
+}
+
+void
+broker_worker_hold (broker_worker_t *worker, broker_request_t *request)
+{
+    request->next = NULL;
+    if (worker->request_tail)
+        worker->request_tail->next = request;
+    else
+        worker->request = request;
+    worker->request_tail = request;
+    worker->inflight++;
+}
+
+//  The in-flight request a credit worker's REPLY answers: its address frame
+//  is the client address plus our tag. Workers mostly answer in order, so
+//  the search almost always stops at the head: O(1) in practice, and
+//  never more than credit steps.
+static broker_request_t **
+s_inflight_find (broker_worker_t *worker, zframe_t *address)
+{
+    size_t size = zframe_size (address);
+    if (size <= BROKER_TAG_SIZE)
+        return NULL;
+    const byte *bytes = zframe_data (address);
+    const byte *tag = bytes + size - BROKER_TAG_SIZE;
+    uint32_t value = (uint32_t) tag [0] << 24 | (uint32_t) tag [1] << 16
+                   | (uint32_t) tag [2] << 8 | tag [3];
+    broker_request_t **link = &worker->request;
+    for (; *link; link = &(*link)->next) {
+        zframe_t *client = (*link)->client;
+        if ((*link)->tag == value && zframe_size (client) == size - BROKER_TAG_SIZE
+        &&  memcmp (zframe_data (client), bytes, size - BROKER_TAG_SIZE) == 0)
+            return link;
+    }
+    return NULL;
+}
+
+broker_request_t *
+broker_worker_release (broker_worker_t *worker, zframe_t *address)
+{
+    //  A strict MDP worker holds one request: its REPLY answers that one
+    //  (the caller warns if the address it echoed differs).
+    broker_request_t **link = worker->credit > 1 ? s_inflight_find (worker, address)
+                                                 : &worker->request;
+    if (!link || !*link)
+        return NULL;
+    broker_request_t *request = *link;
+    *link = request->next;
+    if (worker->request_tail == request) {
+        //  It was the youngest: the new tail is the one that pointed at it.
+        worker->request_tail = NULL;
+        for (broker_request_t *r = worker->request; r; r = r->next)
+            worker->request_tail = r;
+    }
+    request->next = NULL;
+    worker->inflight--;
+    return request;
 }
 
 void
@@ -121,13 +182,29 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
     zhashx_delete (self->workers, worker->address);
     service->workers--;
     broker_request_t *request = worker->request;
-    worker->request = NULL;
+    worker->request = worker->request_tail = NULL;
     zlb_log (self->log, ZLB_LOG_INFO, "worker_leave",
-             "worker=%s service=%s reason=\"%s\" busy=%s service_workers=%zu workers=%zu",
-             worker->name, service->name, reason, request ? "yes" : "no",
-             service->workers, zhashx_size (self->workers));
-    if (request)
-        broker_request_redeliver (self, &request, worker, reason);
+             "worker=%s service=%s reason=\"%s\" busy=%s inflight=%d service_workers=%zu"
+             " workers=%zu", worker->name, service->name, reason, request ? "yes" : "no",
+             worker->inflight, service->workers, zhashx_size (self->workers));
+    //  Every request it held goes back to the front of the queue, each
+    //  exactly once: youngest first, so that the oldest ends up first in
+    //  line. Then one dispatch hands them out in that order.
+    broker_request_t *reversed = NULL;
+    while (request) {
+        broker_request_t *next = request->next;
+        request->next = reversed;
+        reversed = request;
+        request = next;
+    }
+    while (reversed) {
+        broker_request_t *next = reversed->next;
+        reversed->next = NULL;
+        broker_request_redeliver (self, &reversed, worker, reason);
+        reversed = next;
+    }
+    if (worker->inflight)
+        broker_service_dispatch (self, service);
     zframe_destroy (&worker->address);
     free (worker);
 }
@@ -191,7 +268,11 @@ broker_workers_destroy_all (zlb_broker_t *self)
         if (worker->ready_handle)
             zlistx_delete (worker->service->ready, worker->ready_handle);
         worker->service->workers--;
-        broker_request_destroy (self, &worker->request);
+        while (worker->request) {
+            broker_request_t *request = worker->request;
+            worker->request = request->next;
+            broker_request_destroy (self, &request);
+        }
         zframe_destroy (&worker->address);
         free (worker);
     }

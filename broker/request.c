@@ -104,5 +104,4 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
     //  A fresh deadline: the wait for the next worker starts now.
     request->deadline = now + self->options.request_timeout_ms;
     broker_request_enqueue (self, request, true);
-    broker_service_dispatch (self, request->service);
 }

@@ -85,14 +85,36 @@ s_dequeue (zlb_broker_t *self, broker_service_t *service)
     return request;
 }
 
+//  The client address frame for a worker. A credit worker may hold several
+//  requests from one client, so its copy carries a tag that its REPLY echoes
+//  back (MDP workers echo that frame verbatim); a strict worker gets the
+//  plain address, exactly as MDP 0.1 says.
+static size_t
+s_address_for (broker_worker_t *worker, broker_request_t *request, byte *buf)
+{
+    //  ZMTP caps routing ids at 255 bytes; the clamp only guards the buffer.
+    size_t size = zframe_size (request->client);
+    size = size > 255 ? 255 : size;
+    memcpy (buf, zframe_data (request->client), size);
+    if (worker->credit == 1)
+        return size;
+    request->tag = worker->next_tag++;
+    buf [size] = (byte) (request->tag >> 24);
+    buf [size + 1] = (byte) (request->tag >> 16);
+    buf [size + 2] = (byte) (request->tag >> 8);
+    buf [size + 3] = (byte) request->tag;
+    return size + BROKER_TAG_SIZE;
+}
+
 //  Send a request to a worker: "", MDPW01, REQUEST, client, "", body...
 static int
 s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request)
 {
     unsigned char command = MDP_REQUEST;
+    byte address [255 + BROKER_TAG_SIZE];    //  routing ids are at most 255 bytes
     broker_part_t parts [] = {
         {"", 0}, {MDP_WORKER, strlen (MDP_WORKER)}, {&command, 1},
-        {zframe_data (request->client), zframe_size (request->client)}, {"", 0}
+        {address, s_address_for (worker, request, address)}, {"", 0}
     };
     if (broker_send (self, worker->address, parts, 5, request->body) == -1)
         return -1;
@@ -118,7 +140,11 @@ broker_service_dispatch (zlb_broker_t *self, broker_service_t *service)
         worker->ready_handle = NULL;
         broker_request_t *request = s_dequeue (self, service);
         if (s_deliver (self, worker, request) == 0) {
-            worker->request = request;
+            broker_worker_hold (worker, request);
+            //  Credit left: back of the line, so requests go round the
+            //  workers one by one instead of filling up the first.
+            if (worker->inflight < worker->credit)
+                worker->ready_handle = zlistx_add_end (service->ready, worker);
             continue;
         }
         //  The worker cannot be reached: it never got the request, so the

@@ -24,7 +24,8 @@
 
 #define S_LINGER_LEAVE_MS  200    //  time DISCONNECT gets to leave at destroy
 #define S_RCVTIMEO_MS      1000   //  safety bound: we only read when poll said so
-#define S_CLIENT_STR_MAX   (2 * 255 + 1)
+#define S_TAG_MAX          8      //  bytes a credit broker may append to a client address
+#define S_CLIENT_STR_MAX   (2 * (255 + S_TAG_MAX) + 1)
 
 #define s_log(self, level, event, ...)                                      \
     do {                                                                    \
@@ -60,8 +61,11 @@ struct _zlb_worker_t {
     int backoff_ms;               //  wait before the next fresh socket
     bool heard;                   //  broker heard from since READY on this socket
 
-    zmsg_t *pending;              //  a REQUEST not yet handed out (one at most)
-    unsigned pending_socket;      //  socket number it arrived on
+    int credit;                   //  requests the broker may send ahead (>= 1)
+    zmsg_t **pending;             //  ring of REQUESTs not yet handed out (credit slots),
+                                  //  all from the current socket (s_close drops them)
+    size_t pending_head;          //  index of the oldest pending REQUEST
+    size_t pending_count;         //  REQUESTs in the ring
     zmsg_t *request;              //  the request being served, owns its frames
     unsigned request_socket;      //  socket number it arrived on
     zframe_t *client;             //  client address frame, inside request
@@ -115,6 +119,8 @@ s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
         return false;
     if (o->curve_server_key && !zlb_curve_key_valid (o->curve_server_key))
         return false;
+    if (o->credit < 0 || o->credit > ZLB_WORKER_CREDIT_MAX)
+        return false;
     if (o->heartbeat_ms <= 0 || o->heartbeat_ms > 3600 * 1000
     ||  o->liveness <= 0 || o->liveness > 1000 || o->reconnect_max_ms < 0)
         return false;
@@ -146,14 +152,49 @@ s_send_command (zlb_worker_t *self, int command, const char *service)
     return rc;
 }
 
+//  Take the oldest pending REQUEST out of the ring; NULL when empty.
+static zmsg_t *
+s_pending_pop (zlb_worker_t *self)
+{
+    if (self->pending_count == 0)
+        return NULL;
+    zmsg_t *msg = self->pending [self->pending_head];
+    self->pending [self->pending_head] = NULL;
+    self->pending_head = (self->pending_head + 1) % (size_t) self->credit;
+    self->pending_count--;
+    return msg;
+}
+
+//  READY: service, and with credit > 1 the extension frame "credit=N"
+//  (docs/protocol.md). Strict MDP workers (credit 1) send plain READY.
+static int
+s_send_ready (zlb_worker_t *self)
+{
+    if (self->credit <= 1)
+        return s_send_command (self, MDP_READY, self->service);
+    zmsg_t *msg = zmsg_new ();
+    byte cmd = MDP_READY;
+    zmsg_addmem (msg, "", 0);
+    zmsg_addstr (msg, MDP_WORKER);
+    zmsg_addmem (msg, &cmd, 1);
+    zmsg_addstr (msg, self->service);
+    zmsg_addstrf (msg, "credit=%d", self->credit);
+    int rc = zmsg_send (&msg, self->sock);
+    if (rc != 0)
+        zmsg_destroy (&msg);
+    return rc;
+}
+
 static void
 s_drop_pending (zlb_worker_t *self)
 {
-    if (self->pending) {
-        s_log (self, ZLB_LOG_WARNING, "request_dropped",
-               "reason=\"socket replaced; the broker redelivers it\"");
-        zmsg_destroy (&self->pending);
-    }
+    if (self->pending_count)
+        s_log (self, ZLB_LOG_WARNING, "request_dropped", "requests=%zu"
+               " reason=\"socket replaced; the broker redelivers them\"",
+               self->pending_count);
+    zmsg_t *msg;
+    while ((msg = s_pending_pop (self)))
+        zmsg_destroy (&msg);
 }
 
 //  Close the socket without waiting for queued messages: they were for a
@@ -202,7 +243,7 @@ s_connect (zlb_worker_t *self)
     self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
     self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness
                                         + (self->sockets > 1 ? self->backoff_ms : 0));
-    s_send_command (self, MDP_READY, self->service);
+    s_send_ready (self);
     s_log (self, ZLB_LOG_INFO, "registered", "endpoint=%s service=%s socket=%s",
            self->endpoint, self->service, routing_id);
     return 0;
@@ -331,8 +372,8 @@ s_request_release (zlb_worker_t *self)
 //  --------------------------------------------------------------------------
 //  Input from the broker
 
-//  A REQUEST arrived: keep it for the next zlb_worker_recv. If one is
-//  already waiting the broker broke the one-at-a-time rule: say busy.
+//  A REQUEST arrived: keep it for the next zlb_worker_recv. If `credit`
+//  are already waiting the broker broke its promise: say busy.
 static void
 s_on_request (zlb_worker_t *self, zmsg_t **msg_p)
 {
@@ -346,25 +387,27 @@ s_on_request (zlb_worker_t *self, zmsg_t **msg_p)
     zframe_t *client = zmsg_next (msg);
     zframe_t *empty = zmsg_next (msg);
     zframe_t *body = zmsg_next (msg);
-    if (zframe_size (client) == 0 || zframe_size (client) > 255
+    //  A routing id is at most 255 bytes; a credit broker appends its tag.
+    if (zframe_size (client) == 0 || zframe_size (client) > 255 + S_TAG_MAX
     ||  zframe_size (empty) != 0) {
         s_log_limited (self, ZLB_LOG_WARNING, "malformed", "command=REQUEST error=\"%s\"",
                        mdp_strerror (zframe_size (empty) != 0 ? MDP_E_DELIMITER
                                                              : MDP_E_ADDRESS));
         return;
     }
-    if (self->pending) {
+    if (self->pending_count == (size_t) self->credit) {
         zmsg_t *busy = zlb_error_reply_new (zlb_request_peek_id (body), ZLB_STATUS_BUSY,
                                             self->id, "worker busy");
         s_log_limited (self, ZLB_LOG_WARNING, "request_refused",
-                       "reason=\"a request is already waiting\" status=%d",
-                       ZLB_STATUS_BUSY);
+                       "reason=\"credit exhausted\" credit=%d status=%d",
+                       self->credit, ZLB_STATUS_BUSY);
         if (busy)
             s_send_reply (self, client, &busy);
         return;
     }
-    self->pending = msg;
-    self->pending_socket = self->sockets;
+    size_t tail = (self->pending_head + self->pending_count) % (size_t) self->credit;
+    self->pending [tail] = msg;
+    self->pending_count++;
     *msg_p = NULL;
 }
 
@@ -541,6 +584,13 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
     self->backoff_ms = self->heartbeat_ms;
     self->log = options->log;
     self->limit.burst = 10;
+    self->credit = options->credit > 1 ? options->credit : 1;
+    self->pending = (zmsg_t **) calloc ((size_t) self->credit, sizeof (zmsg_t *));
+    if (!self->pending) {
+        zlb_worker_destroy (&self);
+        errno = ENOMEM;
+        return NULL;
+    }
     if (options->curve_server_key) {
         //  Our own copy of the keys: a fixed identity across reconnects.
         self->curve_server_key = strdup (options->curve_server_key);
@@ -575,7 +625,8 @@ zlb_worker_destroy (zlb_worker_t **self_p)
         zsock_set_linger (self->sock, S_LINGER_LEAVE_MS);
         zsock_destroy (&self->sock);
     }
-    zmsg_destroy (&self->pending);
+    s_drop_pending (self);
+    free (self->pending);
     zmsg_destroy (&self->request);
     free (self->endpoint);
     free (self->service);
@@ -590,8 +641,7 @@ zlb_worker_destroy (zlb_worker_t **self_p)
 static int
 s_take_pending (zlb_worker_t *self, zlb_work_t *work)
 {
-    zmsg_t *msg = self->pending;
-    self->pending = NULL;
+    zmsg_t *msg = s_pending_pop (self);
     zmsg_first (msg);                     //  "" MDPW01 REQUEST
     zmsg_next (msg);
     zmsg_next (msg);
@@ -611,7 +661,7 @@ s_take_pending (zlb_worker_t *self, zlb_work_t *work)
         return 0;
     }
     self->request = msg;
-    self->request_socket = self->pending_socket;
+    self->request_socket = self->sockets;   //  pending ones are all from this socket
     self->client = client;
     self->request_id = request.id;
     self->attempt = request.attempt;
@@ -639,7 +689,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
     while (true) {
         if (zsys_interrupted)
             return -1;
-        if (self->pending) {
+        if (self->pending_count) {
             if (s_take_pending (self, work) == 1)
                 return 1;
             continue;

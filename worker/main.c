@@ -49,6 +49,9 @@ s_usage (FILE *out)
         "  --heartbeat-ms MS      heartbeat interval (default 2500)\n"
         "  --liveness N           silent intervals before reconnecting (default 3)\n"
         "  --reconnect-max-ms MS  reconnect backoff ceiling (default 32 x heartbeat)\n"
+        "  --credit N             requests the broker may send ahead, 1-1000\n"
+        "                         (default 1 = strict MDP 0.1; more needs a broker\n"
+        "                         with the zlb credit extension, docs/protocol.md)\n"
         "  --log FILE             log file, shared safely by several workers\n"
         "                         (default server_log.log; - for stderr)\n"
         "  --log-level LEVEL      error, warning, notice, info, debug (default info;\n"
@@ -114,6 +117,11 @@ s_parse_option (s_args_t *args, int option, const char *value)
                 return s_bad_value ("--liveness", value, "a whole number from 1 to 1000");
             args->worker.liveness = (int) number;
             return 0;
+        case 'n':
+            if (zlb_parse_int64 (value, 1, ZLB_WORKER_CREDIT_MAX, &number) != 0)
+                return s_bad_value ("--credit", value, "a whole number from 1 to 1000");
+            args->worker.credit = (int) number;
+            return 0;
         case 'N':
             if (zlb_parse_int64 (value, 1, 1024, &number) != 0)
                 return s_bad_value ("--count", value, "a whole number from 1 to 1024");
@@ -162,6 +170,7 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
 {
     static const struct option options [] = {
         { "connect",          required_argument, NULL, 'c' },
+        { "credit",           required_argument, NULL, 'n' },
         { "service",          required_argument, NULL, 's' },
         { "id",               required_argument, NULL, 'i' },
         { "work-us",          required_argument, NULL, 'w' },

@@ -22,6 +22,9 @@
 
 typedef struct _zlb_worker_t zlb_worker_t;
 
+//  Largest credit a worker may advertise (the broker caps it too).
+#define ZLB_WORKER_CREDIT_MAX 1000
+
 typedef struct {
     const char *service;     //  service to offer (required; not "mmi.*")
     const char *id;          //  worker id in confirmations and logs (default host-pid)
@@ -29,6 +32,8 @@ typedef struct {
     int liveness;            //  intervals of silence before reconnecting (default 3)
     int reconnect_max_ms;    //  ceiling of the extra silence window after reconnects (default 32 x heartbeat)
     zlb_log_t *log;          //  optional; borrowed, must outlive the worker
+    int credit;              //  requests the broker may send ahead (0 or 1: strict
+                             //  MDP 0.1; more: zlb credit extension, docs/protocol.md)
     const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
     zcert_t *curve_cert;     //  our certificate for CURVE (copied); NULL: an ephemeral key pair
 } zlb_worker_options_t;
