@@ -99,8 +99,8 @@ s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, 
     s_str (pk, "id", worker->name, strlen (worker->name));
     s_str (pk, "service", worker->service->name, worker->service->name_size);
     s_str (pk, "state", busy ? "busy" : "ready", busy ? 4 : 5);
-    s_uint (pk, "inflight", request ? 1 : 0);
-    s_uint (pk, "credit", 1);
+    s_uint (pk, "inflight", (uint64_t) worker->inflight);
+    s_uint (pk, "credit", (uint64_t) worker->credit);
     s_double (pk, "last_seen_s", broker_worker_silent_s (self, worker, now));
     s_uint (pk, "served", worker->served);
     s_key (pk, "inflight_s");
