@@ -281,8 +281,8 @@ echo
 printf "%-4s %2s %3s %5s | %-10s %9s %7s %7s | %9s %7s | %6s %7s\n" \
     tran wrk cli size system "req/s" p50us p99us "ceil r/s" "ceil p50" ratio "p50 rat"
 jq -r '.cells | sort_by(.transport, .workers, .clients, .size, .system)[]
-       | [.transport, .workers, .clients, .size, .system, (.rps | floor), .p50, .p99,
-          ((.ceiling_rps // 0) | floor), (.ceiling_p50 // 0),
+       | [.transport, .workers, .clients, .size, .system, (.rps | floor), (.p50 | round),
+          (.p99 | round), ((.ceiling_rps // 0) | floor), ((.ceiling_p50 // 0) | round),
           ((.ratio // 0) * 100 | round / 100), ((.p50_ratio // 0) * 100 | round / 100)] | @tsv' \
     "$OUT/results.json" |
 while IFS=$'\t' read -r t w c s sys rps p50 p99 crps cp50 ratio p50r; do

@@ -236,8 +236,9 @@ s_malformed (zlb_broker_t *self, zframe_t *sender, mdp_error_t error, size_t fra
 
 //  Envelope check shared by both sides: sender, "", header, then the rest.
 static void
-s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t *msg)
+s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t **msg_p)
 {
+    zmsg_t *msg = *msg_p;
     size_t frames = zmsg_size (msg);
     zframe_t *sender = zmsg_pop (msg);
     zframe_t *empty = zmsg_pop (msg);
@@ -252,7 +253,7 @@ s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t *msg)
         ;                         //  refused: wrong endpoint, key or service (logged)
     else
     if (mdp_frame_is (header, MDP_CLIENT))
-        broker_client_message (self, sender, msg);
+        broker_client_message (self, &sender, msg_p);
     else
     if (mdp_frame_is (header, MDP_WORKER))
         broker_worker_message (self, sender, msg);
@@ -289,7 +290,7 @@ s_drain (zlb_broker_t *self, zsock_t *sock)
         zmsg_t *msg = zmsg_recv (sock);
         if (!msg)
             break;
-        s_handle_message (self, sock, msg);
+        s_handle_message (self, sock, &msg);
         zmsg_destroy (&msg);
         handled++;
     }

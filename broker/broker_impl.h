@@ -120,7 +120,8 @@ bool broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
                             zframe_t *header, zmsg_t *msg);
 
 //  frontend.c: client side
-void broker_client_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg);
+//  May take the sender frame and the message (then NULLs the caller's).
+void broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **msg_p);
 //  Answer a request ourselves with an error reply (2 frames) on service.
 void broker_client_error (zlb_broker_t *self, zframe_t *client, const void *service,
                           size_t service_size, zframe_t *body, int status,
@@ -159,6 +160,10 @@ broker_service_t *broker_service_lookup (zlb_broker_t *self, const void *name,
 //  Find or create; NULL when the table is full.
 broker_service_t *broker_service_require (zlb_broker_t *self, const void *name,
                                           size_t size);
+//  A new request: straight to a ready worker when none is queued before
+//  it (no queue node, no allocation), else to the back of the queue.
+void broker_service_submit (zlb_broker_t *self, broker_service_t *service,
+                            broker_request_t *request);
 //  Hand queued requests to ready workers while both exist.
 void broker_service_dispatch (zlb_broker_t *self, broker_service_t *service);
 //  Answer 504 to queued requests past their deadline.

@@ -63,8 +63,11 @@ s_reject (zlb_broker_t *self, zframe_t *sender, zframe_t *service, zmsg_t *msg,
 
 //  A valid request for a real service: queue it and dispatch.
 static void
-s_accept (zlb_broker_t *self, zframe_t *sender, zframe_t *service_frame, zmsg_t *msg)
+s_accept (zlb_broker_t *self, zframe_t **sender_p, zframe_t *service_frame,
+          zmsg_t **msg_p)
 {
+    zframe_t *sender = *sender_p;
+    zmsg_t *msg = *msg_p;
     broker_service_t *service = broker_service_require (
         self, zframe_data (service_frame), zframe_size (service_frame));
     if (!service) {
@@ -75,23 +78,21 @@ s_accept (zlb_broker_t *self, zframe_t *sender, zframe_t *service_frame, zmsg_t 
         s_reject (self, sender, service_frame, msg, ZLB_STATUS_BUSY, "service queue full");
         return;
     }
-    zframe_t *client = zframe_dup (sender);
-    zmsg_t *body = zmsg_new ();
-    zframe_t *frame;
-    while ((frame = zmsg_pop (msg)))
-        zmsg_append (body, &frame);
-    broker_request_t *request = broker_request_new (self, &client, &body, service);
+    //  The request takes the sender frame and what is left of the message
+    //  (the body frames) as they are: nothing is copied or allocated.
+    broker_request_t *request = broker_request_new (self, sender_p, msg_p, service);
     if (!request)
         return;                  //  out of memory; the client will retry
     self->stats.requests++;
     service->stats.requests++;
-    broker_request_enqueue (self, request, false);
-    broker_service_dispatch (self, service);
+    broker_service_submit (self, service, request);
 }
 
 void
-broker_client_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg)
+broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **msg_p)
 {
+    zframe_t *sender = *sender_p;
+    zmsg_t *msg = *msg_p;
     zframe_t *service = zmsg_pop (msg);
     if (!service) {
         self->stats.malformed++;
@@ -113,6 +114,6 @@ broker_client_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg)
     if (zframe_size (service) >= 4 && memcmp (zframe_data (service), "mmi.", 4) == 0)
         broker_mmi_request (self, sender, service, msg);
     else
-        s_accept (self, sender, service, msg);
+        s_accept (self, sender_p, service, msg_p);
     zframe_destroy (&service);
 }

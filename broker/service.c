@@ -132,26 +132,49 @@ s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *reques
     return 0;
 }
 
+//  Give a request to the worker at the head of the ready queue. 0 when it
+//  went; -1 when that worker could not be reached: then the worker is gone
+//  (what it held is requeued) and the request is still the caller's.
+static int
+s_hand_over (zlb_broker_t *self, broker_service_t *service, broker_request_t *request)
+{
+    broker_worker_t *worker = (broker_worker_t *) zlistx_first (service->ready);
+    if (s_deliver (self, worker, request) == 0) {
+        broker_worker_hold (worker, request);
+        //  Credit left: back of the line (moved, not reallocated), so
+        //  requests go round the workers instead of filling up the first.
+        if (worker->inflight < worker->credit)
+            zlistx_move_end (service->ready, worker->ready_handle);
+        else {
+            zlistx_delete (service->ready, worker->ready_handle);
+            worker->ready_handle = NULL;
+        }
+        return 0;
+    }
+    broker_worker_delete (self, &worker, false, "send failed");
+    return -1;
+}
+
+void
+broker_service_submit (zlb_broker_t *self, broker_service_t *service,
+                       broker_request_t *request)
+{
+    if (zlistx_size (service->requests) == 0 && zlistx_size (service->ready)
+    &&  s_hand_over (self, service, request) == 0)
+        return;
+    broker_request_enqueue (self, request, false);
+    broker_service_dispatch (self, service);
+}
+
 void
 broker_service_dispatch (zlb_broker_t *self, broker_service_t *service)
 {
     while (zlistx_size (service->ready) && zlistx_size (service->requests)) {
-        broker_worker_t *worker = (broker_worker_t *) zlistx_detach (service->ready, NULL);
-        worker->ready_handle = NULL;
         broker_request_t *request = s_dequeue (self, service);
-        if (s_deliver (self, worker, request) == 0) {
-            broker_worker_hold (worker, request);
-            //  Credit left: back of the line, so requests go round the
-            //  workers one by one instead of filling up the first.
-            if (worker->inflight < worker->credit)
-                worker->ready_handle = zlistx_add_end (service->ready, worker);
-            continue;
-        }
-        //  The worker cannot be reached: it never got the request, so the
-        //  request keeps its place and its delivery count, and the worker
-        //  goes (holding nothing, so this cannot recurse).
-        broker_request_enqueue (self, request, true);
-        broker_worker_delete (self, &worker, false, "send failed");
+        //  If the worker cannot be reached it never got the request, so the
+        //  request keeps its place and its delivery count.
+        if (s_hand_over (self, service, request) != 0)
+            broker_request_enqueue (self, request, true);
     }
 }
 
