@@ -8,7 +8,7 @@
 #                [--systems "zlb zlb-credit ceiling"] [--credit N]
 #                [--workers "1 4"] [--clients "1 8 32"] [--sizes "64 4096"]
 #                [--transports "ipc tcp"] [--echo-clients "1 8 32"]
-#                [--bin DIR] [--out DIR]
+#                [--bin DIR] [--out DIR] [--report-only]
 #
 # Prints a table (medians over rounds: requests/s, p50, p99 in µs, and the
 # ratios zlb/ceiling), writes OUT/runs.jsonl (one line per run),
@@ -16,6 +16,8 @@
 # Systems: zlb = zlb-broker + zlb-worker (strict MDP 0.1, credit 1);
 # zlb-credit = the same with zlb-worker --credit N; ceiling = zmq_proxy +
 # REP echo workers. Every process is stopped by its PID.
+# --report-only: no runs; redo the table, JSON and SVG from OUT/runs.jsonl
+# (e.g. of an interrupted run).
 # --smoke: one tiny cell per system, ~2 s of work in all (CI keeps this
 # script working with it; nothing about speed is asserted).
 
@@ -35,12 +37,14 @@ SIZES="64 4096"
 TRANSPORTS="ipc tcp"
 ECHO_CLIENTS="1 8 32"
 SMOKE=0
+REPORT_ONLY=0
 
-usage () { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage () { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
     case $1 in
         --smoke)        SMOKE=1; shift ;;
+        --report-only)  REPORT_ONLY=1; shift ;;
         --rounds)       ROUNDS=$2; shift 2 ;;
         --duration)     DURATION=$2; shift 2 ;;
         --warmup)       WARMUP=$2; shift 2 ;;
@@ -70,7 +74,7 @@ command -v jq >/dev/null || { echo "run.sh: jq is needed" >&2; exit 2; }
 mkdir -p "$OUT" || exit 2
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zlb-bench.XXXXXX") || exit 2
 RUNS=$OUT/runs.jsonl
-: > "$RUNS"
+[ "$REPORT_ONLY" = 1 ] || : > "$RUNS"
 PIDS=()
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -228,6 +232,7 @@ run_one () {
 # order so that slow drift of the machine does not favour one system.
 
 failures=0
+[ "$REPORT_ONLY" = 1 ] && ROUNDS=0
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round of $ROUNDS" >&2
     order=$SYSTEMS
