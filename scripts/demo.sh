@@ -54,9 +54,13 @@ kill -TERM "${pids[2]}"
 wait "${pids[2]}" || true
 "$bin/zlb-client" --connect "$endpoint" --count 8 --quiet && echo "8 requests after scaling: all ok"
 
+step "zlb-ctl status: what the broker sees now (mmi.stats, mmi.services, mmi.workers)"
+"$bin/zlb-ctl" --connect "$endpoint" status
+"$bin/zlb-ctl" --connect "$endpoint" workers
+
 step "broker_log.log: joins, leaves and a few heartbeats"
 grep -E "worker_(join|leave|expired)|request_redeliver|broker_start" broker_log.log | head -12 || true
-grep -i heartbeat broker_log.log | head -4 || true
+grep -E "heartbeat_(send|recv)" broker_log.log | head -4 || true
 step "server_log.log (last lines)"
 tail -n 5 server_log.log
 step "client_log.log (last lines)"
