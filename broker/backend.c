@@ -95,6 +95,55 @@ s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
         broker_worker_ready (self, worker);
 }
 
+//  A worker's reply to request: forward it (body as czmq frames in msg, or
+//  as zmq_msg_t frames, moved), count it, free the request, and put the
+//  worker back in line if it was full. Shared by both paths.
+static void
+s_forward_reply (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request,
+                 zmsg_t *msg, zmq_msg_t *frames, size_t nframes)
+{
+    //  We route by what we remember, not by what the worker says.
+    broker_service_t *service = worker->service;
+    broker_part_t parts [] = {
+        {"", 0}, {MDP_CLIENT, strlen (MDP_CLIENT)}, {service->name, service->name_size}
+    };
+    if (msg)
+        broker_send_to (self, request->client, request->client_size, parts, 3, msg);
+    else
+        broker_send_frames (self, request->client, request->client_size, parts, 3,
+                            frames, nframes, false);
+    self->stats.replies++;
+    worker->served++;
+    service->stats.replies++;
+    broker_timing_record (&service->stats.timing,
+                          (zlb_mono_ns () - request->delivered_ns) / 1000);
+    if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
+        char name [BROKER_WORKER_NAME_MAX];
+        zlb_log_write (self->log, ZLB_LOG_DEBUG, "reply", "worker=%s client=%s service=%s "
+                       "attempt=%d age_ms=%" PRId64, worker->name,
+                       broker_address_str (request->client, request->client_size,
+                                           name, sizeof (name)),
+                       service->name, request->deliveries,
+                       broker_now (self) - request->received);
+    }
+    broker_request_destroy (self, &request);
+    //  A worker with credit left is still in the ready queue; one that was
+    //  full goes to its back now.
+    if (!worker->ready_handle)
+        broker_worker_ready (self, worker);
+}
+
+//  A strict worker's REPLY answers its one request whatever address it
+//  echoes; a different one is worth a warning.
+static void
+s_check_echo (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request,
+              const void *address, size_t size)
+{
+    if (worker->credit == 1
+    &&  (size != request->client_size || memcmp (address, request->client, size) != 0))
+        broker_warn (self, "reply_address_mismatch", "worker=%s",  worker->name);
+}
+
 //  REPLY: client address, "", body... Only from a worker holding a request.
 static void
 s_reply (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *msg)
@@ -105,47 +154,47 @@ s_reply (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
     }
     zframe_t *client = zmsg_pop (msg);
     zframe_t *empty = zmsg_pop (msg);
-    if (!client || !empty || zframe_size (empty) != 0) {
-        zframe_destroy (&client);
-        zframe_destroy (&empty);
+    broker_request_t *request = NULL;
+    if (!client || !empty || zframe_size (empty) != 0)
         s_protocol_error (self, sender, worker, "malformed REPLY envelope");
-        return;
-    }
-    broker_request_t *request = broker_worker_release (worker, client);
-    if (!request) {
-        zframe_destroy (&client);
-        zframe_destroy (&empty);
+    else
+    if (!(request = broker_worker_release (worker, zframe_data (client),
+                                           zframe_size (client))))
         s_protocol_error (self, sender, worker, "REPLY matching no request in flight");
-        return;
+    else {
+        s_check_echo (self, worker, request, zframe_data (client), zframe_size (client));
+        s_forward_reply (self, worker, request, msg, NULL, 0);
     }
-    if (worker->credit == 1 && !zframe_eq (client, request->client))
-        broker_warn (self, "reply_address_mismatch", "worker=%s",  worker->name);
-    //  We route by what we remember, not by what the worker says.
-    broker_service_t *service = worker->service;
-    broker_part_t parts [] = {
-        {"", 0}, {MDP_CLIENT, strlen (MDP_CLIENT)}, {service->name, service->name_size}
-    };
-    broker_send (self, request->client, parts, 3, msg);
-    self->stats.replies++;
-    worker->served++;
-    service->stats.replies++;
-    broker_timing_record (&service->stats.timing,
-                          (zlb_mono_ns () - request->delivered_ns) / 1000);
-    if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
-        char name [BROKER_WORKER_NAME_MAX];
-        zlb_log_write (self->log, ZLB_LOG_DEBUG, "reply", "worker=%s client=%s service=%s "
-                       "attempt=%d age_ms=%" PRId64, worker->name,
-                       mdp_address_str (request->client, name, sizeof (name)),
-                       service->name, request->deliveries,
-                       broker_now (self) - request->received);
-    }
-    broker_request_destroy (self, &request);
     zframe_destroy (&client);
     zframe_destroy (&empty);
-    //  A worker with credit left is still in the ready queue; one that was
-    //  full goes to its back now.
-    if (!worker->ready_handle)
-        broker_worker_ready (self, worker);
+}
+
+//  Fast path: [sender, "", MDPW01, REPLY, client, "", body...] as zmq_msg_t
+//  from a registered worker, matching a request it holds. Anything else
+//  (errors included) goes the general way, which logs and answers it.
+bool
+broker_worker_fast (zlb_broker_t *self, broker_input_t *input)
+{
+    zmq_msg_t *part = input->part;
+    if (input->overflow || input->count < 6 || zmq_msg_size (&part [1]) != 0
+    ||  zmq_msg_size (&part [2]) != strlen (MDP_WORKER)
+    ||  memcmp (zmq_msg_data (&part [2]), MDP_WORKER, strlen (MDP_WORKER)) != 0
+    ||  zmq_msg_size (&part [3]) != 1 || *(byte *) zmq_msg_data (&part [3]) != MDP_REPLY
+    ||  zmq_msg_size (&part [5]) != 0)
+        return false;
+    broker_worker_t *worker = broker_worker_lookup_bytes (self, zmq_msg_data (&part [0]),
+                                                          zmq_msg_size (&part [0]));
+    if (!worker || !worker->request)
+        return false;
+    const void *address = zmq_msg_data (&part [4]);
+    size_t size = zmq_msg_size (&part [4]);
+    broker_request_t *request = broker_worker_release (worker, address, size);
+    if (!request)
+        return false;
+    broker_worker_refresh (self, worker);
+    s_check_echo (self, worker, request, address, size);
+    s_forward_reply (self, worker, request, NULL, part + 6, input->count - 6);
+    return true;
 }
 
 static void

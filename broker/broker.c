@@ -3,7 +3,15 @@
     One loop iteration (zlb_broker_poll) has three phases, in this order:
     input (up to BROKER_BATCH messages), timers (worker expiry, heartbeats,
     request deadlines), reaping (idle services). Nothing is freed while a
-    handler is still using it: handlers finish, then timers run.            */
+    handler is still using it: handlers finish, then timers run.
+
+    Input has two paths. The plain broker receives each message straight
+    into zmq_msg_t frames; a client REQUEST it can accept as it is and a
+    worker REPLY that matches a request in flight are handled right there
+    (frames moved into the request or out to the client, no allocation:
+    docs/performance.md). Everything else - and everything when CURVE is
+    on, whose checks read czmq frame metadata - becomes a zmsg_t and takes
+    the general path, which is where all the error handling lives.        */
 
 #include "broker_impl.h"
 
@@ -117,10 +125,9 @@ zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
     self->services = zhashx_new ();
     self->workers = broker_workers_table_new ();
     self->by_expiry = zlistx_new ();
-    self->request_pool = zlistx_new ();
     self->router = s_router_new (&self->options);
     if (!self->services || !self->workers || !self->by_expiry
-    ||  !self->request_pool || !self->router) {
+    ||  !self->router) {
         zlb_broker_destroy (&self);
         return NULL;
     }
@@ -147,8 +154,7 @@ zlb_broker_destroy (zlb_broker_t **self_p)
     zhashx_destroy (&self->workers);
     zhashx_destroy (&self->services);
     zlistx_destroy (&self->by_expiry);
-    if (self->request_pool)
-        broker_request_pool_destroy (self);
+    broker_request_pool_destroy (self);
     zsock_destroy (&self->router);
     broker_metrics_destroy (&self->metrics);
     broker_security_destroy (&self->security);
@@ -174,47 +180,117 @@ zlb_broker_bind (zlb_broker_t *self, const char *endpoint)
 //  --------------------------------------------------------------------------
 //  Sending
 
+char *
+broker_address_str (const void *data, size_t size, char *buf, size_t bufsize)
+{
+    if (!buf || bufsize == 0)
+        return buf;
+    buf [0] = 0;
+    const unsigned char *bytes = (const unsigned char *) data;
+    bool printable = size > 0;
+    for (size_t index = 0; index < size && printable; index++)
+        printable = bytes [index] >= 0x21 && bytes [index] <= 0x7e;
+    if (printable) {
+        snprintf (buf, bufsize, "%.*s", (int) size, (const char *) bytes);
+        return buf;
+    }
+    size_t used = 0;
+    for (size_t index = 0; index < size && used + 3 <= bufsize; index++)
+        used += snprintf (buf + used, bufsize - used, "%02x", bytes [index]);
+    return buf;
+}
+
 static void
-s_send_failed (zlb_broker_t *self, zframe_t *address, int error)
+s_send_failed (zlb_broker_t *self, const void *address, size_t size, int error)
 {
     self->stats.send_failures++;
     char name [BROKER_WORKER_NAME_MAX];
     zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "send_failed",
-                     "peer=%s error=\"%s\"", mdp_address_str (address, name, sizeof (name)),
+                     "peer=%s error=\"%s\"", broker_address_str (address, size, name,
+                                                                sizeof (name)),
                      error == EAGAIN ? "pipe full" : zmq_strerror (error));
     errno = error;
+}
+
+//  Routing id and the short parts of a message; the body follows. Returns
+//  the socket handle, or NULL when the send failed (counted and logged).
+static void *
+s_send_head (zlb_broker_t *self, const void *address, size_t size,
+             const broker_part_t *parts, size_t nparts, size_t nbody)
+{
+    void *handle = self->security ? broker_security_send_handle (self, parts, nparts)
+                                  : zsock_resolve (self->router);
+    size_t remaining = nparts + nbody;
+    assert (remaining > 0);
+    //  With ROUTER_MANDATORY the routing id frame is where a send fails;
+    //  once it is taken the rest of the message goes through.
+    if (zmq_send (handle, address, size, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1) {
+        s_send_failed (self, address, size, errno);
+        return NULL;
+    }
+    for (size_t index = 0; index < nparts; index++) {
+        int flags = ZMQ_DONTWAIT | (--remaining ? ZMQ_SNDMORE : 0);
+        if (zmq_send (handle, parts [index].data, parts [index].size, flags) == -1) {
+            s_send_failed (self, address, size, errno);
+            return NULL;
+        }
+    }
+    return handle;
+}
+
+int
+broker_send_frames (zlb_broker_t *self, const void *address, size_t address_size,
+                    const broker_part_t *parts, size_t nparts, zmq_msg_t *frames,
+                    size_t nframes, bool keep)
+{
+    void *handle = s_send_head (self, address, address_size, parts, nparts, nframes);
+    if (!handle)
+        return -1;
+    for (size_t index = 0; index < nframes; index++) {
+        int flags = ZMQ_DONTWAIT | (index + 1 < nframes ? ZMQ_SNDMORE : 0);
+        zmq_msg_t copy;
+        zmq_msg_t *frame = &frames [index];
+        if (keep) {
+            //  A copy shares the data (reference-counted); small frames
+            //  live inside the zmq_msg_t and are copied in place.
+            zmq_msg_init (&copy);
+            zmq_msg_copy (&copy, frame);
+            frame = &copy;
+        }
+        if (zmq_msg_send (frame, handle, flags) == -1) {
+            if (keep)
+                zmq_msg_close (&copy);
+            s_send_failed (self, address, address_size, errno);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int
 broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
              size_t nparts, zmsg_t *body)
 {
-    void *handle = self->security ? broker_security_send_handle (self, parts, nparts)
-                                  : zsock_resolve (self->router);
+    return broker_send_to (self, zframe_data (address), zframe_size (address),
+                           parts, nparts, body);
+}
+
+int
+broker_send_to (zlb_broker_t *self, const void *address, size_t address_size,
+                const broker_part_t *parts, size_t nparts, zmsg_t *body)
+{
     size_t nbody = body ? zmsg_size (body) : 0;
-    size_t remaining = nparts + nbody;
-    assert (remaining > 0);
-    //  With ROUTER_MANDATORY the routing id frame is where a send fails;
-    //  once it is taken the rest of the message goes through.
-    if (zmq_send (handle, zframe_data (address), zframe_size (address),
-                  ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1) {
-        s_send_failed (self, address, errno);
+    size_t remaining = nbody;
+    void *handle = s_send_head (self, address, address_size, parts, nparts, nbody);
+    if (!handle)
         return -1;
-    }
-    for (size_t index = 0; index < nparts; index++) {
-        int flags = ZMQ_DONTWAIT | (--remaining ? ZMQ_SNDMORE : 0);
-        if (zmq_send (handle, parts [index].data, parts [index].size, flags) == -1) {
-            s_send_failed (self, address, errno);
-            return -1;
-        }
-    }
     zframe_t *frame = body ? zmsg_first (body) : NULL;
     for (; frame; frame = zmsg_next (body)) {
         //  REUSE sends a reference-counted copy: the body stays ours for
         //  redelivery and large frames are not copied.
         int flags = ZFRAME_REUSE | ZFRAME_DONTWAIT | (--remaining ? ZFRAME_MORE : 0);
         if (zframe_send (&frame, handle, flags) == -1) {
-            s_send_failed (self, address, errno);
+            s_send_failed (self, address, address_size, errno);
             return -1;
         }
     }
@@ -281,10 +357,80 @@ s_wait_ms (zlb_broker_t *self, int timeout_ms)
     return (int) wait;
 }
 
+//  Read one message into input (frames past BROKER_PARTS_MAX are dropped
+//  and flagged). false when nothing was waiting.
+static bool
+s_recv_frames (void *handle, broker_input_t *input)
+{
+    input->count = 0;
+    input->overflow = false;
+    if (zmq_msg_recv (&input->part [0], handle, ZMQ_DONTWAIT) == -1)
+        return false;
+    input->count = 1;
+    //  The rest of a message is already here: libzmq delivers it whole.
+    while (zmq_msg_more (&input->part [input->count - 1])) {
+        if (input->count == BROKER_PARTS_MAX) {
+            zmq_msg_t extra;
+            zmq_msg_init (&extra);
+            bool more = true;
+            while (more && zmq_msg_recv (&extra, handle, ZMQ_DONTWAIT) != -1)
+                more = zmq_msg_more (&extra);
+            zmq_msg_close (&extra);
+            input->overflow = true;
+            break;
+        }
+        if (zmq_msg_recv (&input->part [input->count], handle, ZMQ_DONTWAIT) == -1)
+            break;
+        input->count++;
+    }
+    return true;
+}
+
+//  Not a fast-path message: as czmq frames, down the general path.
+static void
+s_general (zlb_broker_t *self, broker_input_t *input)
+{
+    zmsg_t *msg = zmsg_new ();
+    for (size_t index = 0; msg && index < input->count; index++)
+        zmsg_addmem (msg, zmq_msg_data (&input->part [index]),
+                     zmq_msg_size (&input->part [index]));
+    if (!msg)
+        return;
+    if (input->overflow)
+        zmsg_addmem (msg, "", 0);    //  so that the frame count still says "too many"
+    s_handle_message (self, self->router, &msg);
+    zmsg_destroy (&msg);
+}
+
+//  The plain broker's loop (one socket, no CURVE): frames are received
+//  into zmq_msg_t and the common messages never become czmq objects.
+static int
+s_drain_frames (zlb_broker_t *self)
+{
+    void *handle = zsock_resolve (self->router);
+    broker_input_t input;
+    for (size_t index = 0; index < BROKER_PARTS_MAX; index++)
+        zmq_msg_init (&input.part [index]);
+    int handled = 0;
+    while (handled < BROKER_BATCH && s_recv_frames (handle, &input)) {
+        if (!broker_client_fast (self, &input) && !broker_worker_fast (self, &input))
+            s_general (self, &input);
+        //  Release what the handlers did not take; leave every part empty.
+        for (size_t index = 0; index < input.count; index++) {
+            zmq_msg_close (&input.part [index]);
+            zmq_msg_init (&input.part [index]);
+        }
+        handled++;
+    }
+    return handled;
+}
+
 //  Handle up to BROKER_BATCH messages waiting on one socket.
 static int
 s_drain (zlb_broker_t *self, zsock_t *sock)
 {
+    if (!self->security)
+        return s_drain_frames (self);
     int handled = 0;
     while (handled < BROKER_BATCH && (zsock_events (sock) & ZMQ_POLLIN)) {
         zmsg_t *msg = zmsg_recv (sock);

@@ -32,10 +32,31 @@ typedef struct _broker_metrics_t broker_metrics_t;
 #define BROKER_CREDIT_MAX 1000        //  most requests one worker may hold (credit extension)
 #define BROKER_TAG_SIZE 4             //  delivery tag appended to the client address
                                       //  sent to credit workers (docs/protocol.md)
+#define BROKER_ADDRESS_MAX 255        //  longest routing id (ZMTP's limit)
+#define BROKER_BODY_MAX 8             //  body frames a request may have (more: 400)
+#define BROKER_PARTS_MAX (6 + BROKER_BODY_MAX)  //  frames of one message on the fast path
+
+//  Routing id bytes: the key of the worker table, so that a lookup with
+//  the bytes of a frame just received needs no object.
+typedef struct {
+    const byte *data;
+    size_t size;
+} broker_key_t;
+
+//  One message received straight into zmq_msg_t, no czmq objects: the
+//  common messages (a client REQUEST, a worker REPLY) are handled from
+//  here without a single allocation; the rest are turned into a zmsg_t.
+typedef struct {
+    zmq_msg_t part [BROKER_PARTS_MAX];  //  frames, initialised (empty when unused)
+    size_t count;                 //  frames received
+    bool overflow;                //  more frames than fit (the rest were dropped)
+} broker_input_t;
 
 struct _broker_request_t {
-    zframe_t *client;             //  client routing id
-    zmsg_t *body;                 //  body frames, opaque to us
+    byte client [BROKER_ADDRESS_MAX];  //  client routing id
+    size_t client_size;           //  its length
+    zmq_msg_t body [BROKER_BODY_MAX];  //  body frames, opaque to us, moved in
+    size_t body_frames;           //  how many
     broker_service_t *service;    //  service it was sent to (lives while we do)
     int64_t received;             //  clock ms when the client's request arrived
     int64_t deadline;             //  clock ms after which a queued request gets 504
@@ -56,7 +77,8 @@ struct _broker_service_t {
 };
 
 struct _broker_worker_t {
-    zframe_t *address;            //  routing id; also the key in broker->workers
+    zframe_t *address;            //  routing id
+    broker_key_t key;             //  its bytes: the key in broker->workers
     char name [BROKER_WORKER_NAME_MAX];  //  printable id for logs
     broker_service_t *service;    //  service it registered for
     broker_request_t *request;    //  oldest in-flight request (list head), NULL when idle
@@ -78,7 +100,8 @@ struct _zlb_broker_t {
     zhashx_t *services;           //  name -> broker_service_t
     zhashx_t *workers;            //  address frame -> broker_worker_t
     zlistx_t *by_expiry;          //  workers, least recently heard from first
-    zlistx_t *request_pool;       //  spare request objects (bounded free list)
+    broker_request_t *spare_requests;  //  free list of request objects, linked by next
+    size_t spare_count;           //  its length (bounded)
     int64_t heartbeat_at;         //  next heartbeat round, clock ms
     int64_t tick_at;              //  next deadline check and reap, clock ms
     bool stopped;                 //  zlb_broker_stop was called
@@ -103,6 +126,16 @@ typedef struct {
 //  EAGAIN: pipe full). Failures are counted and logged here.
 int broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
                  size_t nparts, zmsg_t *body);
+//  The same to an address given as bytes.
+int broker_send_to (zlb_broker_t *self, const void *address, size_t address_size,
+                    const broker_part_t *parts, size_t nparts, zmsg_t *body);
+//  The same with the body as zmq_msg_t frames: sent as reference-counted
+//  copies when keep (the caller may send them again), else moved out.
+int broker_send_frames (zlb_broker_t *self, const void *address, size_t address_size,
+                        const broker_part_t *parts, size_t nparts, zmq_msg_t *frames,
+                        size_t nframes, bool keep);
+//  Printable routing id (itself when printable, else hex) into buf.
+char *broker_address_str (const void *data, size_t size, char *buf, size_t bufsize);
 
 //  A ROUTER with all the broker's socket options (for the backend too).
 zsock_t *broker_router_new (zlb_broker_t *self);
@@ -122,18 +155,28 @@ bool broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
 //  frontend.c: client side
 //  May take the sender frame and the message (then NULLs the caller's).
 void broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **msg_p);
+//  Fast path: accept a well-formed client REQUEST for a known service with
+//  room in its queue straight from the received frames (moved, not
+//  copied). false: not that case; the caller takes the general path.
+bool broker_client_fast (zlb_broker_t *self, broker_input_t *input);
 //  Answer a request ourselves with an error reply (2 frames) on service.
-void broker_client_error (zlb_broker_t *self, zframe_t *client, const void *service,
-                          size_t service_size, zframe_t *body, int status,
-                          const char *text);
+//  body (may be NULL) is the first body frame, only read for the id.
+void broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
+                          const void *service, size_t service_size, const void *body,
+                          size_t body_size, int status, const char *text);
 
 //  backend.c: worker side
 void broker_worker_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg);
+//  Fast path: forward a registered worker's REPLY that matches a request
+//  it holds, straight from the received frames. false: not that case.
+bool broker_worker_fast (zlb_broker_t *self, broker_input_t *input);
 //  Send a worker command with no frames after it (HEARTBEAT, DISCONNECT).
 int broker_worker_command (zlb_broker_t *self, zframe_t *address, int command);
 
 //  registry.c: worker table
 broker_worker_t *broker_worker_lookup (zlb_broker_t *self, zframe_t *address);
+broker_worker_t *broker_worker_lookup_bytes (zlb_broker_t *self, const void *data,
+                                             size_t size);
 broker_worker_t *broker_worker_register (zlb_broker_t *self, zframe_t *address,
                                          broker_service_t *service, int credit);
 //  Any message from a worker: push its expiry back.
@@ -144,7 +187,8 @@ void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
 //  REPLY answers out (NULL if none matches: the address frame carries the
 //  tag for credit workers; a strict worker's REPLY answers its only one).
 void broker_worker_hold (broker_worker_t *worker, broker_request_t *request);
-broker_request_t *broker_worker_release (broker_worker_t *worker, zframe_t *address);
+broker_request_t *broker_worker_release (broker_worker_t *worker, const void *address,
+                                         size_t size);
 //  Remove a worker; redeliver its in-flight request; send DISCONNECT first
 //  if disconnect. reason goes into the log line. *worker_p is NULLed.
 void broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p,
@@ -173,8 +217,13 @@ void broker_services_reap (zlb_broker_t *self);
 void broker_services_destroy_all (zlb_broker_t *self);
 
 //  request.c
-broker_request_t *broker_request_new (zlb_broker_t *self, zframe_t **client_p,
-                                      zmsg_t **body_p, broker_service_t *service);
+//  A request with no body yet (add it with broker_request_take/_copy).
+//  NULL when out of memory.
+broker_request_t *broker_request_new (zlb_broker_t *self, const void *client,
+                                      size_t client_size, broker_service_t *service);
+//  Add a body frame, moved (the frame is left empty) or copied.
+void broker_request_take (broker_request_t *request, zmq_msg_t *frame);
+int broker_request_copy (broker_request_t *request, zframe_t *frame);
 void broker_request_destroy (zlb_broker_t *self, broker_request_t **request_p);
 void broker_request_pool_destroy (zlb_broker_t *self);
 //  Put a request at the back (new) or front (redelivery) of its service queue.

@@ -10,8 +10,9 @@
 #include <string.h>
 
 void
-broker_client_error (zlb_broker_t *self, zframe_t *client, const void *service,
-                     size_t service_size, zframe_t *body, int status, const char *text)
+broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
+                     const void *service, size_t service_size, const void *body,
+                     size_t body_size, int status, const char *text)
 {
     switch (status) {
         case ZLB_STATUS_BAD_REQUEST: self->stats.bad_request++; break;
@@ -27,14 +28,16 @@ broker_client_error (zlb_broker_t *self, zframe_t *client, const void *service,
     if (known && kind >= 0)
         known->stats.errors [kind]++;
     //  Decoding the body is allowed here: this is the error path, not the hot one.
-    uint64_t id = body ? zlb_request_peek_id (body) : 0;
+    zframe_t *frame = body ? zframe_new (body, body_size) : NULL;
+    uint64_t id = frame ? zlb_request_peek_id (frame) : 0;
+    zframe_destroy (&frame);
     zmsg_t *reply = zlb_error_reply_new (id, status, "broker", text);
     if (!reply)
         return;
     broker_part_t parts [] = {
         {"", 0}, {MDP_CLIENT, strlen (MDP_CLIENT)}, {service, service_size}
     };
-    broker_send (self, client, parts, 3, reply);
+    broker_send_to (self, client, client_size, parts, 3, reply);
     zmsg_destroy (&reply);
 }
 
@@ -57,8 +60,11 @@ s_reject (zlb_broker_t *self, zframe_t *sender, zframe_t *service, zmsg_t *msg,
                      "client=%s status=%d reason=\"%s\" service_bytes=%zu",
                      mdp_address_str (sender, name, sizeof (name)), status, text,
                      zframe_size (service));
-    broker_client_error (self, sender, zframe_data (service), zframe_size (service),
-                         zmsg_first (msg), status, text);
+    zframe_t *body = zmsg_first (msg);
+    broker_client_error (self, zframe_data (sender), zframe_size (sender),
+                         zframe_data (service), zframe_size (service),
+                         body ? zframe_data (body) : NULL, body ? zframe_size (body) : 0,
+                         status, text);
 }
 
 //  A valid request for a real service: queue it and dispatch.
@@ -78,11 +84,22 @@ s_accept (zlb_broker_t *self, zframe_t **sender_p, zframe_t *service_frame,
         s_reject (self, sender, service_frame, msg, ZLB_STATUS_BUSY, "service queue full");
         return;
     }
-    //  The request takes the sender frame and what is left of the message
-    //  (the body frames) as they are: nothing is copied or allocated.
-    broker_request_t *request = broker_request_new (self, sender_p, msg_p, service);
+    if (zmsg_size (msg) > BROKER_BODY_MAX) {
+        s_reject (self, sender, service_frame, msg, ZLB_STATUS_BAD_REQUEST,
+                  "request body has too many frames");
+        return;
+    }
+    //  The general path copies the body (it came as czmq frames); the fast
+    //  path (broker_client_fast) moves it.
+    broker_request_t *request = broker_request_new (self, zframe_data (sender),
+                                                    zframe_size (sender), service);
     if (!request)
         return;                  //  out of memory; the client will retry
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg))
+        if (broker_request_copy (request, frame) != 0) {
+            broker_request_destroy (self, &request);
+            return;
+        }
     self->stats.requests++;
     service->stats.requests++;
     broker_service_submit (self, service, request);
@@ -116,4 +133,57 @@ broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **msg_p)
     else
         s_accept (self, sender_p, service, msg_p);
     zframe_destroy (&service);
+}
+
+//  --------------------------------------------------------------------------
+//  Fast path: [sender, "", MDPC01, service, body...] as zmq_msg_t
+
+static size_t
+s_parts_size (zmq_msg_t *parts, size_t count)
+{
+    size_t total = 0;
+    for (size_t index = 0; index < count; index++)
+        total += zmq_msg_size (&parts [index]);
+    return total;
+}
+
+//  The service, when this message is a request the general path would
+//  accept as it is (so taking it here changes nothing but the cost).
+static broker_service_t *
+s_fast_service (zlb_broker_t *self, broker_input_t *input)
+{
+    zmq_msg_t *part = input->part;
+    if (input->overflow || input->count < 5 || input->count - 4 > BROKER_BODY_MAX
+    ||  zmq_msg_size (&part [1]) != 0 || zmq_msg_size (&part [2]) != strlen (MDP_CLIENT)
+    ||  memcmp (zmq_msg_data (&part [2]), MDP_CLIENT, strlen (MDP_CLIENT)) != 0)
+        return NULL;
+    const char *name = (const char *) zmq_msg_data (&part [3]);
+    size_t size = zmq_msg_size (&part [3]);
+    if (size >= 4 && memcmp (name, "mmi.", 4) == 0)
+        return NULL;
+    //  lookup validates the name; an unknown service is created on the general path
+    broker_service_t *service = broker_service_lookup (self, name, size);
+    if (!service || zlistx_size (service->requests) >= self->options.max_queue
+    ||  s_parts_size (part + 4, input->count - 4) > self->options.max_body)
+        return NULL;
+    return service;
+}
+
+bool
+broker_client_fast (zlb_broker_t *self, broker_input_t *input)
+{
+    broker_service_t *service = s_fast_service (self, input);
+    if (!service)
+        return false;
+    zmq_msg_t *sender = &input->part [0];
+    broker_request_t *request = broker_request_new (self, zmq_msg_data (sender),
+                                                    zmq_msg_size (sender), service);
+    if (!request)
+        return true;             //  out of memory; the client will retry
+    for (size_t index = 4; index < input->count; index++)
+        broker_request_take (request, &input->part [index]);
+    self->stats.requests++;
+    service->stats.requests++;
+    broker_service_submit (self, service, request);
+    return true;
 }

@@ -11,13 +11,13 @@
 #include <errno.h>
 #include <string.h>
 
-//  FNV-1a over the frame's bytes.
+//  FNV-1a over the routing id's bytes.
 static size_t
-s_frame_hash (const void *key)
+s_key_hash (const void *item)
 {
-    zframe_t *frame = (zframe_t *) key;
-    const unsigned char *bytes = zframe_data (frame);
-    size_t size = zframe_size (frame);
+    const broker_key_t *key = (const broker_key_t *) item;
+    const unsigned char *bytes = key->data;
+    size_t size = key->size;
     uint64_t hash = 1469598103934665603ULL;
     for (size_t index = 0; index < size; index++) {
         hash ^= bytes [index];
@@ -27,15 +27,13 @@ s_frame_hash (const void *key)
 }
 
 static int
-s_frame_compare (const void *item1, const void *item2)
+s_key_compare (const void *item1, const void *item2)
 {
-    zframe_t *frame1 = (zframe_t *) item1;
-    zframe_t *frame2 = (zframe_t *) item2;
-    size_t size1 = zframe_size (frame1);
-    size_t size2 = zframe_size (frame2);
-    if (size1 != size2)
-        return size1 < size2 ? -1 : 1;
-    return size1 ? memcmp (zframe_data (frame1), zframe_data (frame2), size1) : 0;
+    const broker_key_t *key1 = (const broker_key_t *) item1;
+    const broker_key_t *key2 = (const broker_key_t *) item2;
+    if (key1->size != key2->size)
+        return key1->size < key2->size ? -1 : 1;
+    return key1->size ? memcmp (key1->data, key2->data, key1->size) : 0;
 }
 
 zhashx_t *
@@ -44,19 +42,27 @@ broker_workers_table_new (void)
     zhashx_t *table = zhashx_new ();
     if (!table)
         return NULL;
-    zhashx_set_key_hasher (table, s_frame_hash);
-    zhashx_set_key_comparator (table, s_frame_compare);
-    //  The key is the worker's own address frame: the table neither copies
-    //  nor frees it; broker_worker_delete removes the entry before the frame.
+    zhashx_set_key_hasher (table, s_key_hash);
+    zhashx_set_key_comparator (table, s_key_compare);
+    //  The key is the worker's own key (pointing into its address frame):
+    //  the table neither copies nor frees it; broker_worker_delete removes
+    //  the entry before the frame.
     zhashx_set_key_duplicator (table, NULL);
     zhashx_set_key_destructor (table, NULL);
     return table;
 }
 
 broker_worker_t *
+broker_worker_lookup_bytes (zlb_broker_t *self, const void *data, size_t size)
+{
+    broker_key_t key = { (const byte *) data, size };
+    return (broker_worker_t *) zhashx_lookup (self->workers, &key);
+}
+
+broker_worker_t *
 broker_worker_lookup (zlb_broker_t *self, zframe_t *address)
 {
-    return (broker_worker_t *) zhashx_lookup (self->workers, address);
+    return broker_worker_lookup_bytes (self, zframe_data (address), zframe_size (address));
 }
 
 static int64_t
@@ -78,7 +84,9 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
     worker->credit = credit < 1 ? 1 : credit > BROKER_CREDIT_MAX ? BROKER_CREDIT_MAX : credit;
     worker->joined = broker_now (self);
     worker->expiry = worker->joined + s_silence_ms (self);
-    zhashx_insert (self->workers, worker->address, worker);
+    worker->key = (broker_key_t) { zframe_data (worker->address),
+                                   zframe_size (worker->address) };
+    zhashx_insert (self->workers, &worker->key, worker);
     worker->expiry_handle = zlistx_add_end (self->by_expiry, worker);
     service->workers++;
     self->stats.workers_seen++;
@@ -123,32 +131,31 @@ broker_worker_hold (broker_worker_t *worker, broker_request_t *request)
 //  the search almost always stops at the head: O(1) in practice, and
 //  never more than credit steps.
 static broker_request_t **
-s_inflight_find (broker_worker_t *worker, zframe_t *address)
+s_inflight_find (broker_worker_t *worker, const byte *bytes, size_t size)
 {
-    size_t size = zframe_size (address);
     if (size <= BROKER_TAG_SIZE)
         return NULL;
-    const byte *bytes = zframe_data (address);
     const byte *tag = bytes + size - BROKER_TAG_SIZE;
     uint32_t value = (uint32_t) tag [0] << 24 | (uint32_t) tag [1] << 16
                    | (uint32_t) tag [2] << 8 | tag [3];
     broker_request_t **link = &worker->request;
     for (; *link; link = &(*link)->next) {
-        zframe_t *client = (*link)->client;
-        if ((*link)->tag == value && zframe_size (client) == size - BROKER_TAG_SIZE
-        &&  memcmp (zframe_data (client), bytes, size - BROKER_TAG_SIZE) == 0)
+        broker_request_t *request = *link;
+        if (request->tag == value && request->client_size == size - BROKER_TAG_SIZE
+        &&  memcmp (request->client, bytes, size - BROKER_TAG_SIZE) == 0)
             return link;
     }
     return NULL;
 }
 
 broker_request_t *
-broker_worker_release (broker_worker_t *worker, zframe_t *address)
+broker_worker_release (broker_worker_t *worker, const void *address, size_t size)
 {
     //  A strict MDP worker holds one request: its REPLY answers that one
     //  (the caller warns if the address it echoed differs).
-    broker_request_t **link = worker->credit > 1 ? s_inflight_find (worker, address)
-                                                 : &worker->request;
+    broker_request_t **link = worker->credit > 1
+                            ? s_inflight_find (worker, (const byte *) address, size)
+                            : &worker->request;
     if (!link || !*link)
         return NULL;
     broker_request_t *request = *link;
@@ -179,7 +186,7 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
     if (worker->ready_handle)
         zlistx_delete (service->ready, worker->ready_handle);
     zlistx_delete (self->by_expiry, worker->expiry_handle);
-    zhashx_delete (self->workers, worker->address);
+    zhashx_delete (self->workers, &worker->key);
     service->workers--;
     broker_request_t *request = worker->request;
     worker->request = worker->request_tail = NULL;
@@ -264,7 +271,7 @@ broker_workers_destroy_all (zlb_broker_t *self)
 {
     broker_worker_t *worker;
     while ((worker = (broker_worker_t *) zlistx_detach (self->by_expiry, NULL))) {
-        zhashx_delete (self->workers, worker->address);
+        zhashx_delete (self->workers, &worker->key);
         if (worker->ready_handle)
             zlistx_delete (worker->service->ready, worker->ready_handle);
         worker->service->workers--;

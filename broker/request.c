@@ -11,28 +11,77 @@
 
 #define BROKER_REQUEST_POOL_MAX 1024  //  spare request objects kept
 
+//  Pooled requests keep their body frames initialised (empty), so that
+//  taking one from the pool costs nothing.
+static broker_request_t *
+s_request_alloc (void)
+{
+    broker_request_t *request = (broker_request_t *) zmalloc (sizeof (broker_request_t));
+    if (request)
+        for (size_t index = 0; index < BROKER_BODY_MAX; index++)
+            zmq_msg_init (&request->body [index]);
+    return request;
+}
+
 broker_request_t *
-broker_request_new (zlb_broker_t *self, zframe_t **client_p, zmsg_t **body_p,
+broker_request_new (zlb_broker_t *self, const void *client, size_t client_size,
                     broker_service_t *service)
 {
-    broker_request_t *request = (broker_request_t *) zlistx_detach (self->request_pool, NULL);
-    if (!request)
-        request = (broker_request_t *) zmalloc (sizeof (broker_request_t));
-    if (!request) {
-        zframe_destroy (client_p);
-        zmsg_destroy (body_p);
-        return NULL;
+    //  The free list is intrusive (linked by next): taking and returning a
+    //  request allocates nothing, not even a list node.
+    broker_request_t *request = self->spare_requests;
+    if (request) {
+        self->spare_requests = request->next;
+        self->spare_count--;
     }
-    request->client = *client_p;
-    *client_p = NULL;
-    request->body = *body_p;
-    *body_p = NULL;
+    else
+        request = s_request_alloc ();
+    if (!request)
+        return NULL;
+    //  ZMTP caps routing ids at 255 bytes; the clamp only guards the buffer.
+    request->client_size = client_size < BROKER_ADDRESS_MAX ? client_size : BROKER_ADDRESS_MAX;
+    memcpy (request->client, client, request->client_size);
+    request->body_frames = 0;
     request->service = service;
     request->received = broker_now (self);
     request->deadline = request->received + self->options.request_timeout_ms;
     request->deliveries = 0;
     request->handle = NULL;
+    request->next = NULL;
     return request;
+}
+
+void
+broker_request_take (broker_request_t *request, zmq_msg_t *frame)
+{
+    assert (request->body_frames < BROKER_BODY_MAX);
+    zmq_msg_move (&request->body [request->body_frames++], frame);
+}
+
+int
+broker_request_copy (broker_request_t *request, zframe_t *frame)
+{
+    assert (request->body_frames < BROKER_BODY_MAX);
+    zmq_msg_t *body = &request->body [request->body_frames];
+    zmq_msg_close (body);
+    if (zmq_msg_init_size (body, zframe_size (frame)) != 0) {
+        zmq_msg_init (body);
+        return -1;
+    }
+    memcpy (zmq_msg_data (body), zframe_data (frame), zframe_size (frame));
+    request->body_frames++;
+    return 0;
+}
+
+//  Back to empty frames (what is shared with libzmq is released).
+static void
+s_body_clear (broker_request_t *request)
+{
+    for (size_t index = 0; index < request->body_frames; index++) {
+        zmq_msg_close (&request->body [index]);
+        zmq_msg_init (&request->body [index]);
+    }
+    request->body_frames = 0;
 }
 
 void
@@ -43,12 +92,11 @@ broker_request_destroy (zlb_broker_t *self, broker_request_t **request_p)
         return;
     *request_p = NULL;
     assert (!request->handle);   //  callers take it out of its queue first
-    zframe_destroy (&request->client);
-    zmsg_destroy (&request->body);
-    if (self->request_pool
-    &&  zlistx_size (self->request_pool) < BROKER_REQUEST_POOL_MAX) {
-        memset (request, 0, sizeof (*request));
-        zlistx_add_end (self->request_pool, request);
+    s_body_clear (request);
+    if (self->spare_count < BROKER_REQUEST_POOL_MAX) {
+        request->next = self->spare_requests;
+        self->spare_requests = request;
+        self->spare_count++;
     }
     else
         free (request);
@@ -57,10 +105,12 @@ broker_request_destroy (zlb_broker_t *self, broker_request_t **request_p)
 void
 broker_request_pool_destroy (zlb_broker_t *self)
 {
-    void *spare;
-    while ((spare = zlistx_detach (self->request_pool, NULL)))
+    while (self->spare_requests) {
+        broker_request_t *spare = self->spare_requests;
+        self->spare_requests = spare->next;
         free (spare);
-    zlistx_destroy (&self->request_pool);
+    }
+    self->spare_count = 0;
 }
 
 void
@@ -71,8 +121,10 @@ broker_request_fail (zlb_broker_t *self, broker_request_t **request_p, int statu
     if (!request)
         return;
     broker_service_t *service = request->service;
-    broker_client_error (self, request->client, service->name, service->name_size,
-                         zmsg_first (request->body), status, text);
+    zmq_msg_t *body = request->body_frames ? &request->body [0] : NULL;
+    broker_client_error (self, request->client, request->client_size, service->name,
+                         service->name_size, body ? zmq_msg_data (body) : NULL,
+                         body ? zmq_msg_size (body) : 0, status, text);
     broker_request_destroy (self, request_p);
 }
 
@@ -84,7 +136,7 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
     *request_p = NULL;
     int64_t now = broker_now (self);
     char client [BROKER_WORKER_NAME_MAX];
-    mdp_address_str (request->client, client, sizeof (client));
+    broker_address_str (request->client, request->client_size, client, sizeof (client));
     //  deliveries - 1 redeliveries have been made so far.
     if (request->deliveries > self->options.max_redeliveries) {
         zlb_log (self->log, ZLB_LOG_WARNING, "request_failed",

@@ -92,10 +92,8 @@ s_dequeue (zlb_broker_t *self, broker_service_t *service)
 static size_t
 s_address_for (broker_worker_t *worker, broker_request_t *request, byte *buf)
 {
-    //  ZMTP caps routing ids at 255 bytes; the clamp only guards the buffer.
-    size_t size = zframe_size (request->client);
-    size = size > 255 ? 255 : size;
-    memcpy (buf, zframe_data (request->client), size);
+    size_t size = request->client_size;
+    memcpy (buf, request->client, size);
     if (worker->credit == 1)
         return size;
     request->tag = worker->next_tag++;
@@ -111,12 +109,14 @@ static int
 s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request)
 {
     unsigned char command = MDP_REQUEST;
-    byte address [255 + BROKER_TAG_SIZE];    //  routing ids are at most 255 bytes
+    byte address [BROKER_ADDRESS_MAX + BROKER_TAG_SIZE];
     broker_part_t parts [] = {
         {"", 0}, {MDP_WORKER, strlen (MDP_WORKER)}, {&command, 1},
         {address, s_address_for (worker, request, address)}, {"", 0}
     };
-    if (broker_send (self, worker->address, parts, 5, request->body) == -1)
+    //  The body goes as reference-counted copies: it stays ours for redelivery.
+    if (broker_send_frames (self, zframe_data (worker->address), zframe_size (worker->address),
+                            parts, 5, request->body, request->body_frames, true) == -1)
         return -1;
     request->deliveries++;
     request->delivered_ns = zlb_mono_ns ();
@@ -125,7 +125,8 @@ s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *reques
         char client [BROKER_WORKER_NAME_MAX];
         zlb_log_write (self->log, ZLB_LOG_DEBUG, "request_routed",
                        "client=%s worker=%s service=%s attempt=%d waited_ms=%" PRId64,
-                       mdp_address_str (request->client, client, sizeof (client)),
+                       broker_address_str (request->client, request->client_size,
+                                           client, sizeof (client)),
                        worker->name, request->service->name, request->deliveries,
                        broker_now (self) - request->received);
     }
@@ -193,7 +194,8 @@ broker_services_expire (zlb_broker_t *self, int64_t now)
             char client [BROKER_WORKER_NAME_MAX];
             zlb_log (self->log, ZLB_LOG_INFO, "request_expired",
                      "client=%s service=%s age_ms=%" PRId64 " attempt=%d",
-                     mdp_address_str (request->client, client, sizeof (client)),
+                     broker_address_str (request->client, request->client_size,
+                                         client, sizeof (client)),
                      service->name, now - request->received, request->deliveries);
             broker_request_fail (self, &request, ZLB_STATUS_NO_WORKER,
                                  "no worker for the service within the deadline");
