@@ -11,7 +11,8 @@
 #                [--bin DIR] [--out DIR] [--report-only]
 #
 # Prints a table (medians over rounds: requests/s, p50, p99 in µs, and the
-# ratios zlb/ceiling), writes OUT/runs.jsonl (one line per run),
+# ratios zlb/ceiling: of the medians, and "rnd rat", the median of each
+# round's own ratio, the steadier figure on a noisy machine), writes OUT/runs.jsonl (one line per run),
 # OUT/results.json (the medians) and OUT/results.svg (the picture).
 # Systems: zlb = zlb-broker + zlb-worker (strict MDP 0.1, credit 1);
 # zlb-credit = the same with zlb-worker --credit N; ceiling = zmq_proxy +
@@ -273,26 +274,36 @@ jq -s --arg credit "$CREDIT" '
       server_cpu_pct: (map(100 * .server_cpu_s / .wall_s) | median),
       stress_cpu_pct: (map(100 * .stress_cpu_s / .wall_s) | median)})) as $medians
   | ($medians | map(select(.system == "ceiling")) | map({key: cellkey, value: .}) | from_entries) as $ceil
+  | (map(select(.system == "ceiling")) | map({key: "\(cellkey) \(.round)", value: .rps})
+     | from_entries) as $ceil_round
+  | (map(select(.system != "ceiling" and .system != "echo"))
+     | map(. as $r | {key: "\(.system) \(cellkey)",
+                      value: (if ($ceil_round["\(cellkey) \(.round)"] // 0) > 0
+                              then $r.rps / $ceil_round["\(cellkey) \(.round)"] else null end)})
+     | group_by(.key) | map({key: .[0].key, value: (map(.value) | map(select(. != null)) | median)})
+     | from_entries) as $round_ratio
   | {credit: ($credit | tonumber),
      medians: $medians,
      cells: ($medians | map(select(.system != "ceiling" and .system != "echo"))
               | map(. as $m | $ceil[$m | cellkey] as $c
                     | $m + {ceiling_rps: $c.rps, ceiling_p50: $c.p50,
                             ratio: (if ($c.rps // 0) > 0 then $m.rps / $c.rps else null end),
-                            p50_ratio: (if ($c.p50 // 0) > 0 then $m.p50 / $c.p50 else null end)})),
+                            p50_ratio: (if ($c.p50 // 0) > 0 then $m.p50 / $c.p50 else null end),
+                            round_ratio: $round_ratio["\($m.system) \($m | cellkey)"]})),
      echo: ($medians | map(select(.system == "echo")))}' "$RUNS" > "$OUT/results.json"
 
 echo
-printf "%-4s %2s %3s %5s | %-10s %9s %7s %7s | %9s %7s | %6s %7s\n" \
-    tran wrk cli size system "req/s" p50us p99us "ceil r/s" "ceil p50" ratio "p50 rat"
+printf "%-4s %2s %3s %5s | %-10s %9s %7s %7s | %9s %7s | %6s %7s %7s\n" \
+    tran wrk cli size system "req/s" p50us p99us "ceil r/s" "ceil p50" ratio "rnd rat" "p50 rat"
 jq -r '.cells | sort_by(.transport, .workers, .clients, .size, .system)[]
        | [.transport, .workers, .clients, .size, .system, (.rps | floor), (.p50 | round),
           (.p99 | round), ((.ceiling_rps // 0) | floor), ((.ceiling_p50 // 0) | round),
-          ((.ratio // 0) * 100 | round / 100), ((.p50_ratio // 0) * 100 | round / 100)] | @tsv' \
+          ((.ratio // 0) * 100 | round / 100), ((.round_ratio // 0) * 100 | round / 100),
+          ((.p50_ratio // 0) * 100 | round / 100)] | @tsv' \
     "$OUT/results.json" |
-while IFS=$'\t' read -r t w c s sys rps p50 p99 crps cp50 ratio p50r; do
-    printf "%-4s %2s %3s %5s | %-10s %9s %7s %7s | %9s %7s | %6s %7s\n" \
-        "$t" "$w" "$c" "$s" "$sys" "$rps" "$p50" "$p99" "$crps" "$cp50" "$ratio" "$p50r"
+while IFS=$'\t' read -r t w c s sys rps p50 p99 crps cp50 ratio rratio p50r; do
+    printf "%-4s %2s %3s %5s | %-10s %9s %7s %7s | %9s %7s | %6s %7s %7s\n" \
+        "$t" "$w" "$c" "$s" "$sys" "$rps" "$p50" "$p99" "$crps" "$cp50" "$ratio" "$rratio" "$p50r"
 done
 echo
 echo "zlb-stress against the do-nothing echo peer (its own ceiling):"
