@@ -536,6 +536,12 @@ s_step (zlb_worker_t *self, int64_t deadline)
         s_nap (wait_ns);
         return;
     }
+    //  Under load (and always with credit) the next request is usually
+    //  queued already: take it without the poll system call.
+    if (zsock_events (self->sock) & ZMQ_POLLIN) {
+        s_read (self);
+        return;
+    }
     zmq_pollitem_t item = { zsock_resolve (self->sock), 0, ZMQ_POLLIN, 0 };
     int rc = zmq_poll (&item, 1, timeout_ms);
     if (rc > 0 && (item.revents & ZMQ_POLLIN))
