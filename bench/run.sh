@@ -147,11 +147,17 @@ all_ready () { [ "$(ready_lines)" -ge "$1" ]; }
 
 # start_zlb TRANSPORT WORKERS CREDIT -> sets EP, SERVER_PID
 start_zlb () {
-    local i
-    EP=$(endpoint "$1" broker)
-    rm -f "$TMP/broker.log"
-    spawn "$BIN/zlb-broker" --bind "$EP" --log "$TMP/broker.log" --log-level info
-    SERVER_PID=${PIDS[-1]}
+    local i attempt
+    for attempt in 1 2 3; do
+        # a random tcp port may have been taken meanwhile: then try another
+        EP=$(endpoint "$1" broker)
+        rm -f "$TMP/broker.log"
+        spawn "$BIN/zlb-broker" --bind "$EP" --log "$TMP/broker.log" --log-level info
+        SERVER_PID=${PIDS[-1]}
+        wait_until 2 grep -q "broker_start" "$TMP/broker.log" && alive "$SERVER_PID" && break
+        echo "run.sh: broker did not start on $EP (attempt $attempt)" >&2
+        stop_all
+    done
     for i in $(seq 1 "$2"); do
         spawn "$BIN/zlb-worker" --connect "$EP" --id "w$i" --credit "$3" \
             --log "$TMP/server.log" --log-level warning
@@ -266,7 +272,8 @@ jq -s --arg credit "$CREDIT" '
               elif length % 2 == 1 then .[length / 2 | floor]
               else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def cellkey: "\(.transport) \(.workers) \(.clients) \(.size)";
-  (group_by([.system, .transport, .workers, .clients, .size]) | map({
+  map(select(.ok > 0))          # a run that failed to start says nothing about speed
+  | (group_by([.system, .transport, .workers, .clients, .size]) | map({
       system: .[0].system, transport: .[0].transport, workers: .[0].workers,
       clients: .[0].clients, size: .[0].size, rounds: length,
       rps: (map(.rps) | median), p50: (map(.p50) | median), p99: (map(.p99) | median),
