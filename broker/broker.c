@@ -33,6 +33,7 @@ zlb_broker_options_defaults (zlb_broker_options_t *options)
     options->max_redeliveries = 3;
     options->max_body = 1024 * 1024;
     options->max_services = 1024;
+    options->max_held_bytes = 256 * 1024 * 1024;
 }
 
 static int64_t
@@ -520,10 +521,11 @@ zlb_broker_run (zlb_broker_t *self)
     assert (self);
     zlb_log (self->log, ZLB_LOG_INFO, "broker_start",
              "version=%s heartbeat_ms=%" PRId64 " liveness=%d request_timeout_ms=%" PRId64
-             " max_queue=%zu max_redeliveries=%d max_body=%zu",
+             " max_queue=%zu max_redeliveries=%d max_body=%zu max_held_bytes=%zu",
              ZLB_VERSION_STRING, self->options.heartbeat_ms, self->options.liveness,
              self->options.request_timeout_ms, self->options.max_queue,
-             self->options.max_redeliveries, self->options.max_body);
+             self->options.max_redeliveries, self->options.max_body,
+             self->options.max_held_bytes);
     while (!self->stopped && !zsys_interrupted) {
         if (zlb_broker_poll (self, (int) self->options.heartbeat_ms) == -1
         &&  errno != EINTR)

@@ -33,6 +33,8 @@ typedef struct {
     int max_redeliveries;         //  redeliveries after a worker dies (3)
     size_t max_body;              //  request body bytes; over it: 413 (1 MiB)
     size_t max_services;          //  services in the table; beyond: 503 (1024)
+    size_t max_held_bytes;        //  request body bytes held at once, queued or in
+                                  //  flight, all services; beyond: 503 (256 MiB)
     zlb_broker_clock_fn *clock_ms;  //  clock for all timers; NULL = zclock_mono
     void *clock_arg;              //  passed to clock_ms
 } zlb_broker_options_t;
@@ -55,6 +57,7 @@ typedef struct {
     uint64_t send_failures;       //  sends that failed (peer gone or pipe full)
     size_t queued;                //  requests waiting now, all services
     size_t services;              //  services in the table now
+    size_t held_bytes;            //  request body bytes held now (queued or in flight)
 } zlb_broker_stats_t;
 
 //  Fill options with the defaults above.

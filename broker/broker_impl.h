@@ -57,6 +57,7 @@ struct _broker_request_t {
     size_t client_size;           //  its length
     zmq_msg_t body [BROKER_BODY_MAX];  //  body frames, opaque to us, moved in
     size_t body_frames;           //  how many
+    size_t body_bytes;            //  their total size (counted in stats.held_bytes)
     broker_service_t *service;    //  service it was sent to (lives while we do)
     int64_t received;             //  clock ms when the client's request arrived
     int64_t deadline;             //  clock ms after which a queued request gets 504
@@ -222,8 +223,9 @@ void broker_services_destroy_all (zlb_broker_t *self);
 broker_request_t *broker_request_new (zlb_broker_t *self, const void *client,
                                       size_t client_size, broker_service_t *service);
 //  Add a body frame, moved (the frame is left empty) or copied.
-void broker_request_take (broker_request_t *request, zmq_msg_t *frame);
-int broker_request_copy (broker_request_t *request, zframe_t *frame);
+//  Both count the bytes in self->stats.held_bytes until the request is destroyed.
+void broker_request_take (zlb_broker_t *self, broker_request_t *request, zmq_msg_t *frame);
+int broker_request_copy (zlb_broker_t *self, broker_request_t *request, zframe_t *frame);
 void broker_request_destroy (zlb_broker_t *self, broker_request_t **request_p);
 void broker_request_pool_destroy (zlb_broker_t *self);
 //  Put a request at the back (new) or front (redelivery) of its service queue.

@@ -67,6 +67,18 @@ s_reject (zlb_broker_t *self, zframe_t *sender, zframe_t *service, zmsg_t *msg,
                          status, text);
 }
 
+//  Why a request of this size cannot be held now, or NULL when it can.
+//  Both limits answer 503 "busy" at once: the client may try again later.
+static const char *
+s_no_room (zlb_broker_t *self, broker_service_t *service, size_t body_bytes)
+{
+    if (zlistx_size (service->requests) >= self->options.max_queue)
+        return "service queue full";
+    if (self->stats.held_bytes + body_bytes > self->options.max_held_bytes)
+        return "broker memory budget full";
+    return NULL;
+}
+
 //  A valid request for a real service: queue it and dispatch.
 static void
 s_accept (zlb_broker_t *self, zframe_t **sender_p, zframe_t *service_frame,
@@ -80,8 +92,9 @@ s_accept (zlb_broker_t *self, zframe_t **sender_p, zframe_t *service_frame,
         s_reject (self, sender, service_frame, msg, ZLB_STATUS_BUSY, "service table full");
         return;
     }
-    if (zlistx_size (service->requests) >= self->options.max_queue) {
-        s_reject (self, sender, service_frame, msg, ZLB_STATUS_BUSY, "service queue full");
+    const char *full = s_no_room (self, service, s_body_size (msg));
+    if (full) {
+        s_reject (self, sender, service_frame, msg, ZLB_STATUS_BUSY, full);
         return;
     }
     if (zmsg_size (msg) > BROKER_BODY_MAX) {
@@ -96,7 +109,7 @@ s_accept (zlb_broker_t *self, zframe_t **sender_p, zframe_t *service_frame,
     if (!request)
         return;                  //  out of memory; the client will retry
     for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg))
-        if (broker_request_copy (request, frame) != 0) {
+        if (broker_request_copy (self, request, frame) != 0) {
             broker_request_destroy (self, &request);
             return;
         }
@@ -163,8 +176,9 @@ s_fast_service (zlb_broker_t *self, broker_input_t *input)
         return NULL;
     //  lookup validates the name; an unknown service is created on the general path
     broker_service_t *service = broker_service_lookup (self, name, size);
-    if (!service || zlistx_size (service->requests) >= self->options.max_queue
-    ||  s_parts_size (part + 4, input->count - 4) > self->options.max_body)
+    size_t body_bytes = s_parts_size (part + 4, input->count - 4);
+    if (!service || body_bytes > self->options.max_body
+    ||  s_no_room (self, service, body_bytes))
         return NULL;
     return service;
 }
@@ -181,7 +195,7 @@ broker_client_fast (zlb_broker_t *self, broker_input_t *input)
     if (!request)
         return true;             //  out of memory; the client will retry
     for (size_t index = 4; index < input->count; index++)
-        broker_request_take (request, &input->part [index]);
+        broker_request_take (self, request, &input->part [index]);
     self->stats.requests++;
     service->stats.requests++;
     broker_service_submit (self, service, request);

@@ -57,6 +57,8 @@ s_usage (FILE *out)
         "  --max-redeliveries N      redeliveries after worker deaths (default 3)\n"
         "  --max-body BYTES          largest request body, e.g. 1m (default 1MiB)\n"
         "  --max-services N          services in the table (default 1024)\n"
+        "  --max-held-bytes BYTES    request bodies held at once, queued or in flight,\n"
+        "                            all services (default 256MiB); beyond: 503 busy\n"
         "  --log FILE                log file, - for stderr (default broker_log.log)\n"
         "  --log-level LEVEL         error|warning|notice|info|debug (default info)\n"
         "  --log-format FORMAT       text|json lines (default text)\n"
@@ -176,6 +178,12 @@ s_apply (s_config_t *config, const char *flag, const char *value)
         opts->max_body = (size_t) number;
     }
     else
+    if (streq (flag, "max-held-bytes")) {
+        if (zlb_parse_size (value, &number) || number < 1)
+            return s_bad_value (flag, value);
+        opts->max_held_bytes = (size_t) number;
+    }
+    else
     if (streq (flag, "heartbeat-ms") || streq (flag, "request-timeout-ms")) {
         if (zlb_parse_duration_ms (value, 1, &number) || number < 1 || number > 86400000)
             return s_bad_value (flag, value);
@@ -201,6 +209,7 @@ s_parse (s_config_t *config, int argc, char *argv [])
         {"max-queue", required_argument, 0, 0},
         {"max-redeliveries", required_argument, 0, 0},
         {"max-body", required_argument, 0, 0},
+        {"max-held-bytes", required_argument, 0, 0},
         {"max-services", required_argument, 0, 0},
         {"log", required_argument, 0, 0},
         {"log-level", required_argument, 0, 0},

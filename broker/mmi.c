@@ -205,7 +205,7 @@ s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
 {
     zlb_broker_stats_t s;
     zlb_broker_stats (self, &s);
-    msgpack_pack_map (pk, 24);
+    msgpack_pack_map (pk, 26);
     s_str (pk, "version", ZLB_VERSION_STRING, strlen (ZLB_VERSION_STRING));
     s_double (pk, "uptime_s", (double) (now - self->started) / 1000.0);
     s_uint (pk, "started_ns", (uint64_t) self->started_wall_ns);
@@ -230,6 +230,8 @@ s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
     s_uint (pk, "liveness", (uint64_t) self->options.liveness);
     s_uint (pk, "request_timeout_ms", (uint64_t) self->options.request_timeout_ms);
     s_uint (pk, "max_queue", self->options.max_queue);
+    s_uint (pk, "held_bytes", s.held_bytes);
+    s_uint (pk, "max_held_bytes", self->options.max_held_bytes);
 }
 
 //  --------------------------------------------------------------------------

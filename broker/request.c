@@ -42,6 +42,7 @@ broker_request_new (zlb_broker_t *self, const void *client, size_t client_size,
     request->client_size = client_size < BROKER_ADDRESS_MAX ? client_size : BROKER_ADDRESS_MAX;
     memcpy (request->client, client, request->client_size);
     request->body_frames = 0;
+    request->body_bytes = 0;
     request->service = service;
     request->received = broker_now (self);
     request->deadline = request->received + self->options.request_timeout_ms;
@@ -51,15 +52,24 @@ broker_request_new (zlb_broker_t *self, const void *client, size_t client_size,
     return request;
 }
 
+//  The memory budget (max_held_bytes) counts every body byte we hold.
+static void
+s_count_bytes (zlb_broker_t *self, broker_request_t *request, size_t bytes)
+{
+    request->body_bytes += bytes;
+    self->stats.held_bytes += bytes;
+}
+
 void
-broker_request_take (broker_request_t *request, zmq_msg_t *frame)
+broker_request_take (zlb_broker_t *self, broker_request_t *request, zmq_msg_t *frame)
 {
     assert (request->body_frames < BROKER_BODY_MAX);
+    s_count_bytes (self, request, zmq_msg_size (frame));
     zmq_msg_move (&request->body [request->body_frames++], frame);
 }
 
 int
-broker_request_copy (broker_request_t *request, zframe_t *frame)
+broker_request_copy (zlb_broker_t *self, broker_request_t *request, zframe_t *frame)
 {
     assert (request->body_frames < BROKER_BODY_MAX);
     zmq_msg_t *body = &request->body [request->body_frames];
@@ -70,13 +80,16 @@ broker_request_copy (broker_request_t *request, zframe_t *frame)
     }
     memcpy (zmq_msg_data (body), zframe_data (frame), zframe_size (frame));
     request->body_frames++;
+    s_count_bytes (self, request, zframe_size (frame));
     return 0;
 }
 
 //  Back to empty frames (what is shared with libzmq is released).
 static void
-s_body_clear (broker_request_t *request)
+s_body_clear (zlb_broker_t *self, broker_request_t *request)
 {
+    self->stats.held_bytes -= request->body_bytes;
+    request->body_bytes = 0;
     for (size_t index = 0; index < request->body_frames; index++) {
         zmq_msg_close (&request->body [index]);
         zmq_msg_init (&request->body [index]);
@@ -92,7 +105,7 @@ broker_request_destroy (zlb_broker_t *self, broker_request_t **request_p)
         return;
     *request_p = NULL;
     assert (!request->handle);   //  callers take it out of its queue first
-    s_body_clear (request);
+    s_body_clear (self, request);
     if (self->spare_count < BROKER_REQUEST_POOL_MAX) {
         request->next = self->spare_requests;
         self->spare_requests = request;

@@ -111,6 +111,8 @@ zlb_parse_size (const char *text, int64_t *bytes)
         return s_scale (number, 1024, bytes);
     if (!strcasecmp (unit, "m") || !strcasecmp (unit, "mib") || !strcasecmp (unit, "mb"))
         return s_scale (number, 1024 * 1024, bytes);
+    if (!strcasecmp (unit, "g") || !strcasecmp (unit, "gib") || !strcasecmp (unit, "gb"))
+        return s_scale (number, 1024 * 1024 * 1024, bytes);
     return -1;
 }
 

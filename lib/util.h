@@ -13,7 +13,7 @@ int zlb_parse_int64 (const char *text, int64_t min, int64_t max, int64_t *value)
 //  milliseconds. Result in ms. 0 on success, -1 otherwise.
 int zlb_parse_duration_ms (const char *text, int64_t unit_ms, int64_t *ms);
 
-//  Parse a size: "64", "4k"/"4KiB", "1m"/"1MiB". 0 on success, -1 otherwise.
+//  Parse a size: "64", "4k"/"4KiB", "1m"/"1MiB", "2g"/"2GiB". 0 on success, -1 otherwise.
 int zlb_parse_size (const char *text, int64_t *bytes);
 
 //  Default worker/client id: "hostname-pid" into buf.

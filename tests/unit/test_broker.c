@@ -735,6 +735,48 @@ test_queue_full (void **state)
     s_stop (&f);
 }
 
+//  Room for two bodies of a little over 200 bytes, not three.
+static void
+s_small_budget (zlb_broker_options_t *options)
+{
+    options->max_held_bytes = 500;
+}
+
+static void
+test_memory_budget (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start (s_small_budget);
+    zsock_t *client = s_peer (f, "C1");
+    s_send (client, s_body (1, 200), "", "MDPC01", "echo", NULL);
+    s_send (client, s_body (2, 200), "", "MDPC01", "other", NULL);
+    s_pump (f);
+    s_expect_nothing (client);
+    size_t two = s_stats (f).held_bytes;
+    assert_true (two > 400 && two <= 500);
+    //  The budget is broker-wide: a third body, for any service, is "busy".
+    s_send (client, s_body (3, 200), "", "MDPC01", "echo", NULL);
+    s_pump (f);
+    s_expect_error (client, "echo", ZLB_STATUS_BUSY, 3);
+    assert_int_equal (s_stats (f).held_bytes, two);
+    //  Bytes stay counted while a worker holds the request, and are freed
+    //  once its reply is forwarded: then there is room again.
+    zsock_t *worker = s_peer (f, "W1");
+    s_ready (f, worker, "echo");
+    zmsg_t *request = s_expect_request (worker, "C1", 1);
+    assert_int_equal (s_stats (f).held_bytes, two);
+    s_reply (f, worker, &request);
+    s_expect_reply (client, "echo");
+    assert_true (s_stats (f).held_bytes < two);
+    s_send (client, s_body (4, 200), "", "MDPC01", "echo", NULL);
+    s_pump (f);
+    request = s_expect_request (worker, "C1", 4);
+    s_reply (f, worker, &request);
+    s_expect_reply (client, "echo");
+    assert_int_equal (s_stats (f).busy, 1);
+    s_stop (&f);
+}
+
 static void
 s_two_services (zlb_broker_options_t *options)
 {
@@ -889,6 +931,7 @@ main (void)
         cmocka_unit_test (test_vanished_worker_redelivers),
         cmocka_unit_test (test_redelivery_limit),
         cmocka_unit_test (test_queue_full),
+        cmocka_unit_test (test_memory_budget),
         cmocka_unit_test (test_service_table_full),
         cmocka_unit_test (test_deadline),
         cmocka_unit_test (test_too_large),
