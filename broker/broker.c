@@ -184,21 +184,7 @@ zlb_broker_bind (zlb_broker_t *self, const char *endpoint)
 char *
 broker_address_str (const void *data, size_t size, char *buf, size_t bufsize)
 {
-    if (!buf || bufsize == 0)
-        return buf;
-    buf [0] = 0;
-    const unsigned char *bytes = (const unsigned char *) data;
-    bool printable = size > 0;
-    for (size_t index = 0; index < size && printable; index++)
-        printable = bytes [index] >= 0x21 && bytes [index] <= 0x7e;
-    if (printable) {
-        snprintf (buf, bufsize, "%.*s", (int) size, (const char *) bytes);
-        return buf;
-    }
-    size_t used = 0;
-    for (size_t index = 0; index < size && used + 3 <= bufsize; index++)
-        used += snprintf (buf + used, bufsize - used, "%02x", bytes [index]);
-    return buf;
+    return mdp_bytes_str (data, size, buf, bufsize);
 }
 
 static void

@@ -55,13 +55,21 @@ mdp_service_valid (const void *name, size_t size)
 char *
 mdp_address_str (zframe_t *address, char *buf, size_t bufsize)
 {
+    if (!address) {
+        if (buf && bufsize)
+            buf [0] = 0;
+        return buf;
+    }
+    return mdp_bytes_str (zframe_data (address), zframe_size (address), buf, bufsize);
+}
+
+char *
+mdp_bytes_str (const void *data, size_t size, char *buf, size_t bufsize)
+{
     if (!buf || bufsize == 0)
         return buf;
     buf [0] = 0;
-    if (!address)
-        return buf;
-    const unsigned char *bytes = zframe_data (address);
-    size_t size = zframe_size (address);
+    const unsigned char *bytes = (const unsigned char *) data;
     bool printable = size > 0;
     for (size_t index = 0; index < size && printable; index++)
         printable = bytes [index] >= 0x21 && bytes [index] <= 0x7e;

@@ -48,4 +48,7 @@ bool mdp_service_valid (const void *name, size_t size);
 //  hex) into buf; returns buf.
 char *mdp_address_str (zframe_t *address, char *buf, size_t bufsize);
 
+//  The same for an address held as plain bytes.
+char *mdp_bytes_str (const void *data, size_t size, char *buf, size_t bufsize);
+
 #endif
