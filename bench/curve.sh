@@ -22,8 +22,14 @@ run () {    # MODE ROUND CLIENTS
         c=(--broker-key broker --curve-secret client_secret)
         w=(--broker-key broker --curve-secret worker_secret)
     fi
-    "$B/zlb-broker" --bind "tcp://127.0.0.1:$port" --log broker.log "${b[@]}" & pids=($!)
-    sleep 0.2
+    #  A random port can be taken: try a few until the broker stays up.
+    for try in 1 2 3 4 5; do
+        "$B/zlb-broker" --bind "tcp://127.0.0.1:$port" --log broker.log "${b[@]}" 2>/dev/null &
+        pids=($!)
+        sleep 0.2
+        kill -0 "${pids[0]}" 2>/dev/null && break
+        port=$(( 30000 + RANDOM % 20000 ))
+    done
     for i in 1 2 3 4; do
         "$B/zlb-worker" --connect "tcp://127.0.0.1:$port" --id "w$i" --log worker.log "${w[@]}" &
         pids+=($!)
