@@ -287,24 +287,31 @@ s_broker_disconnect (zlb_worker_t *self, int64_t now)
 //  Replies
 
 //  Send "" MDPW01 REPLY client "" + body frames (consumed) on the socket.
+//  The envelope goes out as plain zmq_send parts (no frame objects to
+//  allocate per reply); a multipart message is all or nothing, so only the
+//  first part can fail (the send timeout is 0: a full pipe says EAGAIN).
 static int
 s_send_reply (zlb_worker_t *self, zframe_t *client, zmsg_t **body_p)
 {
-    byte cmd = MDP_REPLY;
-    zmsg_t *msg = *body_p;
+    static const byte command = MDP_REPLY;
+    zmsg_t *body = *body_p;
     *body_p = NULL;
-    zmsg_pushmem (msg, "", 0);
-    zmsg_pushmem (msg, zframe_data (client), zframe_size (client));
-    zmsg_pushmem (msg, &cmd, 1);
-    zmsg_pushstr (msg, MDP_WORKER);
-    zmsg_pushmem (msg, "", 0);
-    int rc = zmsg_send (&msg, self->sock);
-    if (rc != 0) {
-        zmsg_destroy (&msg);
+    void *handle = zsock_resolve (self->sock);
+    int rc = zmq_send (handle, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc == 0) {
+        zmq_send (handle, MDP_WORKER, strlen (MDP_WORKER), ZMQ_SNDMORE);
+        zmq_send (handle, &command, 1, ZMQ_SNDMORE);
+        zmq_send (handle, zframe_data (client), zframe_size (client), ZMQ_SNDMORE);
+        zmq_send (handle, "", 0, zmsg_size (body) ? ZMQ_SNDMORE : 0);
+        zframe_t *frame;
+        while ((frame = zmsg_pop (body)))
+            zframe_send (&frame, handle, zmsg_size (body) ? ZFRAME_MORE : 0);
+    }
+    else
         s_log_limited (self, ZLB_LOG_WARNING, "send_failed",
                        "command=REPLY error=\"%s\"", zmq_strerror (errno));
-    }
-    return rc;
+    zmsg_destroy (&body);
+    return rc == 0 ? 0 : -1;
 }
 
 //  A REQUEST whose body is not a zlb request: answer 400 ourselves.
