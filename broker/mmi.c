@@ -70,6 +70,20 @@ s_str (msgpack_packer *pk, const char *key, const char *value, size_t size)
     msgpack_pack_str_body (pk, value, size);
 }
 
+//  The last two fields of a capped list's map: how many there were in
+//  all, and whether the list stopped short of them.
+static void
+s_pack_list_end (msgpack_packer *pk, size_t count, size_t total)
+{
+    s_key (pk, "count");
+    msgpack_pack_uint64 (pk, total);
+    s_key (pk, "truncated");
+    if (count < total)
+        msgpack_pack_true (pk);
+    else
+        msgpack_pack_false (pk);
+}
+
 static void
 s_uint (msgpack_packer *pk, const char *key, uint64_t value)
 {
@@ -125,12 +139,7 @@ s_pack_workers (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
     for (; worker && packed < count;
            worker = (broker_worker_t *) zlistx_next (self->by_expiry), packed++)
         s_pack_worker (self, pk, worker, now);
-    s_uint (pk, "count", total);
-    s_key (pk, "truncated");
-    if (count < total)
-        msgpack_pack_true (pk);
-    else
-        msgpack_pack_false (pk);
+    s_pack_list_end (pk, count, total);
 }
 
 //  --------------------------------------------------------------------------
@@ -189,12 +198,7 @@ s_pack_services (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
     for (; service && packed < count;
            service = (broker_service_t *) zhashx_next (self->services), packed++)
         s_pack_service (pk, service, now);
-    s_uint (pk, "count", total);
-    s_key (pk, "truncated");
-    if (count < total)
-        msgpack_pack_true (pk);
-    else
-        msgpack_pack_false (pk);
+    s_pack_list_end (pk, count, total);
 }
 
 //  --------------------------------------------------------------------------
