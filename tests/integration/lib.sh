@@ -44,10 +44,7 @@ EXIT_RC=
 # ---------------------------------------------------------------------------
 # Time, messages, failure
 
-now_us () { echo "${EPOCHREALTIME/./}"; }
-elapsed_ms () { echo $(( ($(now_us) - T_START) / 1000 )); }
-
-step () { echo "[$T_NAME +$(elapsed_ms)ms] $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"
 
 # Print the tails of everything the test produced, then exit 1.
 fail () {
@@ -62,35 +59,8 @@ fail () {
     exit 1
 }
 
-pass () {
-    echo "PASS [$T_NAME] in $(elapsed_ms) ms"
-    exit 0
-}
-
 # ---------------------------------------------------------------------------
-# Processes
-
-# alive PID: running or stopped, but not exited (a zombie is not alive).
-alive () {
-    local state
-    [ -r "/proc/$1/stat" ] || return 1
-    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
-# wait_for TIMEOUT_S COMMAND...: run COMMAND every 50 ms until it succeeds
-# (return 0) or TIMEOUT_S (may be fractional) passes (return 1).
-wait_for () {
-    local timeout_us deadline
-    timeout_us=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000 }')
-    shift
-    deadline=$(( $(now_us) + timeout_us ))
-    while true; do
-        "$@" && return 0
-        [ "$(now_us)" -ge "$deadline" ] && return 1
-        sleep 0.05
-    done
-}
+# Processes (alive, wait_for, wait_exit: tests/proc.sh)
 
 # spawn NAME COMMAND...: start in the background, stdout/stderr to
 # T_DIR/NAME.out/.err; PID in LAST_PID and T_PID[NAME].
@@ -101,16 +71,6 @@ spawn () {
     LAST_PID=$!
     T_PIDS+=("$LAST_PID")
     T_PID[$name]=$LAST_PID
-}
-
-# wait_exit PID TIMEOUT_S: wait for a process we started to end; its exit
-# code goes in EXIT_RC. Returns 1 (EXIT_RC empty) if still running.
-wait_exit () {
-    EXIT_RC=
-    wait_for "$2" eval "! alive $1" || return 1
-    wait "$1" 2>/dev/null
-    EXIT_RC=$?
-    return 0
 }
 
 # stop PID [SIGNAL] [GRACE_S]: signal (default TERM), wait, SIGKILL if needed.

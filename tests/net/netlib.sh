@@ -54,10 +54,9 @@ LIVENESS=${ZLB_NET_LIVENESS:-5}
 EXPIRY_MS=$(( HB_MS * LIVENESS ))
 HB=(--heartbeat-ms "$HB_MS" --liveness "$LIVENESS")
 
-now_us () { echo "${EPOCHREALTIME/./}"; }
+. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"
+WAIT_POLL_S=0.02
 T_START=$(now_us)
-elapsed_ms () { echo $(( ($(now_us) - T_START) / 1000 )); }
-step () { echo "[$T_NAME +$(elapsed_ms)ms] $*"; }
 
 # ---------------------------------------------------------------------------
 # Outcomes
@@ -83,41 +82,8 @@ fail () {
     exit 1
 }
 
-pass () {
-    echo "PASS [$T_NAME] in $(elapsed_ms) ms"
-    exit 0
-}
-
 # ---------------------------------------------------------------------------
-# Processes (as in tests/integration/lib.sh)
-
-alive () {
-    local state
-    [ -r "/proc/$1/stat" ] || return 1
-    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
-# wait_for TIMEOUT_S COMMAND...: poll every 20 ms until COMMAND succeeds.
-wait_for () {
-    local timeout_us deadline
-    timeout_us=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000 }')
-    shift
-    deadline=$(( $(now_us) + timeout_us ))
-    while true; do
-        "$@" && return 0
-        [ "$(now_us)" -ge "$deadline" ] && return 1
-        sleep 0.02
-    done
-}
-
-wait_exit () {
-    EXIT_RC=
-    wait_for "$2" eval "! alive $1" || return 1
-    wait "$1" 2>/dev/null
-    EXIT_RC=$?
-    return 0
-}
+# Processes (alive, wait_for, wait_exit: tests/proc.sh)
 
 # on HOST COMMAND...: run COMMAND inside HOST's namespace.
 on () {

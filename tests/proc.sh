@@ -1,0 +1,45 @@
+# tests/proc.sh - process and timing helpers shared by the shell test
+# harnesses (tests/integration/lib.sh, tests/net/netlib.sh). Sourced, not run.
+# The caller sets T_NAME and T_START (now_us at its start).
+
+now_us () { echo "${EPOCHREALTIME/./}"; }
+elapsed_ms () { echo $(( ($(now_us) - T_START) / 1000 )); }
+step () { echo "[$T_NAME +$(elapsed_ms)ms] $*"; }
+
+pass () {
+    echo "PASS [$T_NAME] in $(elapsed_ms) ms"
+    exit 0
+}
+
+# alive PID: running or stopped, but not exited (a zombie is not alive).
+alive () {
+    local state
+    [ -r "/proc/$1/stat" ] || return 1
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# wait_for TIMEOUT_S COMMAND...: run COMMAND every WAIT_POLL_S (default
+# 0.05) seconds until it succeeds (return 0) or TIMEOUT_S (may be
+# fractional) passes (return 1).
+wait_for () {
+    local timeout_us deadline
+    timeout_us=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000 }')
+    shift
+    deadline=$(( $(now_us) + timeout_us ))
+    while true; do
+        "$@" && return 0
+        [ "$(now_us)" -ge "$deadline" ] && return 1
+        sleep "${WAIT_POLL_S:-0.05}"
+    done
+}
+
+# wait_exit PID TIMEOUT_S: wait for a process we started to end; its exit
+# code goes in EXIT_RC. Returns 1 (EXIT_RC empty) if still running.
+wait_exit () {
+    EXIT_RC=
+    wait_for "$2" eval "! alive $1" || return 1
+    wait "$1" 2>/dev/null
+    EXIT_RC=$?
+    return 0
+}
