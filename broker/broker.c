@@ -555,10 +555,11 @@ zlb_broker_log_summary (zlb_broker_t *self)
              " workers_seen=%" PRIu64 " workers=%zu redeliveries=%" PRIu64
              " expired=%" PRIu64 " errors=%" PRIu64 " busy=%" PRIu64 " deadline=%" PRIu64
              " failed=%" PRIu64 " too_large=%" PRIu64 " bad_request=%" PRIu64
-             " malformed=%" PRIu64 " send_failures=%" PRIu64 " queued=%zu",
+             " malformed=%" PRIu64 " send_failures=%" PRIu64 " refused=%" PRIu64
+             " queued=%zu",
              s.requests, s.routed, s.replies, s.workers_seen, s.workers, s.redeliveries,
              s.expired, errors, s.busy, s.deadline, s.failed, s.too_large, s.bad_request,
-             s.malformed, s.send_failures, s.queued);
+             s.malformed, s.send_failures, s.refused, s.queued);
 }
 
 static broker_service_t *

@@ -58,6 +58,8 @@ typedef struct {
     size_t queued;                //  requests waiting now, all services
     size_t services;              //  services in the table now
     size_t held_bytes;            //  request body bytes held now (queued or in flight)
+    uint64_t refused;             //  messages refused by the security checks
+                                  //  (wrong endpoint, key, role or service)
 } zlb_broker_stats_t;
 
 //  Fill options with the defaults above.

@@ -150,6 +150,9 @@ s_broker_counters (zlb_broker_t *self, FILE *out)
     fprintf (out, "zlb_disconnects_total %" PRIu64 "\n", s.disconnects);
     s_family (out, "zlb_send_failures_total", counter, "Sends that failed (peer gone or pipe full).");
     fprintf (out, "zlb_send_failures_total %" PRIu64 "\n", s.send_failures);
+    s_family (out, "zlb_refused_total", counter,
+              "Messages refused by the security checks (endpoint, key, role, service).");
+    fprintf (out, "zlb_refused_total %" PRIu64 "\n", s.refused);
 }
 
 static void

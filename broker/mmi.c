@@ -209,7 +209,7 @@ s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
 {
     zlb_broker_stats_t s;
     zlb_broker_stats (self, &s);
-    msgpack_pack_map (pk, 26);
+    msgpack_pack_map (pk, 27);
     s_str (pk, "version", ZLB_VERSION_STRING, strlen (ZLB_VERSION_STRING));
     s_double (pk, "uptime_s", (double) (now - self->started) / 1000.0);
     s_uint (pk, "started_ns", (uint64_t) self->started_wall_ns);
@@ -230,6 +230,7 @@ s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
     s_uint (pk, "malformed", s.malformed);
     s_uint (pk, "disconnects", s.disconnects);
     s_uint (pk, "send_failures", s.send_failures);
+    s_uint (pk, "refused", s.refused);
     s_uint (pk, "heartbeat_ms", (uint64_t) self->options.heartbeat_ms);
     s_uint (pk, "liveness", (uint64_t) self->options.liveness);
     s_uint (pk, "request_timeout_ms", (uint64_t) self->options.request_timeout_ms);

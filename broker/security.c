@@ -182,7 +182,7 @@ s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
           bool disconnect, const char *event, const char *reason)
 {
     broker_security_t *security = self->security;
-    security->refused++;
+    self->stats.refused++;
     const char *key = zframe_meta (header, "User-Id");
     char name [BROKER_WORKER_NAME_MAX];
     zlb_log_limited (self->log, &security->limit, ZLB_LOG_WARNING, event,

@@ -20,7 +20,6 @@ struct _broker_security_t {
     char allow_clients [256];     //  for the start-up log: directory or "any"
     char allow_workers [256];
     zlb_ratelimit_t limit;        //  refusals are logged, but not a flood of them
-    uint64_t refused;             //  messages refused (wrong endpoint, role or service)
 };
 
 //  What the ZAP actor needs; copied before the actor signals.

@@ -49,4 +49,10 @@ run_client workerkey 10 $(curve_flags anyworker) --timeout-ms 300 --retries 1 he
 wait_for 3 broker_log_has "client_refused .*reason=\"key not allowed as a client\"" \
     || fail "request from a worker-only key not logged as refused"
 assert_alive "$BROKER_PID" broker
+
+step "the refusals are counted (summary line at stop)"
+stop "$BROKER_PID" TERM 3
+[ "$EXIT_RC" = 0 ] || fail "broker exit code $EXIT_RC after SIGTERM"
+broker_summary | grep -Eq " refused=[1-9][0-9]*( |$)" \
+    || fail "no refusals counted in the summary: $(broker_summary)"
 pass
