@@ -29,109 +29,27 @@
 #define T_WAIT 500               //  real ms to wait for a message we expect
 #define T_QUIET 50               //  real ms to wait for a message we don't
 
-typedef struct {
-    zlb_broker_t *broker;        //  under test
-    zlb_log_t *log;              //  debug level, to a temporary file
-    char log_path [64];          //  removed at the end
-    char endpoint [64];          //  unique inproc endpoint
-    int64_t now;                 //  the fake clock, ms
-    zlistx_t *sockets;           //  peers to close at the end
-} fixture_t;
+#include "broker_fixture.h"
 
-static int s_counter = 0;
-
-static int64_t
-s_fake_clock (void *arg)
+//  The settings every test here starts from (a test may tweak them).
+static void
+s_settings (zlb_broker_options_t *options)
 {
-    return ((fixture_t *) arg)->now;
+    options->heartbeat_ms = T_HEARTBEAT;
+    options->liveness = T_LIVENESS;
+    options->request_timeout_ms = T_TIMEOUT;
+    options->max_queue = T_MAX_QUEUE;
+    options->max_redeliveries = T_MAX_REDELIVERIES;
+    options->max_body = T_MAX_BODY;
 }
 
 //  Start a broker; tweak (may be NULL) may change options before it starts.
 static fixture_t *
-s_start (void (*tweak) (zlb_broker_options_t *))
+s_start (fixture_options_fn *tweak)
 {
-    fixture_t *f = (fixture_t *) zmalloc (sizeof (fixture_t));
-    assert_non_null (f);
-    f->now = 1000000;
-    snprintf (f->log_path, sizeof (f->log_path), "/tmp/test_broker_%d_%d.log",
-              (int) getpid (), s_counter);
-    snprintf (f->endpoint, sizeof (f->endpoint), "inproc://test-broker-%d", s_counter++);
-    f->log = zlb_log_new (f->log_path, "broker", "test", ZLB_LOG_DEBUG);
-    assert_non_null (f->log);
-    zlb_broker_options_t options;
-    zlb_broker_options_defaults (&options);
-    options.heartbeat_ms = T_HEARTBEAT;
-    options.liveness = T_LIVENESS;
-    options.request_timeout_ms = T_TIMEOUT;
-    options.max_queue = T_MAX_QUEUE;
-    options.max_redeliveries = T_MAX_REDELIVERIES;
-    options.max_body = T_MAX_BODY;
-    options.clock_ms = s_fake_clock;
-    options.clock_arg = f;
-    if (tweak)
-        tweak (&options);
-    f->broker = zlb_broker_new (&options, f->log);
-    assert_non_null (f->broker);
-    assert_int_equal (zlb_broker_bind (f->broker, f->endpoint), 0);
-    f->sockets = zlistx_new ();
-    return f;
+    return fixture_start ("test_broker", s_settings, tweak);
 }
 
-static void
-s_stop (fixture_t **f_p)
-{
-    fixture_t *f = *f_p;
-    zsock_t *sock;
-    while ((sock = (zsock_t *) zlistx_detach (f->sockets, NULL)))
-        zsock_destroy (&sock);
-    zlistx_destroy (&f->sockets);
-    zlb_broker_destroy (&f->broker);
-    zlb_broker_destroy (&f->broker);     //  safe twice
-    zlb_log_destroy (&f->log);
-    unlink (f->log_path);
-    free (f);
-    *f_p = NULL;
-}
-
-//  Run the broker until it has nothing more to do.
-static void
-s_pump (fixture_t *f)
-{
-    for (int round = 0; round < 20; round++)
-        if (zlb_broker_poll (f->broker, 10) == 0)
-            break;
-}
-
-//  Move the fake clock forward, then let the broker act on it.
-static void
-s_advance (fixture_t *f, int64_t ms)
-{
-    f->now += ms;
-    s_pump (f);
-}
-
-static zsock_t *
-s_peer (fixture_t *f, const char *identity)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    assert_non_null (sock);
-    zsock_set_identity (sock, identity);
-    zsock_set_linger (sock, 0);
-    zsock_set_sndtimeo (sock, T_WAIT);
-    assert_int_equal (zsock_connect (sock, "%s", f->endpoint), 0);
-    zlistx_add_end (f->sockets, sock);
-    return sock;
-}
-
-//  Close a peer before the end of the test (it "vanishes").
-static void
-s_peer_close (fixture_t *f, zsock_t **sock_p)
-{
-    void *handle = zlistx_find (f->sockets, *sock_p);
-    assert_non_null (handle);
-    zlistx_delete (f->sockets, handle);
-    zsock_destroy (sock_p);
-}
 
 //  Send string frames (NULL-terminated list), then body if not NULL.
 static void
@@ -170,21 +88,14 @@ static void
 s_request (fixture_t *f, zsock_t *client, const char *service, uint64_t id)
 {
     s_send (client, s_body (id, 16), "", "MDPC01", service, NULL);
-    s_pump (f);
+    fixture_pump (f);
 }
 
 static void
 s_ready (fixture_t *f, zsock_t *worker, const char *service)
 {
     s_send (worker, NULL, "", "MDPW01", "\x01", service, NULL);
-    s_pump (f);
-}
-
-static zmsg_t *
-s_recv (zsock_t *sock, int timeout_ms)
-{
-    zsock_set_rcvtimeo (sock, timeout_ms);
-    return zmsg_recv (sock);
+    fixture_pump (f);
 }
 
 static void
@@ -207,7 +118,7 @@ static zmsg_t *
 s_recv_skip_hb (zsock_t *sock, int timeout_ms)
 {
     zmsg_t *msg;
-    while ((msg = s_recv (sock, timeout_ms)) && s_is_heartbeat (msg))
+    while ((msg = fixture_recv (sock, timeout_ms)) && s_is_heartbeat (msg))
         zmsg_destroy (&msg);
     return msg;
 }
@@ -271,13 +182,13 @@ s_reply (fixture_t *f, zsock_t *worker, zmsg_t **request_p)
     zmsg_pushstr (msg, "MDPW01");
     zmsg_pushstr (msg, "");
     assert_int_equal (zmsg_send (&msg, worker), 0);
-    s_pump (f);
+    fixture_pump (f);
 }
 
 static void
 s_expect_reply (zsock_t *client, const char *service)
 {
-    zmsg_t *msg = s_recv (client, T_WAIT);
+    zmsg_t *msg = fixture_recv (client, T_WAIT);
     assert_non_null (msg);
     assert_int_equal (zmsg_size (msg), 5);
     s_assert_frame (zmsg_first (msg), "");
@@ -293,7 +204,7 @@ static void
 s_expect_error_on (zsock_t *client, const void *service, size_t service_size,
                    int status, uint64_t id)
 {
-    zmsg_t *msg = s_recv (client, T_WAIT);
+    zmsg_t *msg = fixture_recv (client, T_WAIT);
     assert_non_null (msg);
     assert_int_equal (zmsg_size (msg), 5);
     s_assert_frame (zmsg_first (msg), "");
@@ -337,8 +248,8 @@ test_request_reply (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *worker = s_peer (f, "W1");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, worker, "echo");
     assert_int_equal (zlb_broker_ready_workers (f->broker, "echo"), 1);
     s_request (f, client, "echo", 7);
@@ -354,7 +265,7 @@ test_request_reply (void **state)
     assert_int_equal (stats.workers, 1);
     assert_int_equal (stats.workers_seen, 1);
     assert_int_equal (stats.queued, 0);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -362,10 +273,10 @@ test_lru_order (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *w1 = s_peer (f, "W1");
-    zsock_t *w2 = s_peer (f, "W2");
-    zsock_t *w3 = s_peer (f, "W3");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *w3 = fixture_peer (f, "W3");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, w1, "echo");
     s_ready (f, w2, "echo");
     s_ready (f, w3, "echo");
@@ -395,7 +306,7 @@ test_lru_order (void **state)
     zmsg_destroy (&r4);
     zmsg_destroy (&r5);
     zmsg_destroy (&r6);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -403,33 +314,33 @@ test_busy_heartbeat (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *worker = s_peer (f, "W1");
-    zsock_t *idle = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *idle = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, worker, "echo");
     s_request (f, client, "echo", 1);
     zmsg_t *r1 = s_expect_request (worker, "C1", 1);
     s_ready (f, idle, "other");
     //  A heartbeat from a busy worker refreshes it but does not make it ready.
     s_send (worker, NULL, "", "MDPW01", "\x04", NULL);
-    s_pump (f);
+    fixture_pump (f);
     assert_int_equal (zlb_broker_ready_workers (f->broker, "echo"), 0);
     s_request (f, client, "echo", 2);
     s_expect_nothing (worker);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 1);
     //  The broker heartbeats idle and busy workers alike.
-    s_advance (f, T_HEARTBEAT);
-    zmsg_t *msg = s_recv (worker, T_WAIT);
+    fixture_advance (f, T_HEARTBEAT);
+    zmsg_t *msg = fixture_recv (worker, T_WAIT);
     assert_true (msg && s_is_heartbeat (msg));
     zmsg_destroy (&msg);
-    msg = s_recv (idle, T_WAIT);
+    msg = fixture_recv (idle, T_WAIT);
     assert_true (msg && s_is_heartbeat (msg));
     zmsg_destroy (&msg);
     s_reply (f, worker, &r1);
     s_expect_reply (client, "echo");
     zmsg_t *r2 = s_expect_request (worker, "C1", 2);
     zmsg_destroy (&r2);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  --------------------------------------------------------------------------
@@ -440,9 +351,9 @@ test_ready_twice (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *w1 = s_peer (f, "W1");
-    zsock_t *w2 = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, w1, "echo");
     s_request (f, client, "echo", 9);
     zmsg_t *r1 = s_expect_request (w1, "C1", 9);
@@ -457,7 +368,7 @@ test_ready_twice (void **state)
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
     assert_int_equal (s_stats (f).redeliveries, 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -465,18 +376,18 @@ test_reply_without_request (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
     s_send (worker, NULL, "", "MDPW01", "\x03", "C1", "", "body", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (worker, "\x05");
     assert_int_equal (s_stats (f).workers, 0);
     //  The same from a peer that never registered.
-    zsock_t *stranger = s_peer (f, "W2");
+    zsock_t *stranger = fixture_peer (f, "W2");
     s_send (stranger, NULL, "", "MDPW01", "\x03", "C1", "", "body", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (stranger, "\x05");
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -484,9 +395,9 @@ test_malformed_reply (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *w1 = s_peer (f, "W1");
-    zsock_t *w2 = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, w1, "echo");
     s_request (f, client, "echo", 61);
     zmsg_t *r1 = s_expect_request (w1, "C1", 61);
@@ -494,16 +405,16 @@ test_malformed_reply (void **state)
     s_ready (f, w2, "echo");
     //  No empty frame after the client address: DISCONNECT, redelivered.
     s_send (w1, NULL, "", "MDPW01", "\x03", "C1", "not-empty", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (w1, "\x05");
     zmsg_t *r2 = s_expect_request (w2, "C1", 61);
     zmsg_destroy (&r2);
     //  A wrong client address: the reply still goes to the right client.
     s_send (w2, NULL, "", "MDPW01", "\x03", "C9", "", "reply", "confirm", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_reply (client, "echo");
     assert_int_equal (zlb_broker_ready_workers (f->broker, "echo"), 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -511,30 +422,30 @@ test_unknown_command (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
     s_send (worker, NULL, "", "MDPW01", "\x09", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (worker, "\x05");
     assert_int_equal (s_stats (f).workers, 0);
     //  Multi-byte command, REQUEST from a worker, HEARTBEAT from a stranger.
     s_send (worker, NULL, "", "MDPW01", "\x01\x01", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (worker, "\x05");
     s_ready (f, worker, "echo");
     s_send (worker, NULL, "", "MDPW01", "\x02", "C1", "", "x", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (worker, "\x05");
-    zsock_t *stranger = s_peer (f, "W2");
+    zsock_t *stranger = fixture_peer (f, "W2");
     s_send (stranger, NULL, "", "MDPW01", "\x04", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (stranger, "\x05");
     //  DISCONNECT from a stranger is simply ignored.
     s_send (stranger, NULL, "", "MDPW01", "\x05", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_nothing (stranger);
     assert_int_equal (s_stats (f).workers, 0);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -542,7 +453,7 @@ test_ready_refused (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "mmi.service");
     s_expect_command (worker, "\x05");
     s_ready (f, worker, "mmi.");
@@ -550,15 +461,15 @@ test_ready_refused (void **state)
     s_ready (f, worker, "bad name");
     s_expect_command (worker, "\x05");
     s_send (worker, NULL, "", "MDPW01", "\x01", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (worker, "\x05");
     s_send (worker, NULL, "", "MDPW01", "\x01", "echo", "extra", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_command (worker, "\x05");
     assert_int_equal (zlb_broker_service_workers (f->broker, "mmi.service"), -1);
     assert_int_equal (s_stats (f).workers, 0);
     assert_int_equal (s_stats (f).workers_seen, 0);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  --------------------------------------------------------------------------
@@ -567,7 +478,7 @@ test_ready_refused (void **state)
 static void
 s_expect_mmi (zsock_t *client, const char *service, const char *code)
 {
-    zmsg_t *msg = s_recv (client, T_WAIT);
+    zmsg_t *msg = fixture_recv (client, T_WAIT);
     assert_non_null (msg);
     assert_int_equal (zmsg_size (msg), 4);
     s_assert_frame (zmsg_first (msg), "");
@@ -582,21 +493,21 @@ test_mmi (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *worker = s_peer (f, "W1");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, worker, "echo");
     s_send (client, NULL, "", "MDPC01", "mmi.service", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_mmi (client, "mmi.service", "200");
     s_send (client, NULL, "", "MDPC01", "mmi.service", "nope", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_mmi (client, "mmi.service", "404");
     s_send (client, NULL, "", "MDPC01", "mmi.foo", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_mmi (client, "mmi.foo", "501");
     //  A lookup does not create the service.
     assert_int_equal (zlb_broker_queue_depth (f->broker, "nope"), -1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  --------------------------------------------------------------------------
@@ -607,9 +518,9 @@ test_expiry_redelivers (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *w1 = s_peer (f, "W1");
-    zsock_t *w2 = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, w1, "echo");
     s_ready (f, w2, "echo");
     s_request (f, client, "echo", 5);
@@ -618,11 +529,11 @@ test_expiry_redelivers (void **state)
     //  W1 goes silent; W2 keeps heartbeating.
     for (int step = 0; step < T_LIVENESS - 1; step++) {
         s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
-        s_advance (f, T_HEARTBEAT);
+        fixture_advance (f, T_HEARTBEAT);
         assert_int_equal (s_stats (f).workers, 2);
     }
     s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
-    s_advance (f, T_HEARTBEAT);
+    fixture_advance (f, T_HEARTBEAT);
     assert_int_equal (s_stats (f).workers, 1);
     assert_int_equal (s_stats (f).expired, 1);
     s_expect_command (w1, "\x05");
@@ -630,7 +541,7 @@ test_expiry_redelivers (void **state)
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
     assert_int_equal (s_stats (f).redeliveries, 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -638,22 +549,22 @@ test_disconnect_redelivers (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *w1 = s_peer (f, "W1");
-    zsock_t *w2 = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, w1, "echo");
     s_request (f, client, "echo", 11);
     zmsg_t *r1 = s_expect_request (w1, "C1", 11);
     zmsg_destroy (&r1);
     s_ready (f, w2, "echo");
     s_send (w1, NULL, "", "MDPW01", "\x05", NULL);
-    s_pump (f);
+    fixture_pump (f);
     zmsg_t *r2 = s_expect_request (w2, "C1", 11);
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
     s_expect_nothing (w1);
     assert_int_equal (s_stats (f).workers, 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -661,25 +572,25 @@ test_vanished_worker_redelivers (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *w1 = s_peer (f, "W1");
-    zsock_t *w2 = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, w1, "echo");
     s_ready (f, w2, "echo");
     s_request (f, client, "echo", 12);
     zmsg_t *r1 = s_expect_request (w1, "C1", 12);
     zmsg_destroy (&r1);
     //  W1's socket closes: the next send to it (a heartbeat) fails.
-    s_peer_close (f, &w1);
-    s_pump (f);
+    fixture_peer_close (f, &w1);
+    fixture_pump (f);
     s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
-    s_advance (f, T_HEARTBEAT);
+    fixture_advance (f, T_HEARTBEAT);
     zmsg_t *r2 = s_expect_request (w2, "C1", 12);
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
     assert_int_equal (s_stats (f).workers, 1);
     assert_true (s_stats (f).send_failures >= 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -687,25 +598,25 @@ test_redelivery_limit (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_request (f, client, "echo", 21);
     //  Each worker takes the request and dies: 1 delivery + 2 redeliveries.
     for (int index = 0; index <= T_MAX_REDELIVERIES; index++) {
         char name [8];
         snprintf (name, sizeof (name), "W%d", index);
-        zsock_t *worker = s_peer (f, name);
+        zsock_t *worker = fixture_peer (f, name);
         s_ready (f, worker, "echo");
         zmsg_t *request = s_expect_request (worker, "C1", 21);
         zmsg_destroy (&request);
         s_send (worker, NULL, "", "MDPW01", "\x05", NULL);
-        s_pump (f);
+        fixture_pump (f);
     }
     s_expect_error (client, "echo", ZLB_STATUS_FAILED, 21);
     zlb_broker_stats_t stats = s_stats (f);
     assert_int_equal (stats.redeliveries, T_MAX_REDELIVERIES);
     assert_int_equal (stats.failed, 1);
     assert_int_equal (stats.queued, 0);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  --------------------------------------------------------------------------
@@ -716,7 +627,7 @@ test_queue_full (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *client = fixture_peer (f, "C1");
     for (int id = 1; id <= T_MAX_QUEUE; id++)
         s_request (f, client, "echo", (uint64_t) id);
     s_expect_nothing (client);
@@ -724,7 +635,7 @@ test_queue_full (void **state)
     s_expect_error (client, "echo", ZLB_STATUS_BUSY, 99);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), T_MAX_QUEUE);
     //  The queued ones are still served in order once a worker comes.
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
     for (int id = 1; id <= T_MAX_QUEUE; id++) {
         zmsg_t *request = s_expect_request (worker, "C1", (uint64_t) id);
@@ -732,7 +643,7 @@ test_queue_full (void **state)
         s_expect_reply (client, "echo");
     }
     assert_int_equal (s_stats (f).busy, 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  Room for two bodies of a little over 200 bytes, not three.
@@ -747,21 +658,21 @@ test_memory_budget (void **state)
 {
     (void) state;
     fixture_t *f = s_start (s_small_budget);
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_send (client, s_body (1, 200), "", "MDPC01", "echo", NULL);
     s_send (client, s_body (2, 200), "", "MDPC01", "other", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_nothing (client);
     size_t two = s_stats (f).held_bytes;
     assert_true (two > 400 && two <= 500);
     //  The budget is broker-wide: a third body, for any service, is "busy".
     s_send (client, s_body (3, 200), "", "MDPC01", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_error (client, "echo", ZLB_STATUS_BUSY, 3);
     assert_int_equal (s_stats (f).held_bytes, two);
     //  Bytes stay counted while a worker holds the request, and are freed
     //  once its reply is forwarded: then there is room again.
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
     zmsg_t *request = s_expect_request (worker, "C1", 1);
     assert_int_equal (s_stats (f).held_bytes, two);
@@ -769,12 +680,12 @@ test_memory_budget (void **state)
     s_expect_reply (client, "echo");
     assert_true (s_stats (f).held_bytes < two);
     s_send (client, s_body (4, 200), "", "MDPC01", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     request = s_expect_request (worker, "C1", 4);
     s_reply (f, worker, &request);
     s_expect_reply (client, "echo");
     assert_int_equal (s_stats (f).busy, 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -788,8 +699,8 @@ test_service_table_full (void **state)
 {
     (void) state;
     fixture_t *f = s_start (s_two_services);
-    zsock_t *client = s_peer (f, "C1");
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_request (f, client, "a", 1);
     s_request (f, client, "b", 2);
     s_request (f, client, "c", 3);
@@ -797,7 +708,7 @@ test_service_table_full (void **state)
     s_ready (f, worker, "d");
     s_expect_command (worker, "\x05");
     assert_int_equal (s_stats (f).services, 2);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -805,15 +716,15 @@ test_deadline (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_request (f, client, "echo", 31);
-    s_advance (f, T_TIMEOUT - 1);
+    fixture_advance (f, T_TIMEOUT - 1);
     s_expect_nothing (client);
-    s_advance (f, T_HEARTBEAT);
+    fixture_advance (f, T_HEARTBEAT);
     s_expect_error (client, "echo", ZLB_STATUS_NO_WORKER, 31);
     assert_int_equal (s_stats (f).deadline, 1);
     assert_int_equal (s_stats (f).queued, 0);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -821,20 +732,20 @@ test_too_large (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *client = s_peer (f, "C1");
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
     s_send (client, s_body (41, T_MAX_BODY + 1), "", "MDPC01", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_error (client, "echo", ZLB_STATUS_TOO_LARGE, 41);
     s_expect_nothing (worker);
     //  Just under the limit passes.
     s_send (client, s_body (42, T_MAX_BODY - 64), "", "MDPC01", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     zmsg_t *request = s_expect_request (worker, "C1", 42);
     zmsg_destroy (&request);
     assert_int_equal (s_stats (f).too_large, 1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  --------------------------------------------------------------------------
@@ -845,8 +756,8 @@ test_malformed (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *good = s_peer (f, "C1");
-    zsock_t *bad = s_peer (f, "C2");
+    zsock_t *good = fixture_peer (f, "C1");
+    zsock_t *bad = fixture_peer (f, "C2");
     s_request (f, good, "echo", 51);
     //  Dropped: nothing to answer on.
     s_send (bad, NULL, "x", NULL);
@@ -855,31 +766,31 @@ test_malformed (void **state)
     s_send (bad, NULL, "x", "MDPC01", "echo", "body", NULL);
     s_send (bad, NULL, "", "MDPC01", NULL);
     s_send (bad, NULL, "", "MDPW01", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_nothing (bad);
     assert_int_equal (s_stats (f).malformed, 6);
     //  Answered 400: bad service names, no body.
     s_send (bad, s_body (52, 4), "", "MDPC01", "", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_error_on (bad, "", 0, ZLB_STATUS_BAD_REQUEST, 52);
     char long_name [257];
     memset (long_name, 's', 256);
     long_name [256] = 0;
     s_send (bad, s_body (53, 4), "", "MDPC01", long_name, NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_error (bad, long_name, ZLB_STATUS_BAD_REQUEST, 53);
     s_send (bad, NULL, "", "MDPC01", "echo", NULL);
-    s_pump (f);
+    fixture_pump (f);
     s_expect_error (bad, "echo", ZLB_STATUS_BAD_REQUEST, 0);
     //  Garbage body is opaque to the broker: it is routed like any other.
     assert_int_equal (s_stats (f).bad_request, 3);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 1);
-    zsock_t *worker = s_peer (f, "W1");
+    zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
     zmsg_t *request = s_expect_request (worker, "C1", 51);
     s_reply (f, worker, &request);
     s_expect_reply (good, "echo");
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 static void
@@ -887,13 +798,13 @@ test_idle_service_reaped (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
-    zsock_t *worker = s_peer (f, "W1");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, worker, "svc");
-    s_advance (f, T_HEARTBEAT);
+    fixture_advance (f, T_HEARTBEAT);
     assert_int_equal (zlb_broker_service_workers (f->broker, "svc"), 1);
     s_send (worker, NULL, "", "MDPW01", "\x05", NULL);
-    s_advance (f, T_HEARTBEAT);
+    fixture_advance (f, T_HEARTBEAT);
     assert_int_equal (zlb_broker_service_workers (f->broker, "svc"), -1);
     //  Services made by requests go once their requests have expired.
     for (int index = 0; index < 20; index++) {
@@ -902,15 +813,15 @@ test_idle_service_reaped (void **state)
         s_request (f, client, name, (uint64_t) index + 1);
     }
     assert_int_equal (s_stats (f).services, 20);
-    s_advance (f, T_TIMEOUT + T_HEARTBEAT);
-    s_advance (f, T_HEARTBEAT);
+    fixture_advance (f, T_TIMEOUT + T_HEARTBEAT);
+    fixture_advance (f, T_HEARTBEAT);
     for (int index = 0; index < 20; index++) {
-        zmsg_t *msg = s_recv (client, T_WAIT);
+        zmsg_t *msg = fixture_recv (client, T_WAIT);
         assert_non_null (msg);
         zmsg_destroy (&msg);
     }
     assert_int_equal (s_stats (f).services, 0);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 int

@@ -26,82 +26,21 @@
 #define T_QUIET 50               //  real ms to wait for a message we don't
 #define T_TAG 4                  //  tag bytes appended to the client address
 
-typedef struct {
-    zlb_broker_t *broker;        //  under test
-    char endpoint [64];          //  unique inproc endpoint
-    int64_t now;                 //  the fake clock, ms
-    zlistx_t *sockets;           //  peers to close at the end
-} fixture_t;
+#include "broker_fixture.h"
 
-static int s_counter = 0;
-
-static int64_t
-s_fake_clock (void *arg)
+static void
+s_settings (zlb_broker_options_t *options)
 {
-    return ((fixture_t *) arg)->now;
+    options->heartbeat_ms = T_HEARTBEAT;
+    options->liveness = T_LIVENESS;
 }
 
 static fixture_t *
 s_start (void)
 {
-    fixture_t *f = (fixture_t *) zmalloc (sizeof (fixture_t));
-    assert_non_null (f);
-    f->now = 1000000;
-    snprintf (f->endpoint, sizeof (f->endpoint), "inproc://test-credit-%d-%d",
-              (int) getpid (), s_counter++);
-    zlb_broker_options_t options;
-    zlb_broker_options_defaults (&options);
-    options.heartbeat_ms = T_HEARTBEAT;
-    options.liveness = T_LIVENESS;
-    options.clock_ms = s_fake_clock;
-    options.clock_arg = f;
-    f->broker = zlb_broker_new (&options, NULL);
-    assert_non_null (f->broker);
-    assert_int_equal (zlb_broker_bind (f->broker, f->endpoint), 0);
-    f->sockets = zlistx_new ();
-    return f;
+    return fixture_start ("test_credit", s_settings, NULL);
 }
 
-static void
-s_stop (fixture_t **f_p)
-{
-    fixture_t *f = *f_p;
-    zsock_t *sock;
-    while ((sock = (zsock_t *) zlistx_detach (f->sockets, NULL)))
-        zsock_destroy (&sock);
-    zlistx_destroy (&f->sockets);
-    zlb_broker_destroy (&f->broker);
-    free (f);
-    *f_p = NULL;
-}
-
-static void
-s_pump (fixture_t *f)
-{
-    for (int round = 0; round < 20; round++)
-        if (zlb_broker_poll (f->broker, 10) == 0)
-            break;
-}
-
-static zsock_t *
-s_peer (fixture_t *f, const char *identity)
-{
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    assert_non_null (sock);
-    zsock_set_identity (sock, identity);
-    zsock_set_linger (sock, 0);
-    zsock_set_sndtimeo (sock, T_WAIT);
-    assert_int_equal (zsock_connect (sock, "%s", f->endpoint), 0);
-    zlistx_add_end (f->sockets, sock);
-    return sock;
-}
-
-static void
-s_peer_close (fixture_t *f, zsock_t **sock_p)
-{
-    zlistx_delete (f->sockets, zlistx_find (f->sockets, *sock_p));
-    zsock_destroy (sock_p);
-}
 
 //  Send string frames (NULL-terminated), then pump the broker.
 static void
@@ -115,14 +54,7 @@ s_send (fixture_t *f, zsock_t *sock, ...)
         zmsg_addstr (msg, text);
     va_end (args);
     assert_int_equal (zmsg_send (&msg, sock), 0);
-    s_pump (f);
-}
-
-static zmsg_t *
-s_recv (zsock_t *sock, int timeout_ms)
-{
-    zsock_set_rcvtimeo (sock, timeout_ms);
-    return zmsg_recv (sock);
+    fixture_pump (f);
 }
 
 static void
@@ -136,7 +68,7 @@ s_request (fixture_t *f, zsock_t *client, const char *body)
 static zframe_t *
 s_expect_request (zsock_t *worker, const char *client, const char *body)
 {
-    zmsg_t *msg = s_recv (worker, T_WAIT);
+    zmsg_t *msg = fixture_recv (worker, T_WAIT);
     assert_non_null (msg);
     assert_int_equal (zmsg_size (msg), 6);
     zmsg_first (msg);
@@ -158,7 +90,7 @@ s_expect_request (zsock_t *worker, const char *client, const char *body)
 static void
 s_expect_nothing (zsock_t *sock)
 {
-    zmsg_t *msg = s_recv (sock, T_QUIET);
+    zmsg_t *msg = fixture_recv (sock, T_QUIET);
     assert_null (msg);
 }
 
@@ -174,13 +106,13 @@ s_reply (fixture_t *f, zsock_t *worker, zframe_t **address_p, const char *body)
     zmsg_addstr (msg, "");
     zmsg_addstr (msg, body);
     assert_int_equal (zmsg_send (&msg, worker), 0);
-    s_pump (f);
+    fixture_pump (f);
 }
 
 static void
 s_expect_reply (zsock_t *client, const char *body)
 {
-    zmsg_t *msg = s_recv (client, T_WAIT);
+    zmsg_t *msg = fixture_recv (client, T_WAIT);
     assert_non_null (msg);
     assert_int_equal (zmsg_size (msg), 4);
     char *text = zframe_strdup (zmsg_last (msg));
@@ -192,7 +124,7 @@ s_expect_reply (zsock_t *client, const char *body)
 static void
 s_expect_disconnect (zsock_t *worker)
 {
-    zmsg_t *msg = s_recv (worker, T_WAIT);
+    zmsg_t *msg = fixture_recv (worker, T_WAIT);
     assert_non_null (msg);
     assert_int_equal (zmsg_size (msg), 3);
     zmsg_first (msg);
@@ -217,8 +149,8 @@ test_credit_limit (void **state)
 {
     (void) state;
     fixture_t *f = s_start ();
-    zsock_t *worker = s_peer (f, "W1");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=3", NULL);
     assert_int_equal (zlb_broker_service_workers (f->broker, "echo"), 1);
     s_request (f, client, "r1");
@@ -245,7 +177,7 @@ test_credit_limit (void **state)
     s_expect_reply (client, "re4");
     assert_int_equal (s_stats (f).replies, 4);
     assert_int_equal (s_stats (f).disconnects, 0);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  Requests go round the workers with credit left, not into the first one.
@@ -254,9 +186,9 @@ test_credit_round_robin (void **state)
 {
     (void) state;
     fixture_t *f = s_start ();
-    zsock_t *w1 = s_peer (f, "W1");
-    zsock_t *w2 = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_send (f, w1, "", "MDPW01", "\x01", "echo", "credit=2", NULL);
     s_send (f, w2, "", "MDPW01", "\x01", "echo", "credit=2", NULL);
     s_request (f, client, "r1");
@@ -270,7 +202,7 @@ test_credit_round_robin (void **state)
     a [3] = s_expect_request (w2, "C1", "r4");
     for (int index = 0; index < 4; index++)
         zframe_destroy (&a [index]);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  A credit worker that dies holding several requests: each is redelivered
@@ -280,8 +212,8 @@ test_credit_redelivery (void **state)
 {
     (void) state;
     fixture_t *f = s_start ();
-    zsock_t *victim = s_peer (f, "W1");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *victim = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_send (f, victim, "", "MDPW01", "\x01", "echo", "credit=3", NULL);
     s_request (f, client, "r1");
     s_request (f, client, "r2");
@@ -294,12 +226,12 @@ test_credit_redelivery (void **state)
     s_expect_reply (client, "re1");
     zframe_destroy (&a2);
     zframe_destroy (&a3);
-    s_peer_close (f, &victim);
+    fixture_peer_close (f, &victim);
     f->now += T_HEARTBEAT * T_LIVENESS + 1;
-    s_pump (f);
+    fixture_pump (f);
     assert_int_equal (s_stats (f).redeliveries, 2);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 2);
-    zsock_t *rescuer = s_peer (f, "W2");
+    zsock_t *rescuer = fixture_peer (f, "W2");
     s_send (f, rescuer, "", "MDPW01", "\x01", "echo", "credit=5", NULL);
     zframe_t *b2 = s_expect_request (rescuer, "C1", "r2");
     zframe_t *b3 = s_expect_request (rescuer, "C1", "r3");
@@ -310,7 +242,7 @@ test_credit_redelivery (void **state)
     s_expect_reply (client, "re2");
     s_expect_nothing (client);
     assert_int_equal (s_stats (f).replies, 3);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  A REPLY whose tag matches nothing in flight is a protocol error: the
@@ -320,8 +252,8 @@ test_credit_unknown_tag (void **state)
 {
     (void) state;
     fixture_t *f = s_start ();
-    zsock_t *worker = s_peer (f, "W1");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
     s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=2", NULL);
     s_request (f, client, "r1");
     zframe_t *a1 = s_expect_request (worker, "C1", "r1");
@@ -332,7 +264,7 @@ test_credit_unknown_tag (void **state)
     assert_int_equal (s_stats (f).redeliveries, 1);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 1);
     zframe_destroy (&a1);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 //  Only "credit=N" with 1 <= N <= 1000 is a valid extra READY frame.
@@ -344,19 +276,19 @@ test_credit_bad_frames (void **state)
     const char *bad [] = {"credit=0", "credit=", "credit=x", "credit=1001",
                           "credit=99999999999", "credits=2", "extra"};
     for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
-        zsock_t *worker = s_peer (f, "W1");
+        zsock_t *worker = fixture_peer (f, "W1");
         s_send (f, worker, "", "MDPW01", "\x01", "echo", bad [index], NULL);
         s_expect_disconnect (worker);
-        s_peer_close (f, &worker);
+        fixture_peer_close (f, &worker);
     }
     assert_int_equal (s_stats (f).workers_seen, 0);
     //  credit=1 is plain MDP: one at a time, no tag.
-    zsock_t *worker = s_peer (f, "W2");
-    zsock_t *client = s_peer (f, "C1");
+    zsock_t *worker = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
     s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=1", NULL);
     s_request (f, client, "r1");
     s_request (f, client, "r2");
-    zmsg_t *msg = s_recv (worker, T_WAIT);
+    zmsg_t *msg = fixture_recv (worker, T_WAIT);
     assert_non_null (msg);
     zmsg_first (msg);
     zmsg_next (msg);
@@ -364,7 +296,7 @@ test_credit_bad_frames (void **state)
     assert_int_equal (zframe_size (zmsg_next (msg)), 2);   //  "C1", untagged
     zmsg_destroy (&msg);
     s_expect_nothing (worker);
-    s_stop (&f);
+    fixture_stop (&f);
 }
 
 int
