@@ -120,39 +120,46 @@ s_family (FILE *out, const char *name, const char *type, const char *help)
     fprintf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+//  One unlabelled counter: its name, help text, and value.
+typedef struct {
+    const char *name;
+    const char *help;
+    uint64_t value;
+} s_counter_t;
+
+static void
+s_counter (FILE *out, const s_counter_t *counter)
+{
+    s_family (out, counter->name, "counter", counter->help);
+    fprintf (out, "%s %" PRIu64 "\n", counter->name, counter->value);
+}
+
 static void
 s_broker_counters (zlb_broker_t *self, FILE *out)
 {
     zlb_broker_stats_t s;
     zlb_broker_stats (self, &s);
-    static const char *counter = "counter";
-    s_family (out, "zlb_requests_total", counter, "Client requests accepted.");
-    fprintf (out, "zlb_requests_total %" PRIu64 "\n", s.requests);
-    s_family (out, "zlb_routed_total", counter, "Requests sent to workers, redeliveries included.");
-    fprintf (out, "zlb_routed_total %" PRIu64 "\n", s.routed);
-    s_family (out, "zlb_replies_total", counter, "Worker replies forwarded to clients.");
-    fprintf (out, "zlb_replies_total %" PRIu64 "\n", s.replies);
-    s_family (out, "zlb_redeliveries_total", counter, "Requests requeued after their worker died.");
-    fprintf (out, "zlb_redeliveries_total %" PRIu64 "\n", s.redeliveries);
-    s_family (out, "zlb_workers_joined_total", counter, "READY commands accepted.");
-    fprintf (out, "zlb_workers_joined_total %" PRIu64 "\n", s.workers_seen);
-    s_family (out, "zlb_workers_expired_total", counter, "Workers removed for silence.");
-    fprintf (out, "zlb_workers_expired_total %" PRIu64 "\n", s.expired);
-    s_family (out, "zlb_errors_total", counter, "Error answers the broker made, by status.");
+    const s_counter_t counters [] = {
+        {"zlb_requests_total", "Client requests accepted.", s.requests},
+        {"zlb_routed_total", "Requests sent to workers, redeliveries included.", s.routed},
+        {"zlb_replies_total", "Worker replies forwarded to clients.", s.replies},
+        {"zlb_redeliveries_total", "Requests requeued after their worker died.", s.redeliveries},
+        {"zlb_workers_joined_total", "READY commands accepted.", s.workers_seen},
+        {"zlb_workers_expired_total", "Workers removed for silence.", s.expired},
+        {"zlb_malformed_total", "Messages dropped as malformed.", s.malformed},
+        {"zlb_disconnects_total", "DISCONNECTs sent for protocol errors.", s.disconnects},
+        {"zlb_send_failures_total", "Sends that failed (peer gone or pipe full).", s.send_failures},
+        {"zlb_refused_total",
+         "Messages refused by the security checks (endpoint, key, role, service).", s.refused},
+    };
+    for (size_t index = 0; index < sizeof (counters) / sizeof (counters [0]); index++)
+        s_counter (out, &counters [index]);
+    s_family (out, "zlb_errors_total", "counter", "Error answers the broker made, by status.");
     fprintf (out, "zlb_errors_total{status=\"400\"} %" PRIu64 "\n", s.bad_request);
     fprintf (out, "zlb_errors_total{status=\"413\"} %" PRIu64 "\n", s.too_large);
     fprintf (out, "zlb_errors_total{status=\"502\"} %" PRIu64 "\n", s.failed);
     fprintf (out, "zlb_errors_total{status=\"503\"} %" PRIu64 "\n", s.busy);
     fprintf (out, "zlb_errors_total{status=\"504\"} %" PRIu64 "\n", s.deadline);
-    s_family (out, "zlb_malformed_total", counter, "Messages dropped as malformed.");
-    fprintf (out, "zlb_malformed_total %" PRIu64 "\n", s.malformed);
-    s_family (out, "zlb_disconnects_total", counter, "DISCONNECTs sent for protocol errors.");
-    fprintf (out, "zlb_disconnects_total %" PRIu64 "\n", s.disconnects);
-    s_family (out, "zlb_send_failures_total", counter, "Sends that failed (peer gone or pipe full).");
-    fprintf (out, "zlb_send_failures_total %" PRIu64 "\n", s.send_failures);
-    s_family (out, "zlb_refused_total", counter,
-              "Messages refused by the security checks (endpoint, key, role, service).");
-    fprintf (out, "zlb_refused_total %" PRIu64 "\n", s.refused);
 }
 
 static void

@@ -121,6 +121,15 @@ fixture_peer_close (fixture_t *f, zsock_t **sock_p)
     zsock_destroy (sock_p);
 }
 
+//  The broker's counters now.
+static inline zlb_broker_stats_t
+fixture_stats (fixture_t *f)
+{
+    zlb_broker_stats_t stats;
+    zlb_broker_stats (f->broker, &stats);
+    return stats;
+}
+
 //  The next message on a peer, or NULL after timeout_ms.
 static inline zmsg_t *
 fixture_recv (zsock_t *sock, int timeout_ms)

@@ -232,14 +232,6 @@ s_expect_error (zsock_t *client, const char *service, int status, uint64_t id)
     s_expect_error_on (client, service, strlen (service), status, id);
 }
 
-static zlb_broker_stats_t
-s_stats (fixture_t *f)
-{
-    zlb_broker_stats_t stats;
-    zlb_broker_stats (f->broker, &stats);
-    return stats;
-}
-
 //  --------------------------------------------------------------------------
 //  Routing
 
@@ -258,7 +250,7 @@ test_request_reply (void **state)
     s_reply (f, worker, &request);
     s_expect_reply (client, "echo");
     assert_int_equal (zlb_broker_ready_workers (f->broker, "echo"), 1);
-    zlb_broker_stats_t stats = s_stats (f);
+    zlb_broker_stats_t stats = fixture_stats (f);
     assert_int_equal (stats.requests, 1);
     assert_int_equal (stats.routed, 1);
     assert_int_equal (stats.replies, 1);
@@ -367,7 +359,7 @@ test_ready_twice (void **state)
     zmsg_t *r2 = s_expect_request (w2, "C1", 9);
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
-    assert_int_equal (s_stats (f).redeliveries, 1);
+    assert_int_equal (fixture_stats (f).redeliveries, 1);
     fixture_stop (&f);
 }
 
@@ -381,7 +373,7 @@ test_reply_without_request (void **state)
     s_send (worker, NULL, "", "MDPW01", "\x03", "C1", "", "body", NULL);
     fixture_pump (f);
     s_expect_command (worker, "\x05");
-    assert_int_equal (s_stats (f).workers, 0);
+    assert_int_equal (fixture_stats (f).workers, 0);
     //  The same from a peer that never registered.
     zsock_t *stranger = fixture_peer (f, "W2");
     s_send (stranger, NULL, "", "MDPW01", "\x03", "C1", "", "body", NULL);
@@ -427,7 +419,7 @@ test_unknown_command (void **state)
     s_send (worker, NULL, "", "MDPW01", "\x09", NULL);
     fixture_pump (f);
     s_expect_command (worker, "\x05");
-    assert_int_equal (s_stats (f).workers, 0);
+    assert_int_equal (fixture_stats (f).workers, 0);
     //  Multi-byte command, REQUEST from a worker, HEARTBEAT from a stranger.
     s_send (worker, NULL, "", "MDPW01", "\x01\x01", "echo", NULL);
     fixture_pump (f);
@@ -444,7 +436,7 @@ test_unknown_command (void **state)
     s_send (stranger, NULL, "", "MDPW01", "\x05", NULL);
     fixture_pump (f);
     s_expect_nothing (stranger);
-    assert_int_equal (s_stats (f).workers, 0);
+    assert_int_equal (fixture_stats (f).workers, 0);
     fixture_stop (&f);
 }
 
@@ -467,8 +459,8 @@ test_ready_refused (void **state)
     fixture_pump (f);
     s_expect_command (worker, "\x05");
     assert_int_equal (zlb_broker_service_workers (f->broker, "mmi.service"), -1);
-    assert_int_equal (s_stats (f).workers, 0);
-    assert_int_equal (s_stats (f).workers_seen, 0);
+    assert_int_equal (fixture_stats (f).workers, 0);
+    assert_int_equal (fixture_stats (f).workers_seen, 0);
     fixture_stop (&f);
 }
 
@@ -530,17 +522,17 @@ test_expiry_redelivers (void **state)
     for (int step = 0; step < T_LIVENESS - 1; step++) {
         s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
         fixture_advance (f, T_HEARTBEAT);
-        assert_int_equal (s_stats (f).workers, 2);
+        assert_int_equal (fixture_stats (f).workers, 2);
     }
     s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
     fixture_advance (f, T_HEARTBEAT);
-    assert_int_equal (s_stats (f).workers, 1);
-    assert_int_equal (s_stats (f).expired, 1);
+    assert_int_equal (fixture_stats (f).workers, 1);
+    assert_int_equal (fixture_stats (f).expired, 1);
     s_expect_command (w1, "\x05");
     zmsg_t *r2 = s_expect_request (w2, "C1", 5);
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
-    assert_int_equal (s_stats (f).redeliveries, 1);
+    assert_int_equal (fixture_stats (f).redeliveries, 1);
     fixture_stop (&f);
 }
 
@@ -563,7 +555,7 @@ test_disconnect_redelivers (void **state)
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
     s_expect_nothing (w1);
-    assert_int_equal (s_stats (f).workers, 1);
+    assert_int_equal (fixture_stats (f).workers, 1);
     fixture_stop (&f);
 }
 
@@ -588,8 +580,8 @@ test_vanished_worker_redelivers (void **state)
     zmsg_t *r2 = s_expect_request (w2, "C1", 12);
     s_reply (f, w2, &r2);
     s_expect_reply (client, "echo");
-    assert_int_equal (s_stats (f).workers, 1);
-    assert_true (s_stats (f).send_failures >= 1);
+    assert_int_equal (fixture_stats (f).workers, 1);
+    assert_true (fixture_stats (f).send_failures >= 1);
     fixture_stop (&f);
 }
 
@@ -612,7 +604,7 @@ test_redelivery_limit (void **state)
         fixture_pump (f);
     }
     s_expect_error (client, "echo", ZLB_STATUS_FAILED, 21);
-    zlb_broker_stats_t stats = s_stats (f);
+    zlb_broker_stats_t stats = fixture_stats (f);
     assert_int_equal (stats.redeliveries, T_MAX_REDELIVERIES);
     assert_int_equal (stats.failed, 1);
     assert_int_equal (stats.queued, 0);
@@ -642,7 +634,7 @@ test_queue_full (void **state)
         s_reply (f, worker, &request);
         s_expect_reply (client, "echo");
     }
-    assert_int_equal (s_stats (f).busy, 1);
+    assert_int_equal (fixture_stats (f).busy, 1);
     fixture_stop (&f);
 }
 
@@ -663,28 +655,28 @@ test_memory_budget (void **state)
     s_send (client, s_body (2, 200), "", "MDPC01", "other", NULL);
     fixture_pump (f);
     s_expect_nothing (client);
-    size_t two = s_stats (f).held_bytes;
+    size_t two = fixture_stats (f).held_bytes;
     assert_true (two > 400 && two <= 500);
     //  The budget is broker-wide: a third body, for any service, is "busy".
     s_send (client, s_body (3, 200), "", "MDPC01", "echo", NULL);
     fixture_pump (f);
     s_expect_error (client, "echo", ZLB_STATUS_BUSY, 3);
-    assert_int_equal (s_stats (f).held_bytes, two);
+    assert_int_equal (fixture_stats (f).held_bytes, two);
     //  Bytes stay counted while a worker holds the request, and are freed
     //  once its reply is forwarded: then there is room again.
     zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
     zmsg_t *request = s_expect_request (worker, "C1", 1);
-    assert_int_equal (s_stats (f).held_bytes, two);
+    assert_int_equal (fixture_stats (f).held_bytes, two);
     s_reply (f, worker, &request);
     s_expect_reply (client, "echo");
-    assert_true (s_stats (f).held_bytes < two);
+    assert_true (fixture_stats (f).held_bytes < two);
     s_send (client, s_body (4, 200), "", "MDPC01", "echo", NULL);
     fixture_pump (f);
     request = s_expect_request (worker, "C1", 4);
     s_reply (f, worker, &request);
     s_expect_reply (client, "echo");
-    assert_int_equal (s_stats (f).busy, 1);
+    assert_int_equal (fixture_stats (f).busy, 1);
     fixture_stop (&f);
 }
 
@@ -707,7 +699,7 @@ test_service_table_full (void **state)
     s_expect_error (client, "c", ZLB_STATUS_BUSY, 3);
     s_ready (f, worker, "d");
     s_expect_command (worker, "\x05");
-    assert_int_equal (s_stats (f).services, 2);
+    assert_int_equal (fixture_stats (f).services, 2);
     fixture_stop (&f);
 }
 
@@ -722,8 +714,8 @@ test_deadline (void **state)
     s_expect_nothing (client);
     fixture_advance (f, T_HEARTBEAT);
     s_expect_error (client, "echo", ZLB_STATUS_NO_WORKER, 31);
-    assert_int_equal (s_stats (f).deadline, 1);
-    assert_int_equal (s_stats (f).queued, 0);
+    assert_int_equal (fixture_stats (f).deadline, 1);
+    assert_int_equal (fixture_stats (f).queued, 0);
     fixture_stop (&f);
 }
 
@@ -744,7 +736,7 @@ test_too_large (void **state)
     fixture_pump (f);
     zmsg_t *request = s_expect_request (worker, "C1", 42);
     zmsg_destroy (&request);
-    assert_int_equal (s_stats (f).too_large, 1);
+    assert_int_equal (fixture_stats (f).too_large, 1);
     fixture_stop (&f);
 }
 
@@ -768,7 +760,7 @@ test_malformed (void **state)
     s_send (bad, NULL, "", "MDPW01", NULL);
     fixture_pump (f);
     s_expect_nothing (bad);
-    assert_int_equal (s_stats (f).malformed, 6);
+    assert_int_equal (fixture_stats (f).malformed, 6);
     //  Answered 400: bad service names, no body.
     s_send (bad, s_body (52, 4), "", "MDPC01", "", NULL);
     fixture_pump (f);
@@ -783,7 +775,7 @@ test_malformed (void **state)
     fixture_pump (f);
     s_expect_error (bad, "echo", ZLB_STATUS_BAD_REQUEST, 0);
     //  Garbage body is opaque to the broker: it is routed like any other.
-    assert_int_equal (s_stats (f).bad_request, 3);
+    assert_int_equal (fixture_stats (f).bad_request, 3);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 1);
     zsock_t *worker = fixture_peer (f, "W1");
     s_ready (f, worker, "echo");
@@ -812,7 +804,7 @@ test_idle_service_reaped (void **state)
         snprintf (name, sizeof (name), "junk%d", index);
         s_request (f, client, name, (uint64_t) index + 1);
     }
-    assert_int_equal (s_stats (f).services, 20);
+    assert_int_equal (fixture_stats (f).services, 20);
     fixture_advance (f, T_TIMEOUT + T_HEARTBEAT);
     fixture_advance (f, T_HEARTBEAT);
     for (int index = 0; index < 20; index++) {
@@ -820,7 +812,7 @@ test_idle_service_reaped (void **state)
         assert_non_null (msg);
         zmsg_destroy (&msg);
     }
-    assert_int_equal (s_stats (f).services, 0);
+    assert_int_equal (fixture_stats (f).services, 0);
     fixture_stop (&f);
 }
 

@@ -133,14 +133,6 @@ s_expect_disconnect (zsock_t *worker)
     zmsg_destroy (&msg);
 }
 
-static zlb_broker_stats_t
-s_stats (fixture_t *f)
-{
-    zlb_broker_stats_t stats;
-    zlb_broker_stats (f->broker, &stats);
-    return stats;
-}
-
 //  --------------------------------------------------------------------------
 
 //  Up to credit requests go out at once; the next one waits for a reply.
@@ -175,8 +167,8 @@ test_credit_limit (void **state)
     s_expect_reply (client, "re3");
     s_expect_reply (client, "re1");
     s_expect_reply (client, "re4");
-    assert_int_equal (s_stats (f).replies, 4);
-    assert_int_equal (s_stats (f).disconnects, 0);
+    assert_int_equal (fixture_stats (f).replies, 4);
+    assert_int_equal (fixture_stats (f).disconnects, 0);
     fixture_stop (&f);
 }
 
@@ -229,7 +221,7 @@ test_credit_redelivery (void **state)
     fixture_peer_close (f, &victim);
     f->now += T_HEARTBEAT * T_LIVENESS + 1;
     fixture_pump (f);
-    assert_int_equal (s_stats (f).redeliveries, 2);
+    assert_int_equal (fixture_stats (f).redeliveries, 2);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 2);
     zsock_t *rescuer = fixture_peer (f, "W2");
     s_send (f, rescuer, "", "MDPW01", "\x01", "echo", "credit=5", NULL);
@@ -241,7 +233,7 @@ test_credit_redelivery (void **state)
     s_expect_reply (client, "re3");
     s_expect_reply (client, "re2");
     s_expect_nothing (client);
-    assert_int_equal (s_stats (f).replies, 3);
+    assert_int_equal (fixture_stats (f).replies, 3);
     fixture_stop (&f);
 }
 
@@ -261,7 +253,7 @@ test_credit_unknown_tag (void **state)
     s_reply (f, worker, &forged, "bogus");
     s_expect_disconnect (worker);
     s_expect_nothing (client);
-    assert_int_equal (s_stats (f).redeliveries, 1);
+    assert_int_equal (fixture_stats (f).redeliveries, 1);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 1);
     zframe_destroy (&a1);
     fixture_stop (&f);
@@ -281,7 +273,7 @@ test_credit_bad_frames (void **state)
         s_expect_disconnect (worker);
         fixture_peer_close (f, &worker);
     }
-    assert_int_equal (s_stats (f).workers_seen, 0);
+    assert_int_equal (fixture_stats (f).workers_seen, 0);
     //  credit=1 is plain MDP: one at a time, no tag.
     zsock_t *worker = fixture_peer (f, "W2");
     zsock_t *client = fixture_peer (f, "C1");
