@@ -28,6 +28,7 @@ zlb_broker_options_defaults (zlb_broker_options_t *options)
     memset (options, 0, sizeof (*options));
     options->heartbeat_ms = 2500;
     options->liveness = 3;
+    options->busy_timeout_ms = 300000;
     options->request_timeout_ms = 10000;
     options->max_queue = 10000;
     options->max_redeliveries = 3;
@@ -60,6 +61,8 @@ s_options_sanitize (zlb_broker_options_t *options)
         options->liveness = 1;
     if (options->request_timeout_ms < 1)
         options->request_timeout_ms = 1;
+    if (options->busy_timeout_ms < 0)
+        options->busy_timeout_ms = 0;
     if (options->max_queue < 1)
         options->max_queue = 1;
     if (options->max_redeliveries < 0)
@@ -95,7 +98,11 @@ s_router_new (const zlb_broker_options_t *options)
     //  bigger ones cost the peer its connection.
     int64_t ceiling = (int64_t) options->max_body + 64 * 1024;
     zsock_set_maxmsgsize (router, (int) (ceiling > INT32_MAX ? INT32_MAX : ceiling));
-    //  ZMTP heartbeats notice dead TCP peers even when MDP is quiet.
+    //  ZMTP heartbeats notice dead TCP peers even when MDP is quiet, and
+    //  they are how a busy worker's death is seen: libzmq's I/O thread
+    //  answers PINGs while the application works, so a connection with no
+    //  PONG for the timeout is a dead, frozen or cut-off peer. libzmq drops
+    //  it and our next HEARTBEAT to it fails (ROUTER_MANDATORY).
     int ivl = options->heartbeat_ms > INT32_MAX ? INT32_MAX : (int) options->heartbeat_ms;
     zsock_set_heartbeat_ivl (router, ivl);
     int64_t timeout = options->heartbeat_ms * options->liveness;
@@ -506,9 +513,11 @@ zlb_broker_run (zlb_broker_t *self)
 {
     assert (self);
     zlb_log (self->log, ZLB_LOG_INFO, "broker_start",
-             "version=%s heartbeat_ms=%" PRId64 " liveness=%d request_timeout_ms=%" PRId64
+             "version=%s heartbeat_ms=%" PRId64 " liveness=%d busy_timeout_ms=%" PRId64
+             " request_timeout_ms=%" PRId64
              " max_queue=%zu max_redeliveries=%d max_body=%zu max_held_bytes=%zu",
              ZLB_VERSION_STRING, self->options.heartbeat_ms, self->options.liveness,
+             self->options.busy_timeout_ms,
              self->options.request_timeout_ms, self->options.max_queue,
              self->options.max_redeliveries, self->options.max_body,
              self->options.max_held_bytes);

@@ -27,7 +27,9 @@ typedef int64_t (zlb_broker_clock_fn) (void *arg);
 
 typedef struct {
     int64_t heartbeat_ms;         //  heartbeat interval, both directions (2500)
-    int liveness;                 //  silent intervals before a worker is dead (3)
+    int liveness;                 //  silent intervals before an idle worker is dead (3)
+    int64_t busy_timeout_ms;      //  longest a busy worker may be silent (300000;
+                                  //  0: no limit); its connection is watched anyway
     int64_t request_timeout_ms;   //  longest a request waits for a worker (10000)
     size_t max_queue;             //  waiting requests per service (10000)
     int max_redeliveries;         //  redeliveries after a worker dies (3)
@@ -46,7 +48,8 @@ typedef struct {
     uint64_t workers_seen;        //  READY commands accepted, ever
     size_t workers;               //  workers registered now
     uint64_t redeliveries;        //  requests requeued after their worker died
-    uint64_t expired;             //  workers expired for silence
+    uint64_t expired;             //  workers declared dead: silence, lost connection
+                                  //  or the busy limit
     uint64_t busy;                //  503 answers (queue or service table full)
     uint64_t deadline;            //  504 answers (no worker in time)
     uint64_t failed;              //  502 answers (redelivery limit reached)

@@ -89,7 +89,8 @@ struct _broker_worker_t {
     uint32_t next_tag;            //  tag for its next delivery (credit > 1 only)
     void *ready_handle;           //  handle in service->ready, NULL when busy
     void *expiry_handle;          //  handle in broker->by_expiry
-    int64_t expiry;               //  clock ms when it is dead if still silent
+    int64_t expiry;               //  clock ms of its next liveness check
+    int64_t heard;                //  clock ms of its last message
     int64_t joined;               //  clock ms of its READY
     uint64_t served;              //  replies it sent that we forwarded
 };

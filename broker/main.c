@@ -51,7 +51,11 @@ s_usage (FILE *out)
         "Majordomo 0.1 (RFC 7) load-balancing broker.\n\n"
         "  --bind ENDPOINT           bind here (repeatable; default tcp://127.0.0.1:5555)\n"
         "  --heartbeat-ms MS         heartbeat interval (default 2500)\n"
-        "  --liveness N              silent intervals before a worker is dead (default 3)\n"
+        "  --liveness N              silent intervals before an idle worker is dead\n"
+        "                            (default 3)\n"
+        "  --busy-timeout-ms MS      longest a busy worker may stay silent (default\n"
+        "                            300000 = 5 min; 0 = no limit); a dead or frozen\n"
+        "                            busy worker's connection is noticed sooner\n"
         "  --request-timeout-ms MS   longest a request waits for a worker (default 10000)\n"
         "  --max-queue N             waiting requests per service (default 10000)\n"
         "  --max-redeliveries N      redeliveries after worker deaths (default 3)\n"
@@ -184,6 +188,12 @@ s_apply (s_config_t *config, const char *flag, const char *value)
         opts->max_held_bytes = (size_t) number;
     }
     else
+    if (streq (flag, "busy-timeout-ms")) {
+        if (zlb_parse_duration_ms (value, 1, &number) || number < 0 || number > 86400000)
+            return s_bad_value (flag, value);
+        opts->busy_timeout_ms = number;
+    }
+    else
     if (streq (flag, "heartbeat-ms") || streq (flag, "request-timeout-ms")) {
         if (zlb_parse_duration_ms (value, 1, &number) || number < 1 || number > 86400000)
             return s_bad_value (flag, value);
@@ -205,6 +215,7 @@ s_parse (s_config_t *config, int argc, char *argv [])
         {"bind", required_argument, 0, 0},
         {"heartbeat-ms", required_argument, 0, 0},
         {"liveness", required_argument, 0, 0},
+        {"busy-timeout-ms", required_argument, 0, 0},
         {"request-timeout-ms", required_argument, 0, 0},
         {"max-queue", required_argument, 0, 0},
         {"max-redeliveries", required_argument, 0, 0},

@@ -36,8 +36,8 @@ s_service_code (zlb_broker_t *self, zmsg_t *body)
 double
 broker_worker_silent_s (zlb_broker_t *self, broker_worker_t *worker, int64_t now)
 {
-    int64_t silence = self->options.heartbeat_ms * self->options.liveness;
-    int64_t heard = worker->expiry - silence;
+    (void) self;
+    int64_t heard = worker->heard;
     return now > heard ? (double) (now - heard) / 1000.0 : 0;
 }
 

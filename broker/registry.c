@@ -83,6 +83,7 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
     worker->service = service;
     worker->credit = credit < 1 ? 1 : credit > BROKER_CREDIT_MAX ? BROKER_CREDIT_MAX : credit;
     worker->joined = broker_now (self);
+    worker->heard = worker->joined;
     worker->expiry = worker->joined + s_silence_ms (self);
     worker->key = (broker_key_t) { zframe_data (worker->address),
                                    zframe_size (worker->address) };
@@ -100,7 +101,8 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
 void
 broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker)
 {
-    worker->expiry = broker_now (self) + s_silence_ms (self);
+    worker->heard = broker_now (self);
+    worker->expiry = worker->heard + s_silence_ms (self);
     zlistx_move_end (self->by_expiry, worker->expiry_handle);
 }
 
@@ -216,18 +218,51 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
     free (worker);
 }
 
+//  Why a worker whose check is due counts as dead, or NULL when it does
+//  not. Idle and silent for liveness x heartbeat: dead. Busy: most MDP
+//  workers send nothing while they work, so silence proves nothing; its
+//  connection is watched by ZMTP heartbeats instead (broker_workers_heartbeat
+//  finds it gone). Only a silence past the busy limit means a hung process.
+static const char *
+s_dead_reason (zlb_broker_t *self, broker_worker_t *worker, int64_t now)
+{
+    if (!worker->request)
+        return "silent";
+    int64_t limit = self->options.busy_timeout_ms;
+    return limit > 0 && now - worker->heard >= limit ? "busy too long" : NULL;
+}
+
+//  Declare a worker dead: count it, say why, remove it (its requests are
+//  redelivered). disconnect when it may still hear us: a frozen worker
+//  that wakes up then registers again.
+static void
+s_expire (zlb_broker_t *self, broker_worker_t **worker_p, int64_t now,
+          const char *reason, bool disconnect)
+{
+    broker_worker_t *worker = *worker_p;
+    self->stats.expired++;
+    zlb_log (self->log, ZLB_LOG_INFO, "worker_expired", "worker=%s service=%s "
+             "silent_ms=%" PRId64 " busy=%s reason=\"%s\"", worker->name,
+             worker->service->name, now - worker->heard, worker->request ? "yes" : "no",
+             reason);
+    broker_worker_delete (self, worker_p, disconnect, reason);
+}
+
 void
 broker_workers_expire (zlb_broker_t *self, int64_t now)
 {
     broker_worker_t *worker;
     while ((worker = (broker_worker_t *) zlistx_first (self->by_expiry))
     &&     worker->expiry <= now) {
-        self->stats.expired++;
-        zlb_log (self->log, ZLB_LOG_INFO, "worker_expired", "worker=%s service=%s "
-                 "silent_ms=%" PRId64, worker->name, worker->service->name,
-                 now - (worker->expiry - s_silence_ms (self)));
-        //  DISCONNECT too: a frozen worker that wakes up re-registers.
-        broker_worker_delete (self, &worker, true, "expired");
+        const char *reason = s_dead_reason (self, worker, now);
+        if (reason)
+            s_expire (self, &worker, now, reason, true);
+        else {
+            //  Busy and silent: look again in a window. Every other check
+            //  is due by now + window, so the list stays in order.
+            worker->expiry = now + s_silence_ms (self);
+            zlistx_move_end (self->by_expiry, worker->expiry_handle);
+        }
     }
 }
 
@@ -237,8 +272,10 @@ s_address_destroy (void **item)
     zframe_destroy ((zframe_t **) item);
 }
 
-//  HEARTBEAT to every worker, idle or busy. Workers whose peer is gone are
-//  removed after the round (removal may redeliver and send, so not during).
+//  HEARTBEAT to every worker, idle or busy. A send that fails with
+//  EHOSTUNREACH means libzmq dropped the connection (the peer closed it,
+//  died, or stopped answering ZMTP PINGs): that worker is dead, busy or
+//  not. They are removed after the round (removal may redeliver and send).
 void
 broker_workers_heartbeat (zlb_broker_t *self)
 {
@@ -258,9 +295,11 @@ broker_workers_heartbeat (zlb_broker_t *self)
         }
     }
     zframe_t *address = gone ? (zframe_t *) zlistx_first (gone) : NULL;
+    int64_t now = broker_now (self);
     for (; address; address = (zframe_t *) zlistx_next (gone)) {
         worker = broker_worker_lookup (self, address);
-        broker_worker_delete (self, &worker, false, "peer gone");
+        if (worker)
+            s_expire (self, &worker, now, "connection lost", false);
     }
     zlistx_destroy (&gone);
 }

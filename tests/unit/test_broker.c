@@ -505,19 +505,16 @@ test_mmi (void **state)
 //  --------------------------------------------------------------------------
 //  Expiry and redelivery
 
+//  An idle worker silent for liveness x heartbeat is dead: DISCONNECT.
 static void
-test_expiry_redelivers (void **state)
+test_expiry_idle (void **state)
 {
     (void) state;
     fixture_t *f = s_start (NULL);
     zsock_t *w1 = fixture_peer (f, "W1");
     zsock_t *w2 = fixture_peer (f, "W2");
-    zsock_t *client = fixture_peer (f, "C1");
     s_ready (f, w1, "echo");
     s_ready (f, w2, "echo");
-    s_request (f, client, "echo", 5);
-    zmsg_t *r1 = s_expect_request (w1, "C1", 5);
-    zmsg_destroy (&r1);
     //  W1 goes silent; W2 keeps heartbeating.
     for (int step = 0; step < T_LIVENESS - 1; step++) {
         s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
@@ -526,6 +523,47 @@ test_expiry_redelivers (void **state)
     }
     s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
     fixture_advance (f, T_HEARTBEAT);
+    assert_int_equal (fixture_stats (f).workers, 1);
+    assert_int_equal (fixture_stats (f).expired, 1);
+    s_expect_command (w1, "\x05");
+    fixture_stop (&f);
+}
+
+static void
+s_busy_limit (zlb_broker_options_t *options)
+{
+    options->busy_timeout_ms = 10 * T_HEARTBEAT;
+}
+
+//  Busy is not dead: a busy worker whose connection is alive is kept
+//  however long it is silent (plain MDP workers send nothing while they
+//  work), up to the busy limit; then it is expired and its request
+//  redelivered.
+static void
+test_busy_silent_kept (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start (s_busy_limit);
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
+    s_ready (f, w1, "echo");
+    s_ready (f, w2, "echo");
+    s_request (f, client, "echo", 5);
+    zmsg_t *r1 = s_expect_request (w1, "C1", 5);
+    zmsg_destroy (&r1);
+    //  W1 works in silence for 9 heartbeats, three times the liveness window.
+    for (int step = 0; step < 9; step++) {
+        s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
+        fixture_advance (f, T_HEARTBEAT);
+        assert_int_equal (fixture_stats (f).workers, 2);
+    }
+    assert_int_equal (fixture_stats (f).expired, 0);
+    //  Past the busy limit (checked once a window): a hung process.
+    for (int step = 0; step < T_LIVENESS + 1; step++) {
+        s_send (w2, NULL, "", "MDPW01", "\x04", NULL);
+        fixture_advance (f, T_HEARTBEAT);
+    }
     assert_int_equal (fixture_stats (f).workers, 1);
     assert_int_equal (fixture_stats (f).expired, 1);
     s_expect_command (w1, "\x05");
@@ -829,7 +867,8 @@ main (void)
         cmocka_unit_test (test_unknown_command),
         cmocka_unit_test (test_ready_refused),
         cmocka_unit_test (test_mmi),
-        cmocka_unit_test (test_expiry_redelivers),
+        cmocka_unit_test (test_expiry_idle),
+        cmocka_unit_test (test_busy_silent_kept),
         cmocka_unit_test (test_disconnect_redelivers),
         cmocka_unit_test (test_vanished_worker_redelivers),
         cmocka_unit_test (test_redelivery_limit),

@@ -33,6 +33,9 @@ s_settings (zlb_broker_options_t *options)
 {
     options->heartbeat_ms = T_HEARTBEAT;
     options->liveness = T_LIVENESS;
+    //  A busy worker silent for a liveness window counts as dead here, as a
+    //  closed inproc peer's pipe goes away only when libzmq gets to it.
+    options->busy_timeout_ms = T_HEARTBEAT * T_LIVENESS;
 }
 
 static fixture_t *

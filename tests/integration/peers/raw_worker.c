@@ -1,12 +1,17 @@
 /*  raw_worker - an MDP/0.1 echo worker written with raw czmq frames (no libzlb).
 
     raw_worker ENDPOINT SERVICE [--id ID] [--heartbeat-ms N] [--liveness N] [--count N]
+                                [--reply zlb|plain] [--work-ms N]
 
     Sends READY, heartbeats every interval, and answers each REQUEST
     ("" · "MDPW01" · 0x02 · client · "" · body) with a REPLY carrying two
     bodies built with msgpack-c: the reply {id, payload} and the confirmation
     {id, status, worker, t_recv, t_send, attempt}. The payload echoed is the
-    request's bytes as received. Prints one line per event for the test:
+    request's bytes as received. With --reply plain it is a plain MDP echo
+    like most workers in the wild: the REPLY body is the request's body
+    frames, unchanged. --work-ms N sleeps N ms per request without reading
+    or heartbeating, like the guide's single-threaded mdwrkapi workers.
+    Prints one line per event for the test:
         ready service=echo
         request id=7
         disconnect        (when the broker sends DISCONNECT)
@@ -21,6 +26,8 @@ typedef struct {
     const char *id;          //  our worker id in confirmations
     int heartbeat_ms;        //  heartbeat interval
     int liveness;            //  intervals of silence before giving up
+    bool plain;              //  --reply plain: echo the body frames as they came
+    int work_ms;             //  --work-ms: silent sleep per request
 } peer_worker_t;
 
 static void
@@ -77,33 +84,42 @@ s_encode_confirm (uint64_t id, const char *worker, int64_t t_recv)
     return frame;
 }
 
-//  Answer one REQUEST (msg holds: client · "" · body). False if malformed.
+//  The zlb reply: {id, payload} and the confirmation, for a request body.
+static zmsg_t *
+s_zlb_reply (peer_worker_t *self, zframe_t *body, uint64_t id, int64_t t_recv)
+{
+    zmsg_t *reply = zmsg_new ();
+    zframe_t *main_reply = s_encode_reply (id, body);
+    zframe_t *confirm = s_encode_confirm (id, self->id, t_recv);
+    zmsg_append (reply, &main_reply);
+    zmsg_append (reply, &confirm);
+    return reply;
+}
+
+//  Answer one REQUEST (msg holds: client · "" · body...). False if malformed.
 static bool
 s_serve (peer_worker_t *self, zmsg_t *msg)
 {
     int64_t t_recv = peer_time_ns ();
     zframe_t *client = zmsg_pop (msg);
     zframe_t *empty = zmsg_pop (msg);
-    zframe_t *body = zmsg_pop (msg);
+    zframe_t *body = zmsg_first (msg);
     bool ok = client && empty && zframe_size (empty) == 0 && body;
     if (ok) {
-        uint64_t id = peer_map_uint (body, "id");
-        printf ("request id=%" PRIu64 "\n", id);
+        uint64_t id = self->plain ? 0 : peer_map_uint (body, "id");
+        printf ("request id=%" PRIu64 " frames=%zu\n", id, zmsg_size (msg));
         fflush (stdout);
-        zmsg_t *reply = zmsg_new ();
-        zmsg_append (reply, &client);
-        zmsg_addstr (reply, "");
-        zframe_t *main_reply = s_encode_reply (id, body);
-        zframe_t *confirm = s_encode_confirm (id, self->id, t_recv);
-        zmsg_append (reply, &main_reply);
-        zmsg_append (reply, &confirm);
+        if (self->work_ms > 0)
+            zclock_sleep (self->work_ms);
+        zmsg_t *reply = self->plain ? zmsg_dup (msg) : s_zlb_reply (self, body, id, t_recv);
+        zmsg_pushstr (reply, "");
+        zmsg_prepend (reply, &client);
         s_send_command (self, 3, reply);
     }
     else
         printf ("malformed request\n");
     zframe_destroy (&client);
     zframe_destroy (&empty);
-    zframe_destroy (&body);
     return ok;
 }
 
@@ -166,6 +182,8 @@ s_run (peer_worker_t *self, long count)
             if (handled < 0)
                 break;
             served += handled;
+            if (handled)
+                last_heard = zclock_mono ();    //  we were not listening meanwhile
         }
         else
         if (zpoller_terminated (poller))
@@ -192,14 +210,15 @@ main (int argc, char *argv [])
 {
     if (argc < 3 || (argc - 3) % 2 != 0) {
         fprintf (stderr, "usage: raw_worker ENDPOINT SERVICE [--id ID] [--heartbeat-ms N]"
-                         " [--liveness N] [--count N]\n");
+                         " [--liveness N] [--count N] [--reply zlb|plain] [--work-ms N]\n");
         return 2;
     }
-    peer_worker_t self = { NULL, argv [2], "raw-worker", 100, 3 };
+    peer_worker_t self = { NULL, argv [2], "raw-worker", 100, 3, false, 0 };
     long count = 0;
+    bool id_given = false;
     for (int i = 3; i + 1 < argc; i += 2) {
         if (streq (argv [i], "--id"))
-            self.id = argv [i + 1];
+            self.id = argv [i + 1], id_given = true;
         else
         if (streq (argv [i], "--heartbeat-ms"))
             self.heartbeat_ms = atoi (argv [i + 1]);
@@ -209,6 +228,13 @@ main (int argc, char *argv [])
         else
         if (streq (argv [i], "--count"))
             count = atol (argv [i + 1]);
+        else
+        if (streq (argv [i], "--reply") && (streq (argv [i + 1], "plain")
+                                        ||  streq (argv [i + 1], "zlb")))
+            self.plain = streq (argv [i + 1], "plain");
+        else
+        if (streq (argv [i], "--work-ms"))
+            self.work_ms = atoi (argv [i + 1]);
         else {
             fprintf (stderr, "raw_worker: unknown option %s\n", argv [i]);
             return 2;
@@ -221,6 +247,8 @@ main (int argc, char *argv [])
     zsys_init ();
     zsys_set_linger (200);       //  let the final DISCONNECT leave
     self.sock = zsock_new (ZMQ_DEALER);
+    if (self.sock && id_given)
+        zsock_set_identity (self.sock, self.id);     //  the broker's logs name us
     if (!self.sock || zsock_connect (self.sock, "%s", argv [1]) != 0) {
         fprintf (stderr, "raw_worker: cannot connect to %s\n", argv [1]);
         zsock_destroy (&self.sock);
