@@ -31,6 +31,7 @@ typedef struct {
     zlb_log_level_t log_level;    //  threshold
     zlb_log_format_t log_format;  //  text or json lines
     const char *metrics;          //  Prometheus endpoint, NULL for none
+    const char *log_level_text;   //  --log-level as given, for the banner
 } s_config_t;
 
 //  Set by SIGHUP; the broker's loop reopens the log (logrotate).
@@ -83,7 +84,8 @@ s_usage (FILE *out)
 static int
 s_bad_value (const char *flag, const char *value)
 {
-    fprintf (stderr, "zlb-broker: invalid value for --%s: '%s' (see --help)\n", flag, value);
+    fprintf (stderr, "zlb-broker: invalid value for --%s: '%s'\nTry 'zlb-broker --help'.\n",
+             flag, value);
     return 2;
 }
 
@@ -174,6 +176,7 @@ s_apply (s_config_t *config, const char *flag, const char *value)
     if (streq (flag, "log-level")) {
         if (zlb_log_level_parse (value, &config->log_level))
             return s_bad_value (flag, value);
+        config->log_level_text = value;
     }
     else
     if (streq (flag, "max-body")) {
@@ -248,8 +251,8 @@ s_parse (s_config_t *config, int argc, char *argv [])
             return 0;
         }
         if (option == '?') {
-            fprintf (stderr, "zlb-broker: unknown option or missing value: '%s' (see --help)\n",
-                     argv [optind - 1]);
+            fprintf (stderr, "zlb-broker: unknown option or missing value: '%s'\n"
+                     "Try 'zlb-broker --help'.\n", argv [optind - 1]);
             return 2;
         }
         int rc = s_apply (config, longopts [index].name, optarg);
@@ -257,7 +260,8 @@ s_parse (s_config_t *config, int argc, char *argv [])
             return rc;
     }
     if (optind < argc) {
-        fprintf (stderr, "zlb-broker: unexpected argument '%s' (see --help)\n", argv [optind]);
+        fprintf (stderr, "zlb-broker: unexpected argument '%s'\nTry 'zlb-broker --help'.\n",
+                 argv [optind]);
         return 2;
     }
     return -1;
@@ -295,24 +299,49 @@ s_security_setup (zlb_broker_t *broker, const s_config_t *config)
     return 0;
 }
 
+//  Say which endpoint could not be bound, and why in words.
+static int
+s_bind_failed (const char *endpoint)
+{
+    char why [300];
+    fprintf (stderr, "zlb-broker: cannot bind '%s': %s\n", endpoint,
+             zlb_endpoint_why (endpoint, errno, why, sizeof (why)));
+    return 1;
+}
+
 static int
 s_bind_backends (zlb_broker_t *broker, const s_config_t *config)
 {
-    for (int index = 0; index < config->nbackends; index++) {
-        if (zlb_broker_bind_backend (broker, config->backends [index]) == -1) {
-            fprintf (stderr, "zlb-broker: cannot bind '%s': %s\n", config->backends [index],
-                     zmq_strerror (errno));
-            return 1;
-        }
-    }
+    for (int index = 0; index < config->nbackends; index++)
+        if (zlb_broker_bind_backend (broker, config->backends [index]) == -1)
+            return s_bind_failed (config->backends [index]);
     zlb_broker_log_security (broker);
     return 0;
+}
+
+//  One line on the terminal: where we listen, where the log and metrics are.
+static void
+s_banner (const s_config_t *config)
+{
+    fprintf (stderr, "zlb-broker %s: listening on", ZLB_VERSION_STRING);
+    for (int index = 0; index < config->nbinds; index++)
+        fprintf (stderr, "%s %s", index ? "," : "", config->binds [index]);
+    for (int index = 0; index < config->nbackends; index++)
+        fprintf (stderr, "%s %s", index ? "," : "; workers on", config->backends [index]);
+    fprintf (stderr, "; log %s (%s)", streq (config->log_path, "-") ? "on stderr"
+             : config->log_path, config->log_level_text);
+    if (config->metrics) {
+        const char *scheme = strstr (config->metrics, "://");
+        fprintf (stderr, "; metrics http://%s/metrics", scheme ? scheme + 3 : config->metrics);
+    }
+    fputc ('\n', stderr);
 }
 
 int
 main (int argc, char *argv [])
 {
-    s_config_t config = {.log_path = "broker_log.log", .log_level = ZLB_LOG_INFO};
+    s_config_t config = {.log_path = "broker_log.log", .log_level = ZLB_LOG_INFO,
+                         .log_level_text = "info"};
     zlb_broker_options_defaults (&config.broker);
     int rc = s_parse (&config, argc, argv);
     if (rc >= 0)
@@ -334,13 +363,9 @@ main (int argc, char *argv [])
         return 1;
     }
     rc = s_security_setup (broker, &config);
-    for (int index = 0; index < config.nbinds && rc == 0; index++) {
-        if (zlb_broker_bind (broker, config.binds [index]) == -1) {
-            fprintf (stderr, "zlb-broker: cannot bind '%s': %s\n", config.binds [index],
-                     zmq_strerror (errno));
-            rc = 1;
-        }
-    }
+    for (int index = 0; index < config.nbinds && rc == 0; index++)
+        if (zlb_broker_bind (broker, config.binds [index]) == -1)
+            rc = s_bind_failed (config.binds [index]);
     if (rc == 0)
         rc = s_bind_backends (broker, &config);
     if (rc == 0 && config.metrics && s_metrics_bind (broker, config.metrics) == -1)
@@ -351,8 +376,10 @@ main (int argc, char *argv [])
         sigaction (SIGHUP, &action, NULL);
         zlb_broker_set_reopen_flag (broker, &s_reopen_log);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        s_banner (&config);
         zlb_broker_run (broker);    //  until SIGINT/SIGTERM (zsys_interrupted)
+    }
     zlb_broker_destroy (&broker);
     zlb_log_destroy (&log);
     return rc;

@@ -20,6 +20,7 @@
 #define S_EXIT_OK       0
 #define S_EXIT_FAILED   1
 #define S_EXIT_USAGE    2
+#define S_EXIT_NOT_ZLB  3                //  a reply was not in zlb's format
 #define S_MAX_SIZE      (256LL * 1024 * 1024)
 #define S_PRINT_MAX     200              //  longest reply printed as text
 
@@ -35,6 +36,7 @@ typedef struct {
     int64_t retries;              //  resends after the first attempt
     int64_t pipeline;             //  requests in flight at once
     bool quiet;                   //  summary only
+    bool raw;                     //  --raw: MESSAGEs are the frames of one plain request
     char **messages;              //  MESSAGE arguments
     int message_count;
     const char *broker_key;       //  broker's public certificate: CURVE on
@@ -47,6 +49,8 @@ typedef struct {
     size_t ok;                    //  status 200
     size_t timeouts;              //  gave up after all retries
     size_t errors;                //  other failures (error status, send failed)
+    size_t not_zlb;               //  of those, replies not in zlb's format
+    bool probed;                  //  broker reachability checked after a timeout
     int64_t rtt_min, rtt_max;     //  ns, over ok replies
     int64_t rtt_sum;              //  ns, over ok replies
 } s_tally_t;
@@ -57,15 +61,20 @@ s_usage (FILE *out)
     fprintf (out,
 "Usage: zlb-client [options] MESSAGE...\n"
 "       zlb-client [options] --count N [--size B]\n"
+"       zlb-client [options] --raw FRAME...\n"
 "Send each MESSAGE (or N generated payloads) to a service through a zlb\n"
 "broker; print one line per request: id, status, worker, reply, round-trip\n"
 "time, worker service time and latency estimate (microseconds).\n"
+"With --raw, send one plain MDP request whose body frames are the FRAMEs\n"
+"(no zlb map) and print the reply's frames as they come, for any MDP/0.1\n"
+"service (non-printable bytes escaped as \\xHH).\n"
 "\n"
 "  -c, --connect ENDPOINT  broker endpoint (default tcp://127.0.0.1:5555)\n"
 "  -s, --service NAME      service to call (default echo); mmi.* services\n"
 "                          print the broker's raw answer (200, 404, 501)\n"
 "  -n, --count N           send N generated payloads instead of MESSAGEs\n"
 "  -S, --size B            generated payload size, e.g. 64, 4k (default 64)\n"
+"  -R, --raw               one plain MDP request, FRAMEs as its body frames\n"
 "  -t, --timeout-ms MS     wait per attempt before resending (default 3000)\n"
 "  -r, --retries N         resends after the first attempt (default 3;\n"
 "                          0 = one attempt only)\n"
@@ -81,7 +90,8 @@ s_usage (FILE *out)
 "  -V, --version           show the version\n"
 "\n"
 "Exit status: 0 every request got status 200; 1 a request failed (timeout\n"
-"or error status); 2 bad options.\n");
+"or error status); 2 bad options; 3 a reply was not in zlb's format (status\n"
+"415: the service is a plain MDP worker, call it with --raw).\n");
 }
 
 static int
@@ -127,6 +137,7 @@ s_parse_option (s_args_t *args, int option, const char *value)
             return zlb_log_level_parse (value, &args->log_level)
                  ? s_bad ("--log-level", value, "error, warning, notice, info or debug") : 0;
         case 'q': args->quiet = true; return 0;
+        case 'R': args->raw = true; return 0;
         case 'J':
             return zlb_log_format_parse (value, &args->log_format)
                  ? s_bad ("--log-format", value, "text or json") : 0;
@@ -146,7 +157,7 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
         {"timeout-ms", required_argument, 0, 't'}, {"retries", required_argument, 0, 'r'},
         {"pipeline", required_argument, 0, 'p'}, {"log", required_argument, 0, 'l'},
         {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
-        {"log-format", required_argument, 0, 'J'},
+        {"log-format", required_argument, 0, 'J'}, {"raw", no_argument, 0, 'R'},
         {"broker-key", required_argument, 0, 'K'}, {"curve-secret", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
     };
@@ -155,7 +166,7 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
         .log_level = ZLB_LOG_INFO, .size = 64, .timeout_ms = 3000, .retries = 3, .pipeline = 1
     };
     int option;
-    while ((option = getopt_long (argc, argv, "c:s:n:S:t:r:p:l:L:qhV", options, NULL)) != -1) {
+    while ((option = getopt_long (argc, argv, "c:s:n:S:t:r:p:l:L:qRhV", options, NULL)) != -1) {
         if (option == 'h') { s_usage (stdout); return 1; }
         if (option == 'V') { printf ("zlb-client %s\n", ZLB_VERSION_STRING); return 1; }
         if (option == '?' || option == ':') {
@@ -167,6 +178,11 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
     }
     args->messages = argv + optind;
     args->message_count = argc - optind;
+    if (args->raw && (args->count || !args->message_count)) {
+        fprintf (stderr, "zlb-client: --raw sends the FRAME arguments, not --count\n"
+                         "Try 'zlb-client --help'.\n");
+        return -1;
+    }
     if ((args->message_count > 0) == (args->count > 0)) {
         fprintf (stderr, "zlb-client: give either MESSAGE arguments or --count N%s\n"
                          "Try 'zlb-client --help'.\n",
@@ -188,12 +204,49 @@ s_printable (const uint8_t *data, size_t size)
     return true;
 }
 
+//  One frame in double quotes, C escapes for what is not printable text;
+//  a long one ends with "...(N bytes)".
+static void
+s_print_frame (const uint8_t *data, size_t size)
+{
+    size_t shown = size < S_PRINT_MAX ? size : S_PRINT_MAX;
+    putchar ('"');
+    for (size_t index = 0; index < shown; index++) {
+        uint8_t c = data [index];
+        if (c == '"' || c == '\\')
+            printf ("\\%c", c);
+        else
+        if (c == '\n' || c == '\t')
+            printf ("\\%c", c == '\n' ? 'n' : 't');
+        else
+        if (c < 0x20 || c > 0x7e)
+            printf ("\\x%02x", c);
+        else
+            putchar (c);
+    }
+    putchar ('"');
+    if (shown < size)
+        printf ("...(%zu bytes)", size);
+}
+
+//  A reply as it came (raw requests, replies not in zlb's format).
+static void
+s_print_frames (zmsg_t *frames)
+{
+    printf ("frames=%zu reply=", zmsg_size (frames));
+    for (zframe_t *frame = zmsg_first (frames); frame; frame = zmsg_next (frames)) {
+        s_print_frame (zframe_data (frame), zframe_size (frame));
+        putchar (' ');
+    }
+}
+
 static void
 s_print_result (const s_args_t *args, const zlb_result_t *result)
 {
     if (args->quiet)
         return;
-    if (strncmp (args->service, "mmi.", 4) == 0 && result->status == ZLB_STATUS_OK) {
+    if (strncmp (args->service, "mmi.", 4) == 0 && result->status == ZLB_STATUS_OK
+    &&  !args->raw) {
         //  RFC 8 answer ("200", "404", "501") as the broker sent it
         printf ("%.*s\n", (int) result->payload_size, (const char *) result->payload);
         return;
@@ -202,6 +255,11 @@ s_print_result (const s_args_t *args, const zlb_result_t *result)
             *result->worker ? result->worker : "-");
     if (result->status != ZLB_STATUS_OK)
         printf ("error=\"%s\" ", result->error);
+    if (result->frames)
+        s_print_frames (result->frames);
+    else
+    if (result->status != ZLB_STATUS_OK)
+        ;
     else
     if (result->payload_size <= S_PRINT_MAX && s_printable (result->payload, result->payload_size))
         printf ("reply=\"%.*s\" ", (int) result->payload_size, (const char *) result->payload);
@@ -235,6 +293,11 @@ s_tally_result (s_tally_t *tally, const zlb_result_t *result)
     tally->done++;
     if (result->status == ZLB_STATUS_TIMEOUT)
         tally->timeouts++;
+    else
+    if (result->status == ZLB_STATUS_NOT_ZLB) {
+        tally->not_zlb++;
+        tally->errors++;
+    }
     else
     if (result->status != ZLB_STATUS_OK)
         tally->errors++;
@@ -294,7 +357,17 @@ s_send_next (const s_args_t *args, zlb_client_t *client, zlb_log_t *log,
     size_t size;
     const void *payload = s_payload (args, index, buffer, &size);
     uint64_t id;
-    if (zlb_client_send (client, args->service, payload, size, &id) == 0) {
+    int rc;
+    if (args->raw) {
+        zmsg_t *body = zmsg_new ();
+        for (int frame = 0; frame < args->message_count; frame++)
+            zmsg_addstr (body, args->messages [frame]);
+        size = zmsg_content_size (body);
+        rc = zlb_client_send_raw (client, args->service, &body, &id);
+    }
+    else
+        rc = zlb_client_send (client, args->service, payload, size, &id);
+    if (rc == 0) {
         zlb_log (log, ZLB_LOG_INFO, "request_sent", "id=%" PRIu64 " service=%s size=%zu",
                  id, args->service, size);
         return;
@@ -326,6 +399,10 @@ s_run (const s_args_t *args, zlb_client_t *client, zlb_log_t *log, s_tally_t *ta
             s_log_result (log, &result);
             s_print_result (args, &result);
             s_tally_result (tally, &result);
+            if (result.status == ZLB_STATUS_TIMEOUT && !tally->probed) {
+                tally->probed = true;
+                zlb_endpoint_report ("zlb-client", args->connect);
+            }
         }
     }
     return 0;
@@ -340,9 +417,13 @@ s_client_new (const s_args_t *args, zlb_log_t *log)
     options.retries = (int) args->retries;
     options.max_inflight = (size_t) args->pipeline;
     options.log = log;
-    for (int index = 0; index < args->message_count; index++)
-        if (strlen (args->messages [index]) > options.max_payload)
-            options.max_payload = strlen (args->messages [index]);
+    size_t total = 0;
+    for (int index = 0; index < args->message_count; index++) {
+        size_t size = strlen (args->messages [index]);
+        total += size;
+        if ((args->raw ? total : size) > options.max_payload)
+            options.max_payload = args->raw ? total : size;
+    }
     if ((size_t) args->size > options.max_payload)
         options.max_payload = (size_t) args->size;
     char key [ZLB_CURVE_KEY_TEXT + 1];
@@ -358,7 +439,7 @@ s_client_new (const s_args_t *args, zlb_log_t *log)
 }
 
 static int
-s_finish (const s_tally_t *tally, bool interrupted)
+s_finish (const s_args_t *args, const s_tally_t *tally, bool interrupted)
 {
     size_t failed = tally->timeouts + tally->errors;
     if (interrupted) {
@@ -366,12 +447,18 @@ s_finish (const s_tally_t *tally, bool interrupted)
                  tally->done, tally->total);
         return S_EXIT_FAILED;
     }
-    if (failed) {
+    if (failed)
         fprintf (stderr, "zlb-client: %zu of %zu requests failed "
                          "(%zu timed out, %zu with an error)\n",
                  failed, tally->total, tally->timeouts, tally->errors);
-        return S_EXIT_FAILED;
+    if (tally->not_zlb) {
+        fprintf (stderr, "zlb-client: '%s' answered in plain MDP, not zlb's format;"
+                 " call it with: zlb-client --raw --service %s FRAME...\n",
+                 args->service, args->service);
+        return S_EXIT_NOT_ZLB;
     }
+    if (failed)
+        return S_EXIT_FAILED;
     return S_EXIT_OK;
 }
 
@@ -395,13 +482,15 @@ main (int argc, char *argv [])
     zlb_log_set_format (log, args.log_format);
     zlb_client_t *client = s_client_new (&args, log);
     if (!client) {
+        char why [256];
         fprintf (stderr, "zlb-client: cannot connect to '%s': %s\n", args.connect,
-                 zmq_strerror (errno));
+                 zlb_endpoint_why (args.connect, errno, why, sizeof why));
         zlb_log_destroy (&log);
         return S_EXIT_USAGE;
     }
-    s_tally_t tally = { .total = args.message_count ? (size_t) args.message_count
-                                                    : (size_t) args.count };
+    s_tally_t tally = { .total = args.raw ? 1 : args.message_count
+                                              ? (size_t) args.message_count
+                                              : (size_t) args.count };
     uint8_t *buffer = (uint8_t *) malloc (args.size ? (size_t) args.size : 1);
     zlb_log (log, ZLB_LOG_INFO, "client_start",
              "endpoint=%s service=%s requests=%zu pipeline=%" PRId64 " timeout_ms=%" PRId64
@@ -414,5 +503,5 @@ main (int argc, char *argv [])
     free (buffer);
     zlb_client_destroy (&client);
     zlb_log_destroy (&log);
-    return s_finish (&tally, interrupted);
+    return s_finish (&args, &tally, interrupted);
 }

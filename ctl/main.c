@@ -64,7 +64,7 @@ s_usage (FILE *out)
 static int
 s_bad (const char *flag, const char *value)
 {
-    fprintf (stderr, "zlb-ctl: invalid value for %s: '%s' (see --help)\n", flag, value);
+    fprintf (stderr, "zlb-ctl: invalid value for %s: '%s'\n", flag, value);
     return -1;
 }
 
@@ -286,6 +286,8 @@ main (int argc, char *argv [])
     s_args_t args = {.endpoint = "tcp://127.0.0.1:5555", .timeout_ms = 2000,
                      .interval_ms = 1000};
     int rc = s_parse (&args, argc, argv);
+    if (rc < 0)
+        fprintf (stderr, "Try 'zlb-ctl --help'.\n");
     if (rc)
         return rc > 0 ? 0 : 2;
     zlb_client_options_t options;
@@ -294,14 +296,17 @@ main (int argc, char *argv [])
     options.retries = 0;           //  a tool: say "no answer" quickly
     zlb_client_t *client = zlb_client_new (args.endpoint, &options);
     if (!client) {
+        char why [300];
         fprintf (stderr, "zlb-ctl: cannot connect to '%s': %s\n", args.endpoint,
-                 strerror (errno));
+                 zlb_endpoint_why (args.endpoint, errno, why, sizeof why));
         return 2;
     }
     if (streq (args.command, "watch"))
         rc = s_watch (client, &args);
     else
         rc = s_snapshot (client, &args, stdout, false);
+    if (rc == 1)
+        zlb_endpoint_report ("zlb-ctl", args.endpoint);
     zlb_client_destroy (&client);
     return rc;
 }

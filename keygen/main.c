@@ -83,13 +83,13 @@ s_parse (s_args_t *args, int argc, char *argv [])
             case 'h': s_usage (stdout); return 0;
             case 'V': printf ("zlb-keygen %s\n", ZLB_VERSION_STRING); return 0;
             default:
-                fprintf (stderr, "zlb-keygen: unknown option or missing value: '%s' "
-                         "(see --help)\n", argv [optind - 1]);
+                fprintf (stderr, "zlb-keygen: unknown option or missing value: '%s'\n"
+                         "Try 'zlb-keygen --help'.\n", argv [optind - 1]);
                 return 2;
         }
     }
     if (optind != argc - 1 || !*argv [optind]) {
-        fprintf (stderr, "zlb-keygen: give exactly one PATH (see --help)\n");
+        fprintf (stderr, "zlb-keygen: give exactly one PATH\nTry 'zlb-keygen --help'.\n");
         return 2;
     }
     args->path = argv [optind];

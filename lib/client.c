@@ -34,7 +34,8 @@
 typedef struct {
     uint64_t id;                  //  hash key (the hash points at this field)
     uint32_t attempts;            //  sends so far, the current one included
-    bool mmi;                     //  mmi.* service: raw body out, raw frame back
+    bool raw;                     //  raw body out, raw frames back (mmi.*, send_raw)
+    zmsg_t *frames;               //  zlb_client_send_raw: the body (owned), resent as copies
     int64_t first_ns;             //  monotonic time of the first send
     int64_t deadline_ns;          //  monotonic time the current attempt times out
     void *handle;                 //  our node in the client's timer list
@@ -176,12 +177,21 @@ failed:
     return NULL;
 }
 
+static void
+s_request_destroy (s_request_t **request_p)
+{
+    if (*request_p) {
+        zmsg_destroy (&(*request_p)->frames);
+        free (*request_p);
+        *request_p = NULL;
+    }
+}
+
 //  Free what the last result borrowed.
 static void
 s_release (zlb_client_t *self)
 {
-    free (self->done);
-    self->done = NULL;
+    s_request_destroy (&self->done);
     zmsg_destroy (&self->reply);
 }
 
@@ -195,7 +205,7 @@ zlb_client_destroy (zlb_client_t **self_p)
     if (self->timers) {
         s_request_t *request = (s_request_t *) zlistx_first (self->timers);
         while (request) {
-            free (request);
+            s_request_destroy (&request);
             request = (s_request_t *) zlistx_next (self->timers);
         }
         zlistx_destroy (&self->timers);
@@ -214,7 +224,7 @@ zlb_client_destroy (zlb_client_t **self_p)
 static zframe_t *
 s_body_new (s_request_t *request)
 {
-    if (request->mmi)
+    if (request->raw)
         return zframe_new (request->payload, request->size);
     zlb_request_t body = {
         .id = request->id,
@@ -226,20 +236,43 @@ s_body_new (s_request_t *request)
     return zlb_request_encode (&body);
 }
 
-//  Send "" "MDPC01" service body without waiting. Once the first frame is
+//  Send "" "MDPC01" service without waiting. Once the first frame is
 //  accepted libzmq takes the rest of the message, so HWM refusal (EAGAIN)
 //  can only happen on the first frame and never leaves half a message.
 static int
-s_send_frames (zlb_client_t *self, s_request_t *request, zframe_t **body_p)
+s_send_envelope (zlb_client_t *self, s_request_t *request)
 {
     int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT;
     if (zmq_send (self->handle, "", 0, flags) == -1
     ||  zmq_send (self->handle, MDP_CLIENT, strlen (MDP_CLIENT), flags) == -1
-    ||  zmq_send (self->handle, request->service, strlen (request->service), flags) == -1) {
+    ||  zmq_send (self->handle, request->service, strlen (request->service), flags) == -1)
+        return -1;
+    return 0;
+}
+
+static int
+s_send_frames (zlb_client_t *self, s_request_t *request, zframe_t **body_p)
+{
+    if (s_send_envelope (self, request) == -1) {
         zframe_destroy (body_p);
         return -1;
     }
     return zframe_send (body_p, self->handle, ZFRAME_DONTWAIT);
+}
+
+//  A raw request's frames, sent as copies: the request keeps them for resends.
+static int
+s_send_raw (zlb_client_t *self, s_request_t *request)
+{
+    if (s_send_envelope (self, request) == -1)
+        return -1;
+    size_t left = zmsg_size (request->frames);
+    zframe_t *frame = zmsg_first (request->frames);
+    for (; frame; frame = zmsg_next (request->frames))
+        if (zframe_send (&frame, self->handle,
+                         ZFRAME_REUSE | ZFRAME_DONTWAIT | (--left ? ZFRAME_MORE : 0)) == -1)
+            return -1;
+    return 0;
 }
 
 //  One attempt: count it, set its deadline, send. -1 with errno when the
@@ -249,6 +282,8 @@ s_attempt (zlb_client_t *self, s_request_t *request, int64_t now)
 {
     request->attempts++;
     request->deadline_ns = now + self->timeout_ns;
+    if (request->frames)
+        return s_send_raw (self, request);
     zframe_t *body = s_body_new (request);
     if (!body) {
         errno = ENOMEM;
@@ -272,7 +307,7 @@ s_request_new (const char *service, size_t service_len, const void *payload, siz
         memcpy (copy, payload, size);
     request->payload = copy;
     request->size = size;
-    request->mmi = service_len >= 4 && memcmp (service, "mmi.", 4) == 0;
+    request->raw = service_len >= 4 && memcmp (service, "mmi.", 4) == 0;
     return request;
 }
 
@@ -313,6 +348,40 @@ s_send_check (zlb_client_t *self, const char *service, size_t service_len,
     return 0;
 }
 
+//  Give a new request its id, send its first attempt and put it in flight.
+//  Takes the request (freed on failure).
+static int
+s_launch (zlb_client_t *self, s_request_t *request, uint64_t *id_p)
+{
+    request->id = ++self->last_id;
+    request->first_ns = zlb_mono_ns ();
+    if (s_attempt (self, request, request->first_ns) == -1) {
+        if (errno != EAGAIN) {
+            int error = errno;
+            s_request_destroy (&request);
+            errno = error;
+            return -1;
+        }
+        s_log_blocked (self, request);
+    }
+    request->handle = zlistx_add_end (self->timers, request);
+    if (!request->handle || zhashx_insert (self->requests, &request->id, request)) {
+        if (request->handle)
+            zlistx_delete (self->timers, request->handle);
+        s_request_destroy (&request);
+        errno = ENOMEM;
+        return -1;
+    }
+    self->stats.sent++;
+    zlb_log (self->options.log, ZLB_LOG_DEBUG, "request_send",
+             "id=%" PRIu64 " service=%s size=%zu raw=%s", request->id, request->service,
+             request->frames ? zmsg_content_size (request->frames) : request->size,
+             request->raw ? "yes" : "no");
+    if (id_p)
+        *id_p = request->id;
+    return 0;
+}
+
 int
 zlb_client_send (zlb_client_t *self, const char *service,
                  const void *payload, size_t size, uint64_t *id_p)
@@ -329,31 +398,31 @@ zlb_client_send (zlb_client_t *self, const char *service,
         errno = ENOMEM;
         return -1;
     }
-    request->id = ++self->last_id;
-    request->first_ns = zlb_mono_ns ();
-    if (s_attempt (self, request, request->first_ns) == -1) {
-        if (errno != EAGAIN) {
-            int error = errno;
-            free (request);
-            errno = error;
-            return -1;
-        }
-        s_log_blocked (self, request);
-    }
-    request->handle = zlistx_add_end (self->timers, request);
-    if (!request->handle || zhashx_insert (self->requests, &request->id, request)) {
-        if (request->handle)
-            zlistx_delete (self->timers, request->handle);
-        free (request);
+    return s_launch (self, request, id_p);
+}
+
+int
+zlb_client_send_raw (zlb_client_t *self, const char *service, zmsg_t **body_p,
+                     uint64_t *id_p)
+{
+    zmsg_t *body = body_p ? *body_p : NULL;
+    if (body_p)
+        *body_p = NULL;
+    size_t service_len = service ? strnlen (service, MDP_SERVICE_MAX + 1) : 0;
+    s_request_t *request = NULL;
+    if (!self || !body || zmsg_size (body) == 0)
+        errno = EINVAL;
+    else
+    if (s_send_check (self, service, service_len, body, zmsg_content_size (body)) == 0
+    &&  !(request = s_request_new (service, service_len, NULL, 0)))
         errno = ENOMEM;
+    if (!request) {
+        zmsg_destroy (&body);
         return -1;
     }
-    self->stats.sent++;
-    zlb_log (self->options.log, ZLB_LOG_DEBUG, "request_send",
-             "id=%" PRIu64 " service=%s size=%zu", request->id, request->service, size);
-    if (id_p)
-        *id_p = request->id;
-    return 0;
+    request->raw = true;
+    request->frames = body;
+    return s_launch (self, request, id_p);
 }
 
 //  --------------------------------------------------------------------------
@@ -428,63 +497,53 @@ s_duplicate (zlb_client_t *self, zmsg_t **msg_p, uint64_t id)
     zmsg_destroy (msg_p);
 }
 
-//  The oldest request in flight to this mmi.* service, or NULL. mmi
-//  replies carry no id, so order is all we have; a linear walk is fine
-//  for a service people use by hand.
+//  The oldest request in flight to this service that is raw (or not). Raw
+//  replies carry no id, so order is all we have; the walk stops at the
+//  first match, which with one service in use is the head.
 static s_request_t *
-s_mmi_oldest (zlb_client_t *self, zframe_t *service)
+s_oldest (zlb_client_t *self, zframe_t *service, bool raw)
 {
     s_request_t *oldest = NULL;
     s_request_t *request = (s_request_t *) zlistx_first (self->timers);
     for (; request; request = (s_request_t *) zlistx_next (self->timers))
-        if (request->mmi && mdp_frame_is (service, request->service)
+        if (request->raw == raw && mdp_frame_is (service, request->service)
         &&  (!oldest || request->id < oldest->id))
             oldest = request;
     return oldest;
 }
 
-//  RFC 8 reply: one raw frame ("200", "404", "501"), delivered as payload.
-static int
-s_handle_mmi (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, zframe_t *body,
-              zlb_result_t *result, int64_t now)
+//  Keep just the body frames of a reply ("" MDPC01 service body...).
+static zmsg_t *
+s_body_frames (zmsg_t *msg)
 {
-    s_request_t *request = s_mmi_oldest (self, service);
-    if (!request) {
-        s_duplicate (self, msg_p, 0);   //  late answer to one we already gave up on
-        return 0;
+    for (int index = 0; index < 3; index++) {
+        zframe_t *frame = zmsg_pop (msg);
+        zframe_destroy (&frame);
     }
-    s_deliver (self, request, msg_p, result, ZLB_STATUS_OK, now);
-    result->payload = zframe_size (body) ? zframe_data (body) : NULL;
-    result->payload_size = zframe_size (body);
+    return msg;
+}
+
+//  A reply delivered as it came: to a raw request (status 200), or to a zlb
+//  request answered in another format (ZLB_STATUS_NOT_ZLB: reported at once,
+//  not retried, since every retry would get the same).
+static int
+s_deliver_frames (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p,
+                  zlb_result_t *result, int status, int64_t now)
+{
+    s_deliver (self, request, msg_p, result, status, now);
+    result->frames = s_body_frames (self->reply);
+    zframe_t *first = zmsg_first (result->frames);
+    result->payload = first && zframe_size (first) ? zframe_data (first) : NULL;
+    result->payload_size = first ? zframe_size (first) : 0;
+    if (status == ZLB_STATUS_NOT_ZLB) {
+        result->error = "the worker answered in plain MDP; send it raw";
+        self->stats.not_zlb++;
+        zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "reply_not_zlb",
+                         "id=%" PRIu64 " service=%s frames=%zu", request->id,
+                         request->service, zmsg_size (result->frames));
+    }
     self->stats.replies++;
     return 1;
-}
-
-static bool
-s_is_mmi (zframe_t *service)
-{
-    return zframe_size (service) >= 4 && memcmp (zframe_data (service), "mmi.", 4) == 0;
-}
-
-//  The request a decoded reply answers, or NULL after counting it as a
-//  duplicate or malformed (msg is destroyed then).
-static s_request_t *
-s_match (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, uint64_t id)
-{
-    s_request_t *request = id ? (s_request_t *) zhashx_lookup (self->requests, &id) : NULL;
-    if (!request && id == 0 && s_is_mmi (service))
-        request = s_mmi_oldest (self, service);   //  broker error for a raw mmi body
-    if (request && !mdp_frame_is (service, request->service)) {
-        s_malformed (self, msg_p, "service does not match the request");
-        return NULL;
-    }
-    if (!request) {
-        if (id && id <= self->last_id)
-            s_duplicate (self, msg_p, id);        //  ids are monotonic: already answered
-        else
-            s_malformed (self, msg_p, "unknown id");
-    }
-    return request;
 }
 
 //  Status, worker, error, payload and timings from a decoded reply.
@@ -502,18 +561,51 @@ s_fill_confirmed (zlb_result_t *result, const zlb_confirm_t *confirm, const zlb_
     result->latency_ns = network > 0 ? network / 2 : 0;
 }
 
-//  Reply + confirmation: decode both, match the id, fill the result.
+//  A raw request answered with an error confirmation of id 0 (the broker's
+//  own answers - 503, 504... - or a zlb worker's 400): that status, not 200.
+static int
+s_deliver_raw (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p, bool confirmed,
+               zlb_result_t *result, int64_t now)
+{
+    if (!confirmed || self->confirm.id != 0 || self->confirm.status == ZLB_STATUS_OK)
+        return s_deliver_frames (self, request, msg_p, result, ZLB_STATUS_OK, now);
+    s_deliver (self, request, msg_p, result, self->confirm.status, now);
+    zlb_reply_t empty = { 0 };
+    s_fill_confirmed (result, &self->confirm, &empty);
+    self->stats.replies++;
+    return 1;
+}
+
+//  The request a decoded reply answers, or NULL after counting it as a
+//  duplicate or malformed (msg is destroyed then).
+static s_request_t *
+s_match (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, uint64_t id)
+{
+    s_request_t *request = id ? (s_request_t *) zhashx_lookup (self->requests, &id) : NULL;
+    if (request && !mdp_frame_is (service, request->service)) {
+        s_malformed (self, msg_p, "service does not match the request");
+        return NULL;
+    }
+    if (!request) {
+        if (id && id <= self->last_id)
+            s_duplicate (self, msg_p, id);        //  ids are monotonic: already answered
+        else
+            s_malformed (self, msg_p, "unknown id");
+    }
+    return request;
+}
+
+//  Reply + confirmation (already decoded into self->confirm): decode the
+//  reply, match the id, fill the result.
 static int
 s_handle_reply (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service,
                 zlb_result_t *result, int64_t now)
 {
+    zmsg_first (*msg_p);
+    zmsg_next (*msg_p);
+    zmsg_next (*msg_p);
     zframe_t *body = zmsg_next (*msg_p);
-    zframe_t *confirm = zmsg_next (*msg_p);
     const char *err = NULL;
-    if (zlb_confirm_decode (confirm, &self->confirm, &err)) {
-        s_malformed (self, msg_p, err ? err : "bad confirmation");
-        return 0;
-    }
     //  A broker-made error has an empty reply map: only a 200 needs a reply.
     zlb_reply_t reply = { 0 };
     if (zlb_reply_decode (body, &reply, &err)) {
@@ -536,6 +628,42 @@ s_handle_reply (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service,
     return 1;
 }
 
+//  True if the message has zlb's two body frames and the second decodes
+//  as a confirmation (into self->confirm).
+static bool
+s_confirmed (zlb_client_t *self, zmsg_t *msg)
+{
+    if (zmsg_size (msg) != 5)
+        return false;
+    zframe_t *confirm = zmsg_last (msg);
+    return zlb_confirm_decode (confirm, &self->confirm, NULL) == 0;
+}
+
+//  A well-formed MDP reply: to a zlb request with that id, to the oldest
+//  raw request for the service, or - in no format of ours - to the oldest
+//  zlb request for it (ZLB_STATUS_NOT_ZLB).
+static int
+s_route (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, zlb_result_t *result,
+         int64_t now)
+{
+    bool confirmed = s_confirmed (self, *msg_p);
+    if (confirmed && self->confirm.id) {
+        s_request_t *known = (s_request_t *) zhashx_lookup (self->requests, &self->confirm.id);
+        if (known && !known->raw)
+            return s_handle_reply (self, msg_p, service, result, now);
+    }
+    s_request_t *request = s_oldest (self, service, true);
+    if (request)
+        return s_deliver_raw (self, request, msg_p, confirmed, result, now);
+    if (confirmed)
+        return s_handle_reply (self, msg_p, service, result, now);
+    request = s_oldest (self, service, false);
+    if (request)
+        return s_deliver_frames (self, request, msg_p, result, ZLB_STATUS_NOT_ZLB, now);
+    s_duplicate (self, msg_p, 0);     //  late answer to one we already gave up on
+    return 0;
+}
+
 //  One message from the socket: a result (1) or dropped (0).
 static int
 s_handle (zlb_client_t *self, zmsg_t **msg_p, zlb_result_t *result, int64_t now)
@@ -553,13 +681,7 @@ s_handle (zlb_client_t *self, zmsg_t **msg_p, zlb_result_t *result, int64_t now)
     if (!mdp_frame_is (header, MDP_CLIENT))
         s_malformed (self, msg_p, "not MDPC01");
     else
-    if (frames == 4 && s_is_mmi (service))
-        return s_handle_mmi (self, msg_p, service, zmsg_next (*msg_p), result, now);
-    else
-    if (frames != 5)
-        s_malformed (self, msg_p, "expected reply and confirmation frames");
-    else
-        return s_handle_reply (self, msg_p, service, result, now);
+        return s_route (self, msg_p, service, result, now);
     return 0;
 }
 

@@ -36,6 +36,7 @@ zlb_status_text (int status)
         case ZLB_STATUS_BAD_REQUEST:  return "bad request";
         case ZLB_STATUS_TIMEOUT:      return "timeout";
         case ZLB_STATUS_TOO_LARGE:    return "too large";
+        case ZLB_STATUS_NOT_ZLB:      return "reply not in zlb format";
         case ZLB_STATUS_WORKER_ERROR: return "worker error";
         case ZLB_STATUS_FAILED:       return "failed";
         case ZLB_STATUS_BUSY:         return "busy";

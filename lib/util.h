@@ -4,6 +4,7 @@
 #define ZLB_UTIL_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 //  Parse a whole decimal integer in [min, max]. 0 on success, -1 otherwise.
@@ -18,5 +19,17 @@ int zlb_parse_size (const char *text, int64_t *bytes);
 
 //  Default worker/client id: "hostname-pid" into buf.
 char *zlb_default_id (char *buf, size_t bufsize);
+
+//  endpoint.c: why an endpoint could not be bound or connected, for an
+//  error message - a missing scheme ("endpoint needs a scheme:
+//  tcp://HOST:PORT?"), else the reason for error (an errno from libzmq)
+//  with the usual cause. Written into buf; returns buf.
+const char *zlb_endpoint_why (const char *endpoint, int error, char *buf, size_t size);
+
+//  After a request got no answer: is anything listening at the endpoint
+//  (tcp://, ipc://)? Says which on stderr, named: "PROG: cannot reach the
+//  broker at EP: Connection refused (...)" or "... accepts connections but
+//  did not answer". Waits at most a second.
+void zlb_endpoint_report (const char *prog, const char *endpoint);
 
 #endif

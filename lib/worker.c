@@ -66,7 +66,9 @@ struct _zlb_worker_t {
                                   //  all from the current socket (s_close drops them)
     size_t pending_head;          //  index of the oldest pending REQUEST
     size_t pending_count;         //  REQUESTs in the ring
+    bool raw_ok;                  //  options.raw: hand over bodies that are not ours
     zmsg_t *request;              //  the request being served, owns its frames
+    zmsg_t *raw_body;             //  its body frames when it is a raw request (owned)
     unsigned request_socket;      //  socket number it arrived on
     zframe_t *client;             //  client address frame, inside request
     uint64_t request_id;          //  from the decoded body
@@ -330,11 +332,39 @@ s_answer_bad (zlb_worker_t *self, zframe_t *client, zframe_t *body, const char *
         s_send_reply (self, client, &reply);
 }
 
+//  Send body (consumed) as the REPLY to the request in hand, and log it.
+static int
+s_reply_send (zlb_worker_t *self, zmsg_t **body_p, int status)
+{
+    int rc = s_send_reply (self, self->client, body_p);
+    s_log (self, ZLB_LOG_INFO, "request_served", "id=%" PRIu64 " client=%s attempt=%u"
+           " service_us=%" PRId64 " status=%d%s%s", self->request_id, self->client_str,
+           self->attempt, (zlb_mono_ns () - self->mono_recv) / 1000, status,
+           self->raw_body ? " raw=yes" : "", rc == 0 ? "" : " sent=no");
+    return rc;
+}
+
+//  A raw request answered through zlb_worker_reply: one frame, the payload
+//  or the error text (plain MDP has no status).
+static int
+s_reply_plain (zlb_worker_t *self, int status, const void *payload, size_t size,
+               const char *error)
+{
+    zmsg_t *body = zmsg_new ();
+    if (status != ZLB_STATUS_OK)
+        zmsg_addstr (body, error && *error ? error : zlb_status_text (status));
+    else
+        zmsg_addmem (body, payload, payload ? size : 0);
+    return s_reply_send (self, &body, status);
+}
+
 //  Answer one request with a reply map and its confirmation.
 static int
 s_reply (zlb_worker_t *self, int status, const void *payload, size_t size,
          const char *error)
 {
+    if (self->raw_body)
+        return s_reply_plain (self, status, payload, size, error);
     zlb_reply_t reply = { .id = self->request_id,
                           .payload = payload, .payload_size = payload ? size : 0 };
     zlb_confirm_t confirm = { .id = self->request_id, .status = status,
@@ -357,18 +387,14 @@ s_reply (zlb_worker_t *self, int status, const void *payload, size_t size,
     }
     zmsg_append (body, &reply_frame);
     zmsg_append (body, &confirm_frame);
-    int rc = s_send_reply (self, self->client, &body);
-    s_log (self, ZLB_LOG_INFO, "request_served", "id=%" PRIu64 " client=%s attempt=%u"
-           " service_us=%" PRId64 " status=%d%s", self->request_id, self->client_str,
-           self->attempt, (zlb_mono_ns () - self->mono_recv) / 1000, status,
-           rc == 0 ? "" : " sent=no");
-    return rc;
+    return s_reply_send (self, &body, status);
 }
 
 static void
 s_request_release (zlb_worker_t *self)
 {
     zmsg_destroy (&self->request);
+    zmsg_destroy (&self->raw_body);
     self->client = NULL;
     //  The broker may have been silent, legitimately, while we were busy.
     if (self->sock)
@@ -598,6 +624,7 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
     self->log = options->log;
     self->limit.burst = 10;
     self->credit = options->credit > 1 ? options->credit : 1;
+    self->raw_ok = options->raw;
     self->pending = (zmsg_t **) calloc ((size_t) self->credit, sizeof (zmsg_t *));
     if (!self->pending) {
         zlb_worker_destroy (&self);
@@ -641,6 +668,7 @@ zlb_worker_destroy (zlb_worker_t **self_p)
     s_drop_pending (self);
     free (self->pending);
     zmsg_destroy (&self->request);
+    zmsg_destroy (&self->raw_body);
     free (self->endpoint);
     free (self->service);
     free (self->curve_server_key);
@@ -649,8 +677,49 @@ zlb_worker_destroy (zlb_worker_t **self_p)
     *self_p = NULL;
 }
 
-//  Take the pending REQUEST: decode it, answer 400 if it is not ours.
-//  Returns 1 with work filled, 0 if it was answered or dropped.
+//  True if a REQUEST's body could be meant as a zlb request: one frame
+//  that starts like a msgpack map. Anything else (a plain MDP client's
+//  text, several frames) is not ours at all.
+static bool
+s_zlb_shaped (zmsg_t *msg, zframe_t *body)
+{
+    if (zmsg_size (msg) != 6 || zframe_size (body) == 0)
+        return false;
+    byte first = zframe_data (body) [0];
+    return (first >= 0x80 && first <= 0x8f) || first == 0xde || first == 0xdf;
+}
+
+//  Move the body frames (after client and "") out of a REQUEST.
+static zmsg_t *
+s_body_take (zmsg_t *msg, zframe_t *body)
+{
+    zmsg_t *frames = zmsg_new ();
+    while (body) {
+        zframe_t *next = zmsg_next (msg);
+        zmsg_remove (msg, body);
+        zmsg_append (frames, &body);
+        body = next;
+    }
+    return frames;
+}
+
+//  The request in hand: remember where it came from, fill work.
+static void
+s_hold (zlb_worker_t *self, zmsg_t *msg, zframe_t *client, zlb_work_t *work)
+{
+    self->request = msg;
+    self->request_socket = self->sockets;   //  pending ones are all from this socket
+    self->client = client;
+    self->request_id = work->id;
+    self->attempt = work->attempt;
+    self->t_recv = work->t_recv = zlb_time_ns ();
+    self->mono_recv = zlb_mono_ns ();
+    work->client = mdp_address_str (client, self->client_str, sizeof (self->client_str));
+}
+
+//  Take the pending REQUEST: decode it, answer 400 if it is not ours (or
+//  hand it over raw with options.raw). Returns 1 with work filled, 0 if
+//  it was answered or dropped.
 static int
 s_take_pending (zlb_worker_t *self, zlb_work_t *work)
 {
@@ -661,6 +730,17 @@ s_take_pending (zlb_worker_t *self, zlb_work_t *work)
     zframe_t *client = zmsg_next (msg);
     zmsg_next (msg);                      //  ""
     zframe_t *body = zmsg_next (msg);
+    memset (work, 0, sizeof *work);
+    if (self->raw_ok && !s_zlb_shaped (msg, body)) {
+        self->raw_body = s_body_take (msg, body);
+        self->stats.raw_requests++;
+        zframe_t *first = zmsg_first (self->raw_body);
+        work->frames = self->raw_body;
+        work->payload = zframe_data (first);
+        work->payload_size = zframe_size (first);
+        s_hold (self, msg, client, work);
+        return 1;
+    }
     zlb_request_t request;
     const char *err = NULL;
     if (zmsg_size (msg) != 6)
@@ -673,17 +753,9 @@ s_take_pending (zlb_worker_t *self, zlb_work_t *work)
         zmsg_destroy (&msg);
         return 0;
     }
-    self->request = msg;
-    self->request_socket = self->sockets;   //  pending ones are all from this socket
-    self->client = client;
-    self->request_id = request.id;
-    self->attempt = request.attempt;
-    self->t_recv = zlb_time_ns ();
-    self->mono_recv = zlb_mono_ns ();
-    mdp_address_str (client, self->client_str, sizeof (self->client_str));
     *work = (zlb_work_t) { .id = request.id, .ts = request.ts, .attempt = request.attempt,
-                           .payload = request.payload, .payload_size = request.payload_size,
-                           .t_recv = self->t_recv, .client = self->client_str };
+                           .payload = request.payload, .payload_size = request.payload_size };
+    s_hold (self, msg, client, work);
     return 1;
 }
 
@@ -714,23 +786,53 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
     }
 }
 
-int
-zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
-                  const void *payload, size_t size, const char *error)
+//  May the request in hand be answered? 1 yes; 0 when the socket it came
+//  on is gone (the broker has redelivered it: released, logged); -1 when
+//  there is no such request (errno EINVAL).
+static int
+s_answerable (zlb_worker_t *self, const zlb_work_t *work)
 {
     if (!self->request || (work && work->id != self->request_id)) {
         errno = EINVAL;
         return -1;
     }
     if (!self->sock || self->request_socket != self->sockets) {
-        //  The socket it came on is gone: the broker has redelivered it.
         s_log (self, ZLB_LOG_WARNING, "reply_dropped", "id=%" PRIu64 " client=%s"
                " reason=\"broker connection replaced\"", self->request_id,
                self->client_str);
         s_request_release (self);
         return 0;
     }
+    return 1;
+}
+
+int
+zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
+                  const void *payload, size_t size, const char *error)
+{
+    int rc = s_answerable (self, work);
+    if (rc <= 0)
+        return rc;
     if (s_reply (self, status, payload, size, error) == 0)
+        self->stats.served++;
+    s_request_release (self);
+    return 0;
+}
+
+int
+zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **body_p)
+{
+    zmsg_t *body = body_p ? *body_p : NULL;
+    if (body_p)
+        *body_p = NULL;
+    int rc = body ? s_answerable (self, work) : -1;
+    if (rc <= 0) {
+        zmsg_destroy (&body);
+        if (!body_p || rc == -1)
+            errno = EINVAL;
+        return rc;
+    }
+    if (s_reply_send (self, &body, ZLB_STATUS_OK) == 0)
         self->stats.served++;
     s_request_release (self);
     return 0;

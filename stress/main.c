@@ -91,7 +91,7 @@ main (int argc, char **argv)
     zlb_stress_params_t params;
     char err [256] = "";
     if (zlb_stress_params_parse (&params, argc, argv, err, sizeof (err))) {
-        fprintf (stderr, "zlb-stress: %s (try --help)\n", err);
+        fprintf (stderr, "zlb-stress: %s\nTry 'zlb-stress --help'.\n", err);
         return 2;
     }
     if (params.help) {

@@ -1,5 +1,8 @@
 /*  zlb-worker - serve one MDP service (echo) behind a zlb broker.
 
+    The echo service answers zlb requests with their payload, and plain
+    MDP requests (a body that is not a zlb request) with the same frames.
+
     A thin command line over zlb/worker.h: registration, heartbeats and
     reconnection all live in the library. SIGINT/SIGTERM let the request in
     hand finish, then the worker sends DISCONNECT and exits 0.             */
@@ -38,7 +41,8 @@ s_usage (FILE *out)
     fprintf (out,
         "Usage: zlb-worker [OPTIONS]\n"
         "Serve an MDP/0.1 service behind a zlb broker (the echo service answers\n"
-        "each request with its own payload).\n"
+        "each request with its own payload; a plain MDP request, whose body is\n"
+        "not a zlb request, gets its own frames back).\n"
         "\n"
         "  --connect ENDPOINT     broker endpoint (default tcp://127.0.0.1:5555)\n"
         "  --service NAME         service to offer (default echo; not mmi.*)\n"
@@ -153,6 +157,12 @@ s_check_args (const s_args_t *args)
     for (const char *c = service; *c; c++)
         if (*c < 0x20 || *c > 0x7e)
             return s_bad_value ("--service", service, "printable characters only");
+    if (!strstr (args->endpoint, "://")) {
+        char why [300];
+        fprintf (stderr, "zlb-worker: cannot connect to '%s': %s\n", args->endpoint,
+                 zlb_endpoint_why (args->endpoint, EINVAL, why, sizeof (why)));
+        return -1;
+    }
     const char *id = args->worker.id;
     if (id) {
         bool ok = *id && strlen (id) <= ZLB_WORKER_ID_MAX;
@@ -209,6 +219,13 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
     return s_check_args (args);
 }
 
+//  The log's name for the banner.
+static const char *
+s_log_name (const char *path)
+{
+    return streq (path, "-") ? "on stderr" : path;
+}
+
 static bool
 s_poisoned (const zlb_work_t *work, const char *text)
 {
@@ -239,8 +256,11 @@ s_serve (zlb_worker_t *worker, zlb_log_t *log, const s_args_t *args)
         }
         if (args->work_us > 0)
             zlb_worker_idle (worker, args->work_us);
-        if (zlb_worker_reply (worker, &work, ZLB_STATUS_OK,
-                              work.payload, work.payload_size, NULL) == 0)
+        //  A plain MDP request is echoed as it came: the same frames.
+        zmsg_t *echo = work.frames ? zmsg_dup (work.frames) : NULL;
+        if ((echo ? zlb_worker_reply_raw (worker, &work, &echo)
+                  : zlb_worker_reply (worker, &work, ZLB_STATUS_OK,
+                                      work.payload, work.payload_size, NULL)) == 0)
             served++;
     }
     return served;
@@ -255,11 +275,15 @@ main (int argc, char *argv [])
     int rc = s_parse_args (argc, argv, &args);
     if (rc != 0) {
         if (rc < 0)
-            fprintf (stderr, "Try 'zlb-worker --help' for more information.\n");
+            fprintf (stderr, "Try 'zlb-worker --help'.\n");
         return rc < 0 ? S_EXIT_USAGE : 0;
     }
+    args.worker.raw = true;
     char child_id [ZLB_WORKER_ID_MAX + 1];
     if (args.count > 1) {
+        fprintf (stderr, "zlb-worker %s: %d workers serve '%s' via %s; log %s\n",
+                 ZLB_VERSION_STRING, args.count, args.worker.service, args.endpoint,
+                 s_log_name (args.log_path));
         int index = zlb_worker_fork (args.count);    //  returns in the children only
         if (args.worker.id) {
             snprintf (child_id, sizeof (child_id), "%.*s-%d",
@@ -291,11 +315,16 @@ main (int argc, char *argv [])
     zlb_worker_t *worker = zlb_worker_new (args.endpoint, &args.worker);
     zcert_destroy (&args.worker.curve_cert);     //  the worker keeps its own copy
     if (!worker) {
+        char why [300];
         fprintf (stderr, "zlb-worker: cannot connect to '%s': %s\n", args.endpoint,
-                 strerror (errno));
+                 zlb_endpoint_why (args.endpoint, errno, why, sizeof (why)));
         zlb_log_destroy (&log);
         return S_EXIT_USAGE;
     }
+    if (args.count <= 1)
+        fprintf (stderr, "zlb-worker %s: worker %s serves '%s' via %s; log %s\n",
+                 ZLB_VERSION_STRING, args.worker.id, args.worker.service, args.endpoint,
+                 s_log_name (args.log_path));
     uint64_t served = s_serve (worker, log, &args);
     zlb_worker_destroy (&worker);
     zlb_log (log, ZLB_LOG_INFO, "drained", "served=%" PRIu64, served);

@@ -7,6 +7,13 @@
     id; a reply whose id was already answered is counted as a duplicate and
     dropped, so the caller sees every request answered once.
 
+    Plain MDP services (any worker that does not speak zlb's msgpack
+    bodies): zlb_client_send_raw () sends body frames as they are and gets
+    the reply's frames back as they came. A zlb request answered in another
+    format is reported at once as ZLB_STATUS_NOT_ZLB, not retried. Raw
+    replies carry no id: each answers the oldest request in flight to its
+    service (mmi.* requests are raw too).
+
     Blocking use:   zlb_client_request ().
     Many in flight: zlb_client_send () then zlb_client_recv () in a loop.
     Event loops:    poll zlb_client_sock (), call zlb_client_recv (self, r, 0)
@@ -49,6 +56,9 @@ typedef struct {
     int64_t rtt_ns;          //  receive time - first send time
     int64_t service_ns;      //  worker's t_send - t_recv (0 if unknown)
     int64_t latency_ns;      //  estimate: (rtt - service) / 2
+    zmsg_t *frames;          //  raw requests, and replies not in zlb's format: the
+                             //  reply's body frames as they came (borrowed, like
+                             //  the rest); NULL for zlb replies and local results
 } zlb_result_t;
 
 //  Counters since the client was created.
@@ -59,6 +69,7 @@ typedef struct {
     uint64_t timeouts;       //  results delivered as ZLB_STATUS_TIMEOUT
     uint64_t duplicates;     //  replies dropped because their id was already answered
     uint64_t malformed;      //  replies dropped because they did not parse
+    uint64_t not_zlb;        //  results delivered as ZLB_STATUS_NOT_ZLB
 } zlb_client_stats_t;
 
 void zlb_client_options_defaults (zlb_client_options_t *options);
@@ -74,6 +85,13 @@ void zlb_client_destroy (zlb_client_t **self_p);
 //  EINVAL (bad service name), or what zmq set.
 int zlb_client_send (zlb_client_t *self, const char *service,
                      const void *payload, size_t size, uint64_t *id_p);
+
+//  Queue one raw MDP request: the body frames as they are (no zlb map), for
+//  a service that is not zlb's. Takes *body_p (NULLed, also on failure).
+//  Its result has status 200 and the reply's frames in result->frames, or
+//  a broker error status (503, 504...). Returns as zlb_client_send.
+int zlb_client_send_raw (zlb_client_t *self, const char *service, zmsg_t **body_p,
+                         uint64_t *id_p);
 
 //  Wait up to timeout_ms (-1 forever, 0 not at all) for the next result,
 //  resending requests whose attempt timed out on the way. Returns 1 with a

@@ -5,7 +5,11 @@
     liveness x heartbeat it reconnects on a fresh socket with exponential
     backoff and registers again - all inside zlb_worker_recv/zlb_worker_idle.
     Requests whose body is not a valid zlb request are answered with status
-    400 inside the library; the caller only sees good requests.
+    400 inside the library; the caller only sees good requests - unless
+    options.raw is set: then a body that is not a zlb request at all (not
+    one msgpack map frame, e.g. a plain MDP client's text) is handed over
+    as it came (work.frames) and answered with zlb_worker_reply_raw, so
+    one handler can serve zlb and plain MDP clients alike.
 
     Loop:   while (zlb_worker_recv (w, &req, -1) == 1)
                 zlb_worker_reply (w, &req, ZLB_STATUS_OK, out, out_size, NULL);
@@ -36,6 +40,8 @@ typedef struct {
                              //  MDP 0.1; more: zlb credit extension, docs/protocol.md)
     const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
     zcert_t *curve_cert;     //  our certificate for CURVE (copied); NULL: an ephemeral key pair
+    bool raw;                //  hand over bodies that are not zlb requests (work.frames)
+                             //  instead of answering them 400
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the
@@ -48,11 +54,15 @@ typedef struct {
     size_t payload_size;
     int64_t t_recv;          //  when the worker received it (zlb_time_ns)
     const char *client;      //  client address, printable (for logs)
+    zmsg_t *frames;          //  options.raw and a body that is not a zlb request: its
+                             //  frames as they came (borrowed like the rest; payload
+                             //  is the first one, id 0); NULL for a zlb request
 } zlb_work_t;
 
 typedef struct {
     uint64_t served;         //  replies sent
     uint64_t bad_requests;   //  requests answered 400 inside the library
+    uint64_t raw_requests;   //  bodies handed over raw (options.raw)
     uint64_t reconnects;     //  fresh sockets after the broker went silent
     uint64_t heartbeats_sent;
     uint64_t heartbeats_received;
@@ -78,6 +88,14 @@ int zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms);
 //  with error text. Returns 0, or -1 if there is no request to answer.
 int zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
                       const void *payload, size_t size, const char *error);
+
+//  Answer the request from the last zlb_worker_recv with these body frames,
+//  exactly as given (no zlb map, no confirmation): the plain MDP answer to
+//  a raw request, or any answer a handler likes. Takes *body_p (NULLed,
+//  also on failure; it may be a zmsg_dup of work->frames for an echo).
+//  On a raw request, zlb_worker_reply sends the payload (status 200) or the
+//  error text as one frame. Returns 0, or -1 if there is no request.
+int zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **body_p);
 
 //  Keep the connection alive (answer heartbeats, send ours) for usec while
 //  the caller works; for long jobs, call it in slices. Not interrupted by

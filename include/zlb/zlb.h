@@ -21,6 +21,8 @@
 #define ZLB_STATUS_BAD_REQUEST  400   //  body was not a valid zlb request
 #define ZLB_STATUS_TIMEOUT      408   //  client-side only: no answer after all retries
 #define ZLB_STATUS_TOO_LARGE    413   //  body over the broker's --max-body
+#define ZLB_STATUS_NOT_ZLB      415   //  client-side only: the reply is not in zlb's
+                                      //  format (a plain MDP worker; send it raw)
 #define ZLB_STATUS_WORKER_ERROR 500   //  the worker failed to serve it
 #define ZLB_STATUS_FAILED       502   //  workers died holding it --max-redeliveries times
 #define ZLB_STATUS_BUSY         503   //  service queue (or service table) is full

@@ -313,8 +313,6 @@ test_garbage_counted (void **state)
     s_broker_raw (fixture, 1, "");                                       //  too short
     s_broker_raw (fixture, 5, "x", "MDPC01", "echo", "a", "b");          //  no delimiter
     s_broker_raw (fixture, 5, "", "MDPW01", "echo", "a", "b");           //  wrong header
-    s_broker_raw (fixture, 5, "", "MDPC01", "echo", "not", "msgpack");   //  bad bodies
-    s_broker_raw (fixture, 4, "", "MDPC01", "echo", "one body");         //  no confirmation
     s_broker_reply (fixture, 999, "ok");                                 //  never issued
     s_broker_reply (fixture, 1, "ok");
     zlb_result_t result;
@@ -324,8 +322,88 @@ test_garbage_counted (void **state)
     assert_memory_equal (result.payload, "ok", 2);
     zlb_client_stats_t stats;
     zlb_client_stats (fixture->client, &stats);
-    assert_int_equal (stats.malformed, 6);
+    assert_int_equal (stats.malformed, 4);
     assert_int_equal (stats.duplicates, 0);
+    s_fixture_destroy (&fixture);
+}
+
+//  A plain MDP worker's answer (not zlb's two frames) is reported at once
+//  as 415 with its frames, and not retried: every retry would get the same.
+static void
+test_not_zlb_reply (void **state)
+{
+    (void) state;
+    s_fixture_t *fixture = s_fixture_new (1000, 3, 0, 0);
+    s_send (fixture, "hello", 1);
+    s_broker_expect (fixture, 1, 1, "hello");
+    s_broker_raw (fixture, 4, "", "MDPC01", "echo", "hello");
+    zlb_result_t result;
+    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    assert_int_equal (result.id, 1);
+    assert_int_equal (result.status, ZLB_STATUS_NOT_ZLB);
+    assert_int_equal (result.attempts, 1);
+    assert_true (strstr (result.error, "plain MDP") != NULL);
+    assert_non_null (result.frames);
+    assert_int_equal (zmsg_size (result.frames), 1);
+    assert_memory_equal (result.payload, "hello", 5);
+    //  Two frames that are not a confirmation: the same.
+    s_send (fixture, "again", 2);
+    s_broker_expect (fixture, 2, 1, "again");
+    s_broker_raw (fixture, 5, "", "MDPC01", "echo", "not", "msgpack");
+    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    assert_int_equal (result.status, ZLB_STATUS_NOT_ZLB);
+    assert_int_equal (zmsg_size (result.frames), 2);
+    zlb_client_stats_t stats;
+    zlb_client_stats (fixture->client, &stats);
+    assert_int_equal (stats.not_zlb, 2);
+    assert_int_equal (stats.retries, 0);
+    assert_int_equal (zlb_client_inflight (fixture->client), 0);
+    s_fixture_destroy (&fixture);
+}
+
+//  zlb_client_send_raw: frames out as given, frames back as they came; a
+//  broker error (id 0) keeps its status.
+static void
+test_raw_request (void **state)
+{
+    (void) state;
+    s_fixture_t *fixture = s_fixture_new (1000, 3, 0, 0);
+    zmsg_t *body = zmsg_new ();
+    zmsg_addstr (body, "one");
+    zmsg_addmem (body, "\x00\x01", 2);
+    uint64_t id;
+    assert_int_equal (zlb_client_send_raw (fixture->client, "plain", &body, &id), 0);
+    assert_null (body);
+    zmsg_t *msg = zmsg_recv (fixture->router);
+    assert_non_null (msg);
+    assert_int_equal (zmsg_size (msg), 6);
+    zframe_destroy (&fixture->peer);
+    fixture->peer = zmsg_pop (msg);
+    zframe_t *frame = zmsg_last (msg);
+    assert_int_equal (zframe_size (frame), 2);
+    zmsg_destroy (&msg);
+    s_broker_raw (fixture, 5, "", "MDPC01", "plain", "two", "frames");
+    zlb_result_t result;
+    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    assert_int_equal (result.id, id);
+    assert_int_equal (result.status, ZLB_STATUS_OK);
+    assert_int_equal (zmsg_size (result.frames), 2);
+    assert_memory_equal (result.payload, "two", 3);
+    //  The broker's own error (no worker): its status, no frames.
+    body = zmsg_new ();
+    zmsg_addstr (body, "x");
+    assert_int_equal (zlb_client_send_raw (fixture->client, "plain", &body, &id), 0);
+    zframe_t *raw = s_broker_take (fixture, "plain");
+    zframe_destroy (&raw);
+    zmsg_t *error = zlb_error_reply_new (0, ZLB_STATUS_NO_WORKER, "broker", "no worker");
+    s_broker_send (fixture, "plain", &error);
+    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    assert_int_equal (result.status, ZLB_STATUS_NO_WORKER);
+    assert_null (result.frames);
+    //  Bad arguments: the body is taken all the same.
+    body = zmsg_new ();
+    assert_int_equal (zlb_client_send_raw (fixture->client, "plain", &body, &id), -1);
+    assert_null (body);
     s_fixture_destroy (&fixture);
 }
 
@@ -518,6 +596,8 @@ main (void)
         cmocka_unit_test (test_give_up_after_retries),
         cmocka_unit_test (test_zero_retries_one_attempt),
         cmocka_unit_test (test_garbage_counted),
+        cmocka_unit_test (test_not_zlb_reply),
+        cmocka_unit_test (test_raw_request),
         cmocka_unit_test (test_broker_error_reply),
         cmocka_unit_test (test_send_refused),
         cmocka_unit_test (test_mmi_reply),
