@@ -237,6 +237,58 @@ test_garbage_body_answered_400 (void **state)
     assert_int_equal (stats.served, 0);
 }
 
+//  options.raw: a body that is not a zlb request is handed over as it came
+//  and answered with the frames the handler gives; a zlb request is still
+//  a zlb request, and zlb_worker_reply on a raw one sends one plain frame.
+static void
+test_raw_body_handed_over (void **state)
+{
+    (void) state;
+    zsock_t *router = zsock_new_router ("inproc://test-worker-raw");
+    assert_non_null (router);
+    zsock_set_rcvtimeo (router, S_WAIT_MS);
+    zlb_worker_options_t options;
+    zlb_worker_options_defaults (&options);
+    options.id = "rw";
+    options.heartbeat_ms = S_HEARTBEAT_MS;
+    options.raw = true;
+    zlb_worker_t *worker = zlb_worker_new ("inproc://test-worker-raw", &options);
+    assert_non_null (worker);
+    zmsg_t *ready = s_expect (router, "rw#1", MDP_READY);
+    assert_non_null (ready);
+    zmsg_destroy (&ready);
+    s_send (router, "rw#1", "", MDP_WORKER, "\x02", "c1", "", "plain", "two", NULL);
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (worker, &work, 1000), 1);
+    assert_non_null (work.frames);
+    assert_int_equal (zmsg_size (work.frames), 2);
+    assert_int_equal (work.id, 0);
+    assert_memory_equal (work.payload, "plain", 5);
+    zmsg_t *echo = zmsg_dup (work.frames);
+    assert_int_equal (zlb_worker_reply_raw (worker, &work, &echo), 0);
+    assert_null (echo);
+    zmsg_t *msg = s_expect (router, "rw#1", MDP_REPLY);
+    assert_non_null (msg);
+    assert_int_equal (zmsg_size (msg), 8);          //  id "" MDPW01 REPLY c1 "" plain two
+    assert_true (mdp_frame_is (zmsg_last (msg), "two"));
+    zmsg_destroy (&msg);
+    //  zlb_worker_reply on a raw request: the payload as one frame.
+    s_send (router, "rw#1", "", MDP_WORKER, "\x02", "c1", "", "text", NULL);
+    assert_int_equal (zlb_worker_recv (worker, &work, 1000), 1);
+    assert_int_equal (zlb_worker_reply (worker, &work, ZLB_STATUS_OK, "ok", 2, NULL), 0);
+    msg = s_expect (router, "rw#1", MDP_REPLY);
+    assert_int_equal (zmsg_size (msg), 7);
+    assert_true (mdp_frame_is (zmsg_last (msg), "ok"));
+    zmsg_destroy (&msg);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (worker, &stats);
+    assert_int_equal (stats.raw_requests, 2);
+    assert_int_equal (stats.served, 2);
+    assert_int_equal (stats.bad_requests, 0);
+    zlb_worker_destroy (&worker);
+    zsock_destroy (&router);
+}
+
 //  Hostile frames from the "broker" are dropped; the worker keeps serving.
 static void
 test_malformed_frames_dropped (void **state)
@@ -428,6 +480,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_heartbeats_both_ways, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_request_and_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_garbage_body_answered_400, s_setup, s_teardown),
+        cmocka_unit_test (test_raw_body_handed_over),
         cmocka_unit_test_setup_teardown (test_malformed_frames_dropped, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_disconnect_reregisters_on_fresh_socket,
                                          s_setup, s_teardown),
