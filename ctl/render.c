@@ -8,6 +8,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define S_RATE_SLOTS 256          //  services whose request rate we follow
+#define S_RATE_NAME  64           //  bytes of a service name kept for that
 
 const msgpack_object *
 ctl_get (const msgpack_object *obj, const char *key)
@@ -138,6 +142,77 @@ s_seconds (FILE *out, const msgpack_object *obj, const char *key, int width)
     fprintf (out, "%*s ", width, cell);
 }
 
+//  A duration cell, or "-" when there is nothing to measure (an empty
+//  queue has no oldest wait; no replies yet, no service time).
+static void
+s_seconds_if (FILE *out, const msgpack_object *obj, const char *key, int width, bool data)
+{
+    if (data)
+        s_seconds (out, obj, key, width);
+    else
+        fprintf (out, "%*s ", width, "-");
+}
+
+//  --------------------------------------------------------------------------
+//  Request rates: requests per second between two snapshots of the same
+//  service (watch). The previous counts live here, one slot per service.
+
+typedef struct {
+    char name [S_RATE_NAME + 1];  //  service name (truncated)
+    uint64_t requests;            //  its request counter at `at`
+    double at;                    //  monotonic seconds of that snapshot
+} s_rate_t;
+
+static s_rate_t s_rates [S_RATE_SLOTS];
+static size_t s_rate_count;
+
+static double
+s_now_s (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
+}
+
+//  The slot of a service, a new one if there is room; NULL otherwise.
+static s_rate_t *
+s_rate_slot (const msgpack_object *row, bool *fresh)
+{
+    const msgpack_object *name = ctl_get (row, "service");
+    if (!name || name->type != MSGPACK_OBJECT_STR)
+        return NULL;
+    char key [S_RATE_NAME + 1];
+    snprintf (key, sizeof key, "%.*s", (int) name->via.str.size, name->via.str.ptr);
+    *fresh = false;
+    for (size_t index = 0; index < s_rate_count; index++)
+        if (strcmp (s_rates [index].name, key) == 0)
+            return &s_rates [index];
+    if (s_rate_count == S_RATE_SLOTS)
+        return NULL;
+    *fresh = true;
+    s_rate_t *slot = &s_rates [s_rate_count++];
+    snprintf (slot->name, sizeof slot->name, "%s", key);
+    return slot;
+}
+
+//  REQ/S since the last snapshot of this service; "-" the first time.
+static void
+s_rate (FILE *out, const msgpack_object *row, int width)
+{
+    uint64_t requests;
+    bool fresh = true;
+    s_rate_t *slot = s_uint_of (row, "requests", &requests) ? s_rate_slot (row, &fresh) : NULL;
+    double now = s_now_s ();
+    if (slot && !fresh && now > slot->at && requests >= slot->requests)
+        fprintf (out, "%*.0f ", width, (double) (requests - slot->requests) / (now - slot->at));
+    else
+        fprintf (out, "%*s ", width, "-");
+    if (slot) {
+        slot->requests = requests;
+        slot->at = now;
+    }
+}
+
 //  --------------------------------------------------------------------------
 //  Sorting array entries by a string field (then a second one)
 
@@ -233,27 +308,34 @@ ctl_services_table (FILE *out, const msgpack_object *reply)
 {
     uint32_t count;
     const msgpack_object **rows = s_sorted (reply, "services", "service", NULL, &count);
-    fprintf (out, "%-20s %7s %5s %5s %6s %8s %9s %9s %6s %7s %8s %8s\n", "SERVICE", "WORKERS",
-             "READY", "BUSY", "QUEUED", "OLDEST", "REQUESTS", "REPLIES", "ERRORS", "REDELIV",
-             "P50", "P99");
+    fprintf (out, "%-20s %7s %5s %5s %6s %8s %9s %7s %9s %6s %7s %8s %8s\n", "SERVICE",
+             "WORKERS", "READY", "BUSY", "QUEUED", "OLDEST", "REQUESTS", "REQ/S", "REPLIES",
+             "ERRORS", "REDELIV", "SVC_P50", "SVC_P99");
     for (uint32_t index = 0; index < count; index++) {
         const msgpack_object *row = rows [index];
+        uint64_t queued = 0, timed = 0;
+        s_uint_of (row, "queued", &queued);
+        s_uint_of (row, "service_time_count", &timed);
         s_text (out, row, "service", 20);
         s_uint (out, row, "workers", 7);
         s_uint (out, row, "ready", 5);
         s_uint (out, row, "busy", 5);
         s_uint (out, row, "queued", 6);
-        s_seconds (out, row, "oldest_s", 8);
+        s_seconds_if (out, row, "oldest_s", 8, queued > 0);
         s_uint (out, row, "requests", 9);
+        s_rate (out, row, 7);
         s_uint (out, row, "replies", 9);
         s_uint (out, row, "errors", 6);
         s_uint (out, row, "redeliveries", 7);
-        s_seconds (out, row, "p50_s", 8);
-        s_seconds (out, row, "p99_s", 8);
+        s_seconds_if (out, row, "p50_s", 8, timed > 0);
+        s_seconds_if (out, row, "p99_s", 8, timed > 0);
         fputc ('\n', out);
     }
     if (count == 0)
         fputs ("(no services)\n", out);
+    else
+        fputs ("(REQ/S: since the last refresh; SVC_P50/P99: service time, from handing"
+               " a request to a worker to its reply)\n", out);
     free (rows);
 }
 
