@@ -14,19 +14,32 @@ port=${ZLB_DEMO_PORT:-5555}
 seconds=${ZLB_DEMO_SECONDS:-5}
 endpoint=tcp://127.0.0.1:$port
 mkdir -p demo && cd demo
-rm -f broker_log.log server_log.log client_log.log stress_log.log
+rm -f broker_log.log server_log.log client_log.log stress_log.log heartbeat_log.log
 
-pids=()
+pids=()          # the broker first, then its workers
+# Workers first (each finishes its request and sends DISCONNECT, so the
+# broker logs their leave lines), the broker last.
 cleanup () {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    local index
+    for ((index = ${#pids[@]} - 1; index >= 1; index--)); do
+        kill -TERM "${pids[index]}" 2>/dev/null || true
+    done
+    for ((index = ${#pids[@]} - 1; index >= 1; index--)); do
+        wait "${pids[index]}" 2>/dev/null || true
+    done
+    if [ ${#pids[@]} -gt 0 ]; then
+        sleep 0.2      # the last DISCONNECTs reach the broker
+        kill -TERM "${pids[0]}" 2>/dev/null || true
+        wait "${pids[0]}" 2>/dev/null || true
+    fi
+    pids=()
 }
 trap cleanup EXIT INT TERM
 
 step () { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "broker on $endpoint (log: demo/broker_log.log, debug level shows heartbeats)"
-"$bin/zlb-broker" --bind "$endpoint" --log broker_log.log --log-level debug &
+step "broker on $endpoint (log: demo/broker_log.log at info level)"
+"$bin/zlb-broker" --bind "$endpoint" --log broker_log.log &
 pids+=($!)
 sleep 0.3
 kill -0 "${pids[0]}" 2>/dev/null || { echo "broker failed to start (is port $port in use? set ZLB_DEMO_PORT)"; exit 1; }
@@ -58,9 +71,22 @@ step "zlb-ctl status: what the broker sees now (mmi.stats, mmi.services, mmi.wor
 "$bin/zlb-ctl" --connect "$endpoint" status
 "$bin/zlb-ctl" --connect "$endpoint" workers
 
-step "broker_log.log: joins, leaves and a few heartbeats"
-grep -E "worker_(join|leave|expired)|request_redeliver|broker_start" broker_log.log | head -12 || true
-grep -E "heartbeat_(send|recv)" broker_log.log | head -4 || true
+step "stop the workers, then the broker: broker_log.log has their joins and leaves"
+cleanup
+grep -E "worker_(join|leave|expired)|request_redeliver|broker_start|summary" broker_log.log | head -16 || true
+
+step "heartbeats are logged at debug level: a 1 s run of a second broker (demo/heartbeat_log.log)"
+hb_endpoint=tcp://127.0.0.1:$((port + 1))
+"$bin/zlb-broker" --bind "$hb_endpoint" --log heartbeat_log.log --log-level debug \
+    --heartbeat-ms 250 2>/dev/null &
+pids+=($!)
+sleep 0.2
+"$bin/zlb-worker" --connect "$hb_endpoint" --id hb-worker --heartbeat-ms 250 \
+    --log heartbeat_log.log --log-level debug 2>/dev/null &
+pids+=($!)
+sleep 1
+cleanup
+grep -E "heartbeat_(send|recv|sent|received)" heartbeat_log.log | head -6 || true
 step "server_log.log (last lines)"
 tail -n 5 server_log.log
 step "client_log.log (last lines)"
@@ -70,3 +96,4 @@ echo "  stress summary:  demo/stress.json"
 echo "  stress picture:  demo/stress.svg"
 echo "  per-second csv:  demo/stress.csv"
 echo "  logs:            demo/broker_log.log demo/server_log.log demo/client_log.log"
+echo "                   demo/heartbeat_log.log (the debug-level run)"
