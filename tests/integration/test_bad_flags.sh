@@ -42,4 +42,12 @@ expect_code 2 zlb-worker --service "" "${LOGS[@]}"
 expect_code 2 zlb-client --count abc "${LOGS[@]}"
 expect_code 2 zlb-client --retries -1 "${LOGS[@]}" hello
 expect_code 2 zlb-client "${LOGS[@]}"                     # nothing to send
+
+# One wording for the way out, in every program's option parser.
+for program in zlb-broker zlb-worker zlb-client zlb-ctl zlb-stress zlb-keygen; do
+    [ -x "$ZLB_BIN/$program" ] || fail "$program is not built"
+    expect_code 2 $program --no-such-flag
+    grep -Fxq "Try '$program --help'." "$T_DIR/flags-$n.err" \
+        || fail "$program: no \"Try '$program --help'.\" line: $(cat "$T_DIR/flags-$n.err")"
+done
 pass
