@@ -825,11 +825,13 @@ zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **body_
     zmsg_t *body = body_p ? *body_p : NULL;
     if (body_p)
         *body_p = NULL;
-    int rc = body ? s_answerable (self, work) : -1;
+    int rc = -1;
+    if (body)
+        rc = s_answerable (self, work);
+    else
+        errno = EINVAL;
     if (rc <= 0) {
         zmsg_destroy (&body);
-        if (!body_p || rc == -1)
-            errno = EINVAL;
         return rc;
     }
     if (s_reply_send (self, &body, ZLB_STATUS_OK) == 0)
