@@ -114,5 +114,5 @@ spawn "$BIN/zlb-bench-services" "$ENDPOINT" "$SERVICES"
 for _ in $(seq 100); do [ "$(services)" -ge "$SERVICES" ] 2>/dev/null && break; sleep 0.1; done
 for _ in 1 2 3 4 5; do sleep 1.1; curl -s -m 10 -o /dev/null "$URL"; done
 grep -o 'metrics_snapshot services=[0-9]* us=[0-9]*' "$TMP/quiet.log" | tail -n 5 \
-    | awk -F'us=' '{ us[NR] = $2 } END { n = asort (us)
-        printf "{\"snapshot_us_median\": %s, \"snapshots\": %d}\n", us[int((n + 1) / 2)], n }'
+    | sed 's/.*us=//' | sort -n | awk '{ us[NR] = $1 } END {
+        printf "{\"snapshot_us_median\": %s, \"snapshots\": %d}\n", us[int((NR + 1) / 2)], NR }'

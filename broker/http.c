@@ -74,7 +74,8 @@ s_version (const char *text, size_t size)
     return text [5] == '1' && (text [7] == '0' || text [7] == '1') ? 0 : 505;
 }
 
-//  The request line: 200 when it asks for /metrics with GET or HEAD.
+//  The request line: 0 when it asks for /metrics with GET or HEAD, else
+//  the status to answer.
 static int
 s_request_line (const char *line, size_t size, broker_http_request_t *request)
 {
@@ -94,7 +95,7 @@ s_request_line (const char *line, size_t size, broker_http_request_t *request)
         return 405;
     const char *query = (const char *) memchr (target, '?', target_size);
     size_t path = query ? (size_t) (query - target) : target_size;
-    return path == strlen (S_PATH) && memcmp (target, S_PATH, path) == 0 ? 200 : 404;
+    return path == strlen (S_PATH) && memcmp (target, S_PATH, path) == 0 ? 0 : 404;
 }
 
 //  "name: value", the name a token right before the colon, no CR inside.
@@ -109,27 +110,34 @@ int
 broker_http_parse (const void *data, size_t size, broker_http_request_t *request)
 {
     *request = (broker_http_request_t) {0};
+    if (size == 0)
+        return 0;                 //  (data may be NULL then)
     if (size > BROKER_HTTP_HEAD_MAX)
         size = BROKER_HTTP_HEAD_MAX;  //  we never read more: the rest is too late
-    if (!s_clean ((const unsigned char *) data, size))
-        return request->status = 400;
     s_cursor_t cursor = {(const char *) data, (const char *) data + size};
     const char *line = NULL;
     size_t length = 0;
-    bool complete;
-    while ((complete = s_line (&cursor, &line, &length)) && length == 0)
-        ;                         //  empty lines before the request line
-    if (complete) {
-        int status = s_request_line (line, length, request);
-        if (status != 200)
+    bool started = false;         //  past the request line
+    while (s_line (&cursor, &line, &length)) {
+        if (!s_clean ((const unsigned char *) line, length))
+            return request->status = 400;
+        if (!started && length == 0)
+            continue;             //  empty lines before the request line
+        int status;
+        if (!started)
+            status = s_request_line (line, length, request);
+        else
+        if (length == 0)
+            status = 200;         //  the blank line: the head is complete
+        else
+            status = s_header (line, length) ? 0 : 400;
+        started = true;
+        if (status)
             return request->status = status;
-        while (s_line (&cursor, &line, &length)) {
-            if (length == 0)
-                return request->status = 200;
-            if (!s_header (line, length))
-                return request->status = 400;
-        }
     }
+    //  A bad byte in the line still arriving is refused now, not at its end.
+    if (!s_clean ((const unsigned char *) cursor.at, (size_t) (cursor.end - cursor.at)))
+        return request->status = 400;
     return request->status = size >= BROKER_HTTP_HEAD_MAX ? 431 : 0;
 }
 
