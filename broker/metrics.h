@@ -62,5 +62,6 @@ void broker_metrics_server (zsock_t *pipe, void *args);
 #define BROKER_METRICS_LIFE_MS 10000      //  from accept to the end of the answer
 #define BROKER_METRICS_CLOSE_MS 1000      //  after the answer, for the peer to close
 #define BROKER_METRICS_CACHE_MS 1000      //  the text is rebuilt at most this often
+#define BROKER_METRICS_ANSWERS_PER_S 10   //  answers with the text a second; more wait
 
 #endif

@@ -15,7 +15,10 @@
     Beyond the cap a new connection gets a short 503 and is closed at once,
     so idle peers can hold neither descriptors nor memory. The text is
     cached for CACHE_MS: however many scrapers loop, the broker's loop makes
-    at most one snapshot a second, and only while someone scrapes.         */
+    at most one snapshot a second, and only while someone scrapes. And at
+    most ANSWERS_PER_S answers a second carry it (it is the same text for a
+    second anyway): more requests wait their turn, so a looping scraper is
+    slowed to that pace instead of making the host copy hundreds of MB/s.  */
 
 #define _GNU_SOURCE               //  accept4
 
@@ -76,6 +79,8 @@ typedef struct {
     s_text_t *cache;              //  the latest exposition, NULL before the first
     int64_t cache_at;             //  when it was made
     int64_t asked_at;             //  when we asked for a snapshot; 0: not waiting
+    int64_t turns_at;             //  start of the second the turns count in
+    int turns;                    //  exposition answers started in it
     s_counts_t counts;            //  since the last report
     int64_t report_at;            //  next report to the broker's log
     bool terminated;              //  $TERM received
@@ -197,8 +202,42 @@ s_ask (s_server_t *self, int64_t now)
         self->asked_at = now;
 }
 
-//  A snapshot arrived (NULL: the broker was out of memory): make the text,
-//  cache it, and answer every connection waiting for it.
+//  The next answer with the exposition, if this second has one left.
+static bool
+s_take_turn (s_server_t *self, int64_t now)
+{
+    if (now - self->turns_at >= 1000) {
+        self->turns_at = now;
+        self->turns = 0;
+    }
+    if (self->turns >= BROKER_METRICS_ANSWERS_PER_S)
+        return false;
+    self->turns++;
+    return true;
+}
+
+//  Answer the connections waiting for the exposition, while the text is
+//  fresh and this second has turns left; ask for a snapshot if stale.
+static void
+s_serve_waiting (s_server_t *self, int64_t now)
+{
+    bool fresh = self->cache && now - self->cache_at < BROKER_METRICS_CACHE_MS;
+    for (int slot = 0; slot < BROKER_METRICS_CONN_MAX; slot++) {
+        if (!self->conns [slot] || self->conns [slot]->state != S_WAITING)
+            continue;
+        if (!fresh) {
+            s_ask (self, now);
+            return;
+        }
+        if (!s_take_turn (self, now))
+            return;               //  the rest wait for the next second
+        self->counts.scrapes++;
+        s_answer (self, slot, 200, self->cache, now);
+    }
+}
+
+//  A snapshot arrived (NULL: the broker was out of memory): make the text
+//  and cache it, or fail the waiting connections with 500.
 static void
 s_snapshot (s_server_t *self, broker_metrics_snapshot_t *snapshot, int64_t now)
 {
@@ -214,14 +253,13 @@ s_snapshot (s_server_t *self, broker_metrics_snapshot_t *snapshot, int64_t now)
         s_text_release (&self->cache);
         self->cache = text;
         self->cache_at = now;
+        s_serve_waiting (self, now);
+        return;
     }
     for (int slot = 0; slot < BROKER_METRICS_CONN_MAX; slot++)
         if (self->conns [slot] && self->conns [slot]->state == S_WAITING) {
-            if (text)
-                self->counts.scrapes++;
-            else
-                self->counts.errors++;
-            s_answer (self, slot, text ? 200 : 500, text, now);
+            self->counts.errors++;
+            s_answer (self, slot, 500, NULL, now);
         }
 }
 
@@ -238,15 +276,10 @@ s_request (s_server_t *self, int slot, const broker_http_request_t *request, int
             self->counts.errors++;
         s_answer (self, slot, request->status, NULL, now);
     }
-    else
-    if (self->cache && now - self->cache_at < BROKER_METRICS_CACHE_MS) {
-        self->counts.scrapes++;
-        s_answer (self, slot, 200, self->cache, now);
-    }
     else {
         conn->state = S_WAITING;
         conn->deadline = conn->accepted + BROKER_METRICS_LIFE_MS;
-        s_ask (self, now);
+        s_serve_waiting (self, now);
     }
 }
 
@@ -396,9 +429,15 @@ s_timeout (s_server_t *self, int64_t now)
     int64_t next = now + S_REPORT_MS;
     if (self->accept_after > now && self->accept_after < next)
         next = self->accept_after;
-    for (int slot = 0; slot < BROKER_METRICS_CONN_MAX; slot++)
-        if (self->conns [slot] && self->conns [slot]->deadline < next)
-            next = self->conns [slot]->deadline;
+    for (int slot = 0; slot < BROKER_METRICS_CONN_MAX; slot++) {
+        s_conn_t *conn = self->conns [slot];
+        if (conn && conn->deadline < next)
+            next = conn->deadline;
+        int64_t turn = self->turns_at + 1000;     //  when a turn is free again
+        if (conn && conn->state == S_WAITING && self->turns >= BROKER_METRICS_ANSWERS_PER_S
+        &&  turn > now && turn < next)
+            next = turn;
+    }
     return next > now ? (long) (next - now) : 0;
 }
 
@@ -450,6 +489,7 @@ s_poll (s_server_t *self)
     }
     if (items [1].revents & ZMQ_POLLIN)
         s_accept (self, now);
+    s_serve_waiting (self, now);
     s_expire (self, now);
     s_report (self, now);
     return 0;
