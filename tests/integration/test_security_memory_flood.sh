@@ -45,7 +45,7 @@ base=$(vm_kb "$BROKER_PID" VmRSS)
 step "(a) a DEALER with a key in no allow-list queues $FRAMES x 1 MiB"
 spawn flood-key "$ZLB_BIN/frame_flood" --curve "$KEYS/broker" "$KEYS/stranger_secret" \
     "$ENDPOINT" "$FRAMES" "$MIB" --hold 60
-wait_for 30 grep -q "^queued=[1-9]" "$T_DIR/flood-key.out" || fail "the keyed flood did not queue"
+wait_for 60 grep -q "^queued=$FRAMES$" "$T_DIR/flood-key.out" || fail "the keyed flood did not queue"
 stranger_key=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$KEYS/stranger")
 wait_for 10 grep -qF "auth_denied key=$stranger_key" "$BROKER_LOG" \
     || fail "the broker never refused the stranger's key"
