@@ -440,7 +440,8 @@ s_drain (zlb_broker_t *self, zsock_t *sock)
 static int
 s_input (zlb_broker_t *self, int timeout_ms)
 {
-    //  The metrics socket (if any) shares the wait; scrapes are rare and short.
+    //  The metrics thread's pipe (if any) shares the wait: it asks for a
+    //  snapshot of the counters at most once a second.
     //  So does the workers' backend socket (--backend), when there is one.
     zmq_pollitem_t items [3] = {
         {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
@@ -473,7 +474,6 @@ s_timers (zlb_broker_t *self)
     if (now >= self->tick_at) {
         broker_services_expire (self, now);
         broker_services_reap (self);
-        broker_metrics_expire (self, now);
         int64_t tick = self->options.heartbeat_ms < BROKER_TICK_MS
                      ? self->options.heartbeat_ms : BROKER_TICK_MS;
         self->tick_at = now + tick;

@@ -1,6 +1,6 @@
 /*  broker.h - the zlb broker core: a Majordomo 0.1 (RFC 7) load balancer.
 
-    One ROUTER socket, one thread, no hidden threads of its own. Clients
+    One ROUTER socket, one thread (plus an HTTP thread with --metrics). Clients
     ("MDPC01") and workers ("MDPW01") talk to the same socket. Per service the
     broker keeps a least-recently-used FIFO of ready workers and a bounded
     FIFO of waiting requests; it remembers each busy worker's request so that
@@ -85,7 +85,9 @@ int zlb_broker_bind (zlb_broker_t *self, const char *endpoint);
 int zlb_broker_poll (zlb_broker_t *self, int timeout_ms);
 
 //  Serve Prometheus metrics (GET /metrics, plain HTTP) on a TCP endpoint,
-//  e.g. "tcp://127.0.0.1:9550", from the broker's own loop. Once only.
+//  e.g. "tcp://127.0.0.1:9550" ("HOST:PORT" too), from a thread of its own
+//  (the one thread besides libzmq's; the loop only copies the counters
+//  for it, at most once a second). Once only.
 //  0 on success, -1 on failure (errno set, error logged).
 int zlb_broker_metrics_bind (zlb_broker_t *self, const char *endpoint);
 

@@ -247,15 +247,13 @@ double broker_worker_silent_s (zlb_broker_t *self, broker_worker_t *worker, int6
 //  Seconds the oldest queued request of a service has waited (0 if none).
 double broker_service_oldest_s (broker_service_t *service, int64_t now);
 
-//  metrics.c: the Prometheus /metrics endpoint (a ZMQ_STREAM socket polled
-//  by the broker's own loop; zlb_broker_metrics_bind is in broker.h)
+//  metrics.c: the Prometheus /metrics endpoint (an HTTP thread; the loop
+//  polls its pipe; zlb_broker_metrics_bind is in broker.h, the rest in metrics.h)
 void broker_metrics_destroy (broker_metrics_t **self_p);
-//  The socket to poll, NULL when not bound.
+//  The pipe to poll, NULL when not bound.
 void *broker_metrics_handle (zlb_broker_t *self);
-//  Handle what is waiting on the socket (never blocks).
+//  Answer what the thread asked (a snapshot, a log line); never blocks.
 void broker_metrics_input (zlb_broker_t *self);
-//  Close HTTP connections idle for too long (called on the tick).
-void broker_metrics_expire (zlb_broker_t *self, int64_t now);
 
 //  Rate-limited warning about bad input, counted as malformed.
 #define broker_warn(self, event, ...) \

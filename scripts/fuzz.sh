@@ -14,7 +14,7 @@ seconds=${1:-60}
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed" >&2; exit 1; }
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZLB_WERROR=ON \
     -DZLB_FUZZ=ON -DZLB_SANITIZE=address,undefined -DBUILD_TESTING=OFF >/dev/null
-targets=(fuzz_mdp fuzz_codec fuzz_broker)
+targets=(fuzz_mdp fuzz_codec fuzz_broker fuzz_http)
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}" >/dev/null
 mkdir -p build-fuzz/artifacts
 failed=0

@@ -16,10 +16,12 @@ cd "$(dirname "$0")/.."
 mode=${1:-all}
 jobs=${ZLB_JOBS:-2}
 
-#  Tests that cannot hold under ASan for reasons that are not bugs: a
-#  memory bound on RSS (ASan's shadow memory), linking the instrumented
-#  static library into a program built without ASan, a timing-tight scale test.
-asan_exclude=${ZLB_ASAN_EXCLUDE:-test_reliability_memory|test_ops_install|test_ops_scale}
+#  Tests that cannot hold under ASan for reasons that are not bugs: memory
+#  bounds on RSS (ASan's shadow memory and quarantine: test_reliability_memory,
+#  test_reliability_memory_cap, test_security_memory_flood), linking the
+#  instrumented static library into a program built without ASan, a
+#  timing-tight scale test.
+asan_exclude=${ZLB_ASAN_EXCLUDE:-test_reliability_memory|test_security_memory_flood|test_ops_install|test_ops_scale}
 
 run_asan () {
     echo "== sanitize: ASan+UBSan build in build-asan/" >&2
