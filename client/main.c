@@ -215,18 +215,19 @@ static void
 s_log_result (zlb_log_t *log, const zlb_result_t *result)
 {
     if (result->status == ZLB_STATUS_OK)
-        zlb_log (log, ZLB_LOG_INFO, "reply_received",
-                 "id=%" PRIu64 " status=%d worker=%s size=%zu attempts=%" PRIu32
-                 " rtt_us=%" PRId64 " service_us=%" PRId64 " latency_us=%" PRId64,
-                 result->id, result->status, result->worker, result->payload_size,
-                 result->attempts, result->rtt_ns / 1000, result->service_ns / 1000,
-                 result->latency_ns / 1000);
+        zlb_log_kv (log, ZLB_LOG_INFO, "reply_received", ZLB_UINT ("id", result->id),
+                    ZLB_INT ("status", result->status), ZLB_STR ("worker", result->worker),
+                    ZLB_UINT ("size", result->payload_size),
+                    ZLB_UINT ("attempts", result->attempts),
+                    ZLB_INT ("rtt_us", result->rtt_ns / 1000),
+                    ZLB_INT ("service_us", result->service_ns / 1000),
+                    ZLB_INT ("latency_us", result->latency_ns / 1000));
     else
-        zlb_log (log, ZLB_LOG_WARNING, "request_failed",
-                 "id=%" PRIu64 " status=%d worker=%s attempts=%" PRIu32
-                 " rtt_us=%" PRId64 " error=\"%s\"", result->id, result->status,
-                 *result->worker ? result->worker : "-", result->attempts,
-                 result->rtt_ns / 1000, result->error);
+        zlb_log_kv (log, ZLB_LOG_WARNING, "request_failed", ZLB_UINT ("id", result->id),
+                    ZLB_INT ("status", result->status),
+                    ZLB_STR ("worker", *result->worker ? result->worker : "-"),
+                    ZLB_UINT ("attempts", result->attempts),
+                    ZLB_INT ("rtt_us", result->rtt_ns / 1000), ZLB_STR ("error", result->error));
 }
 
 static void

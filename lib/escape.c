@@ -82,7 +82,7 @@ zlb_text_bare (const void *text, size_t size)
         return false;
     for (size_t index = 0; index < size; index++)
         if (bytes [index] < 0x21 || bytes [index] > 0x7e || bytes [index] == '"'
-        ||  bytes [index] == '\\' || bytes [index] == '=')
+        ||  bytes [index] == '\\')
             return false;
     return true;
 }

@@ -43,7 +43,8 @@ void zlb_buf_puts (zlb_buf_t *buf, const char *text);
 size_t zlb_utf8_next (const uint8_t *text, size_t size, uint32_t *cp);
 
 //  True when text can be a bare key=value value: non-empty printable ASCII
-//  without space, quote, backslash or '='.
+//  without space, quote or backslash. ('=' may stay: a reader splits a
+//  field at its first '=', and Z85 keys are full of them.)
 bool zlb_text_bare (const void *text, size_t size);
 
 //  Escaped text (see above). quotes false leaves \ and " alone (for text

@@ -322,10 +322,11 @@ s_answer_bad (zlb_worker_t *self, zframe_t *client, zframe_t *body, const char *
     uint64_t id = zlb_request_peek_id (body);
     zmsg_t *reply = zlb_error_reply_new (id, ZLB_STATUS_BAD_REQUEST, self->id, err);
     self->stats.bad_requests++;
-    s_log_limited (self, ZLB_LOG_WARNING, "bad_request", "id=%" PRIu64
-                   " client=%s status=%d error=\"%s\"", id,
-                   mdp_address_str (client, client_str, sizeof (client_str)),
-                   ZLB_STATUS_BAD_REQUEST, err ? err : "");
+    zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "bad_request",
+                        ZLB_UINT ("id", id),
+                        ZLB_STR ("client", mdp_address_str (client, client_str,
+                                                            sizeof (client_str))),
+                        ZLB_INT ("status", ZLB_STATUS_BAD_REQUEST), ZLB_STR ("error", err ? err : ""));
     if (reply)
         s_send_reply (self, client, &reply);
 }
@@ -358,10 +359,10 @@ s_reply (zlb_worker_t *self, int status, const void *payload, size_t size,
     zmsg_append (body, &reply_frame);
     zmsg_append (body, &confirm_frame);
     int rc = s_send_reply (self, self->client, &body);
-    s_log (self, ZLB_LOG_INFO, "request_served", "id=%" PRIu64 " client=%s attempt=%u"
-           " service_us=%" PRId64 " status=%d%s", self->request_id, self->client_str,
-           self->attempt, (zlb_mono_ns () - self->mono_recv) / 1000, status,
-           rc == 0 ? "" : " sent=no");
+    zlb_log_kv (self->log, ZLB_LOG_INFO, "request_served", ZLB_UINT ("id", self->request_id),
+                ZLB_STR ("client", self->client_str), ZLB_UINT ("attempt", self->attempt),
+                ZLB_INT ("service_us", (zlb_mono_ns () - self->mono_recv) / 1000),
+                ZLB_INT ("status", status), ZLB_STR ("sent", rc == 0 ? "yes" : "no"));
     return rc;
 }
 
@@ -724,9 +725,9 @@ zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
     }
     if (!self->sock || self->request_socket != self->sockets) {
         //  The socket it came on is gone: the broker has redelivered it.
-        s_log (self, ZLB_LOG_WARNING, "reply_dropped", "id=%" PRIu64 " client=%s"
-               " reason=\"broker connection replaced\"", self->request_id,
-               self->client_str);
+        zlb_log_kv (self->log, ZLB_LOG_WARNING, "reply_dropped", ZLB_UINT ("id", self->request_id),
+                    ZLB_STR ("client", self->client_str),
+                    ZLB_STR ("reason", "broker connection replaced"));
         s_request_release (self);
         return 0;
     }
