@@ -9,6 +9,7 @@
 #include "mdp.h"
 #include "util.h"
 #include "curve.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -188,20 +189,31 @@ s_printable (const uint8_t *data, size_t size)
     return true;
 }
 
+//  Peer-supplied text (worker id, error, mmi answer) made safe for a
+//  terminal: control bytes and invalid UTF-8 escaped. text is S_TEXT_MAX.
+#define S_TEXT_MAX 1024
+static const char *
+s_peer_text (const void *data, size_t size, char *text)
+{
+    return zlb_printable (data, size, text, S_TEXT_MAX);
+}
+
 static void
 s_print_result (const s_args_t *args, const zlb_result_t *result)
 {
+    char text [S_TEXT_MAX];
     if (args->quiet)
         return;
     if (strncmp (args->service, "mmi.", 4) == 0 && result->status == ZLB_STATUS_OK) {
-        //  RFC 8 answer ("200", "404", "501") as the broker sent it
-        printf ("%.*s\n", (int) result->payload_size, (const char *) result->payload);
+        //  RFC 8 answer ("200", "404", "501") as the broker sent it, escaped
+        printf ("%s\n", s_peer_text (result->payload, result->payload_size, text));
         return;
     }
     printf ("id=%" PRIu64 " status=%d worker=%s ", result->id, result->status,
-            *result->worker ? result->worker : "-");
+            *result->worker ? s_peer_text (result->worker, strlen (result->worker), text)
+                            : "-");
     if (result->status != ZLB_STATUS_OK)
-        printf ("error=\"%s\" ", result->error);
+        printf ("error=\"%s\" ", s_peer_text (result->error, strlen (result->error), text));
     else
     if (result->payload_size <= S_PRINT_MAX && s_printable (result->payload, result->payload_size))
         printf ("reply=\"%.*s\" ", (int) result->payload_size, (const char *) result->payload);
@@ -247,10 +259,12 @@ s_tally_result (s_tally_t *tally, const zlb_result_t *result)
         tally->rtt_sum += result->rtt_ns;
         tally->ok++;
     }
+    char text [S_TEXT_MAX];
     if (result->status != ZLB_STATUS_OK)
         fprintf (stderr, "zlb-client: request %" PRIu64 " failed: %d %s (%s) after %" PRIu32
                  " attempt%s\n", result->id, result->status, zlb_status_text (result->status),
-                 result->error, result->attempts, result->attempts == 1 ? "" : "s");
+                 s_peer_text (result->error, strlen (result->error), text), result->attempts,
+                 result->attempts == 1 ? "" : "s");
 }
 
 static void
@@ -346,16 +360,8 @@ s_client_new (const s_args_t *args, zlb_log_t *log)
             options.max_payload = strlen (args->messages [index]);
     if ((size_t) args->size > options.max_payload)
         options.max_payload = (size_t) args->size;
-    char key [ZLB_CURVE_KEY_TEXT + 1];
-    if (zlb_curve_flags_load ("zlb-client", args->broker_key, args->curve_secret,
-                              key, &options.curve_cert) != 0) {
-        errno = EINVAL;
-        return NULL;
-    }
-    options.curve_server_key = *key ? key : NULL;
-    zlb_client_t *client = zlb_client_new (args->connect, &options);
-    zcert_destroy (&options.curve_cert);      //  applied to the socket already
-    return client;
+    return zlb_curve_client_new ("zlb-client", args->connect, &options, args->broker_key,
+                                 args->curve_secret);
 }
 
 static int

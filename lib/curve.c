@@ -120,3 +120,22 @@ zlb_curve_flags_load (const char *program, const char *broker_key,
     }
     return 0;
 }
+
+zlb_client_t *
+zlb_curve_client_new (const char *program, const char *endpoint,
+                      const zlb_client_options_t *options,
+                      const char *broker_key, const char *secret)
+{
+    zlb_client_options_t curved = *options;
+    char key [ZLB_CURVE_KEY_TEXT + 1];
+    if (zlb_curve_flags_load (program, broker_key, secret, key, &curved.curve_cert) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    curved.curve_server_key = *key ? key : NULL;
+    zlb_client_t *client = zlb_client_new (endpoint, &curved);
+    int saved = errno;
+    zcert_destroy (&curved.curve_cert);       //  applied to the socket already
+    errno = saved;
+    return client;
+}

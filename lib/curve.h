@@ -10,6 +10,7 @@
 
 #include <czmq.h>
 #include <stdbool.h>
+#include "zlb/client.h"
 
 #define ZLB_CURVE_KEY_TEXT 40     //  a Z85 key is 40 characters (32 bytes)
 
@@ -38,5 +39,12 @@ int zlb_curve_client_apply (zsock_t *sock, zcert_t *cert, const char *server_key
 //  broker key is an error). Prints why to stderr as "program: ...". 0 or -1.
 int zlb_curve_flags_load (const char *program, const char *broker_key,
                           const char *secret, char *key, zcert_t **cert_p);
+
+//  A client for the programs: options (curve fields ignored) plus the
+//  --broker-key/--curve-secret pair loaded as above. NULL with errno set
+//  (EINVAL after printing why the flags are wrong).
+zlb_client_t *zlb_curve_client_new (const char *program, const char *endpoint,
+                                    const zlb_client_options_t *options,
+                                    const char *broker_key, const char *secret);
 
 #endif

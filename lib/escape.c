@@ -119,7 +119,8 @@ s_control_escape (zlb_buf_t *buf, const uint8_t *bytes, size_t length, uint32_t 
         s_hex_bytes (buf, bytes, length);
 }
 
-static void
+//  Returns the input bytes whose escapes were written whole.
+static size_t
 s_escape (zlb_buf_t *buf, const uint8_t *bytes, size_t size, s_style_t style)
 {
     size_t index = 0;
@@ -147,20 +148,22 @@ s_escape (zlb_buf_t *buf, const uint8_t *bytes, size_t size, s_style_t style)
         }
         else
             zlb_buf_put (buf, bytes + index, length);
-        index += length;
+        if (!buf->full)
+            index += length;
     }
+    return index;
 }
 
-void
+size_t
 zlb_escape_text (zlb_buf_t *buf, const void *text, size_t size, bool quotes)
 {
-    s_escape (buf, (const uint8_t *) text, size, quotes ? S_TEXT : S_TEXT_KEEP_QUOTES);
+    return s_escape (buf, (const uint8_t *) text, size, quotes ? S_TEXT : S_TEXT_KEEP_QUOTES);
 }
 
-void
+size_t
 zlb_escape_json (zlb_buf_t *buf, const void *text, size_t size)
 {
-    s_escape (buf, (const uint8_t *) text, size, S_JSON);
+    return s_escape (buf, (const uint8_t *) text, size, S_JSON);
 }
 
 const char *
@@ -174,4 +177,20 @@ zlb_printable (const void *text, size_t size, char *buf, size_t bufsize)
     }
     buf [out.size] = 0;
     return buf;
+}
+
+void
+zlb_json_string_print (FILE *out, const void *text, size_t size)
+{
+    const uint8_t *bytes = (const uint8_t *) text;
+    char piece [256];
+    fputc ('"', out);
+    while (size > 0) {
+        zlb_buf_t buf = {piece, 0, sizeof piece, false};
+        size_t done = zlb_escape_json (&buf, bytes, size);
+        fwrite (piece, 1, buf.size, out);
+        bytes += done;
+        size -= done;
+    }
+    fputc ('"', out);
 }

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct {
     char *data;                   //  caller's storage
@@ -48,11 +49,16 @@ size_t zlb_utf8_next (const uint8_t *text, size_t size, uint32_t *cp);
 bool zlb_text_bare (const void *text, size_t size);
 
 //  Escaped text (see above). quotes false leaves \ and " alone (for text
-//  that is already a mix of our own quoting and values).
-void zlb_escape_text (zlb_buf_t *buf, const void *text, size_t size, bool quotes);
+//  that is already a mix of our own quoting and values). Returns how many
+//  input bytes were written (all of them unless buf filled up), so long
+//  text can be escaped in pieces.
+size_t zlb_escape_text (zlb_buf_t *buf, const void *text, size_t size, bool quotes);
 
-//  Escaped contents of a JSON string (no surrounding quotes).
-void zlb_escape_json (zlb_buf_t *buf, const void *text, size_t size);
+//  Escaped contents of a JSON string (no surrounding quotes); returns as above.
+size_t zlb_escape_json (zlb_buf_t *buf, const void *text, size_t size);
+
+//  A whole JSON string, quotes included, written to out in pieces.
+void zlb_json_string_print (FILE *out, const void *text, size_t size);
 
 //  One peer string for a terminal: escaped text into buf (NUL-terminated,
 //  ending in "..." when cut). Returns buf. bufsize must be at least 4.

@@ -4,6 +4,7 @@
 #define ZLB_UTIL_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 //  Parse a whole decimal integer in [min, max]. 0 on success, -1 otherwise.
@@ -18,5 +19,14 @@ int zlb_parse_size (const char *text, int64_t *bytes);
 
 //  Default worker/client id: "hostname-pid" into buf.
 char *zlb_default_id (char *buf, size_t bufsize);
+
+//  Largest body by default, everywhere (the broker's --max-body default).
+#define ZLB_MAX_BODY_DEFAULT (1024 * 1024)
+
+//  ZMQ_MAXMSGSIZE for a socket that carries bodies up to max_body: the body
+//  plus 64 KiB for the other frames of the envelope, at most INT32_MAX.
+//  libzmq checks it against each frame's header before allocating, and
+//  drops the connection of a peer that sends more.
+int zlb_frame_limit (size_t max_body);
 
 #endif

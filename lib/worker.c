@@ -51,6 +51,7 @@ struct _zlb_worker_t {
     zlb_ratelimit_t limit;        //  for warnings about bad input
     char *curve_server_key;       //  broker's public key (Z85); NULL: plain
     zcert_t *curve_cert;          //  our keys (a copy), applied to every fresh socket
+    size_t max_body;              //  largest request frame we read (ZMQ_MAXMSGSIZE)
 
     zsock_t *sock;                //  DEALER, NULL while backing off
     unsigned sockets;             //  fresh sockets made so far (routing id suffix)
@@ -230,6 +231,7 @@ s_connect (zlb_worker_t *self)
     zsock_set_sndtimeo (self->sock, 0);
     zsock_set_rcvtimeo (self->sock, S_RCVTIMEO_MS);
     zsock_set_linger (self->sock, 0);
+    zsock_set_maxmsgsize (self->sock, zlb_frame_limit (self->max_body));
     if (self->curve_server_key)     //  every fresh socket needs the keys again
         zlb_curve_client_apply (self->sock, self->curve_cert, self->curve_server_key);
     if (zsock_connect (self->sock, "%s", self->endpoint) != 0) {
@@ -597,6 +599,7 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
         self->reconnect_max_ms = self->heartbeat_ms;
     self->backoff_ms = self->heartbeat_ms;
     self->log = options->log;
+    self->max_body = options->max_body ? options->max_body : ZLB_MAX_BODY_DEFAULT;
     self->limit.burst = 10;
     self->credit = options->credit > 1 ? options->credit : 1;
     self->pending = (zmsg_t **) calloc ((size_t) self->credit, sizeof (zmsg_t *));

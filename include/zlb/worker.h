@@ -36,6 +36,8 @@ typedef struct {
                              //  MDP 0.1; more: zlb credit extension, docs/protocol.md)
     const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
     zcert_t *curve_cert;     //  our certificate for CURVE (copied); NULL: an ephemeral key pair
+    size_t max_body;         //  largest request accepted (default 1 MiB, the broker's
+                             //  --max-body); a bigger frame is refused unread
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the
