@@ -10,12 +10,17 @@
 
 #include <czmq.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include "zlb/client.h"
 
 #define ZLB_CURVE_KEY_TEXT 40     //  a Z85 key is 40 characters (32 bytes)
 
 //  True if text is a 40-character Z85 key.
 bool zlb_curve_key_valid (const char *text);
+
+//  A certificate file read the safe way (file.h: no symlinks or FIFOs, at
+//  most 64 KiB), its fstat in *info (may be NULL). NULL with a reason.
+zcert_t *zlb_curve_cert_read (const char *path, struct stat *info, const char **err);
 
 //  The public key of a certificate file (public or secret file), or a
 //  key given directly as 40 Z85 characters, into key [ZLB_CURVE_KEY_TEXT + 1].
