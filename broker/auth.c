@@ -1,8 +1,9 @@
 /*  auth.c - the broker's ZAP handler (RFC 27) for CURVE, as a czmq actor.
 
     libzmq asks inproc://zeromq.zap.01 about every CURVE handshake on the
-    broker's sockets. We answer from two zcertstores (the --allow-clients
-    and --allow-workers directories; czmq reloads them when they change)
+    broker's sockets. We answer from two certstores (the --allow-clients
+    and --allow-workers directories, lib/certstore.c: bounded reads,
+    reloaded when they change)
     and tag the connection with what it may do: User-Id is the peer's
     public key (Z85) and the metadata says its roles and, for a worker key
     whose certificate has `services = "a,b"`, the services it may offer.
@@ -15,6 +16,7 @@
     certificate metadata into a fixed 512-byte buffer unchecked.          */
 
 #include "security.h"
+#include "certstore.h"
 
 #include <string.h>
 
@@ -24,8 +26,8 @@
 typedef struct {
     zsock_t *pipe;                //  actor pipe
     zsock_t *handler;             //  REP bound to the ZAP endpoint
-    zcertstore_t *clients;        //  keys allowed as clients; NULL: any key
-    zcertstore_t *workers;        //  keys allowed as workers; NULL: any key
+    zlb_certstore_t *clients;     //  keys allowed as clients; NULL: any key
+    zlb_certstore_t *workers;     //  keys allowed as workers; NULL: any key
     zlb_log_t *log;               //  borrowed from the broker (thread-safe writes)
     zlb_ratelimit_t limit;        //  denials are logged, but not a flood of them
 } s_auth_t;
@@ -69,17 +71,17 @@ s_reply (s_auth_t *self, zframe_t *sequence, const char *status, const char *tex
 static const char *
 s_services (s_auth_t *self, const char *key)
 {
-    zcert_t *cert = self->workers ? zcertstore_lookup (self->workers, key) : NULL;
+    zcert_t *cert = self->workers ? zlb_certstore_lookup (self->workers, key) : NULL;
     const char *services = cert ? zcert_meta (cert, "services") : NULL;
-    return services && strlen (services) < S_META_MAX / 2 ? services : NULL;
+    return services && strlen (services) < ZLB_CERT_SERVICES_MAX ? services : NULL;
 }
 
 //  Decide on one CURVE peer; fills meta and returns its size, 0 if denied.
 static size_t
 s_decide (s_auth_t *self, const char *key, byte *meta)
 {
-    bool client = !self->clients || zcertstore_lookup (self->clients, key);
-    bool worker = !self->workers || zcertstore_lookup (self->workers, key);
+    bool client = !self->clients || zlb_certstore_lookup (self->clients, key);
+    bool worker = !self->workers || zlb_certstore_lookup (self->workers, key);
     if (!client && !worker)
         return 0;
     const char *roles = client && worker ? "client,worker" : client ? "client" : "worker";
@@ -139,9 +141,9 @@ s_auth_new (zsock_t *pipe, broker_auth_args_t *args)
     self->log = args->log;
     self->limit.burst = 10;
     if (args->allow_clients)
-        self->clients = zcertstore_new (args->allow_clients);
+        self->clients = zlb_certstore_new (args->allow_clients);
     if (args->allow_workers)
-        self->workers = zcertstore_new (args->allow_workers);
+        self->workers = zlb_certstore_new (args->allow_workers);
     self->handler = zsock_new (ZMQ_REP);
     if (self->handler) {
         zsock_set_linger (self->handler, 0);
@@ -155,8 +157,8 @@ static void
 s_auth_destroy (s_auth_t **self_p)
 {
     s_auth_t *self = *self_p;
-    zcertstore_destroy (&self->clients);
-    zcertstore_destroy (&self->workers);
+    zlb_certstore_destroy (&self->clients);
+    zlb_certstore_destroy (&self->workers);
     zsock_destroy (&self->handler);
     free (self);
     *self_p = NULL;

@@ -119,12 +119,11 @@ s_forward_reply (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *
                           (zlb_mono_ns () - request->delivered_ns) / 1000);
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char name [BROKER_WORKER_NAME_MAX];
-        zlb_log_write (self->log, ZLB_LOG_DEBUG, "reply", "worker=%s client=%s service=%s "
-                       "attempt=%d age_ms=%" PRId64, worker->name,
-                       broker_address_str (request->client, request->client_size,
-                                           name, sizeof (name)),
-                       service->name, request->deliveries,
-                       broker_now (self) - request->received);
+        zlb_log_kv (self->log, ZLB_LOG_DEBUG, "reply", ZLB_STR ("worker", worker->name),
+                    ZLB_STR ("client", broker_address_str (request->client, request->client_size,
+                                                           name, sizeof (name))),
+                    ZLB_STR ("service", service->name), ZLB_INT ("attempt", request->deliveries),
+                    ZLB_INT ("age_ms", broker_now (self) - request->received));
     }
     broker_request_destroy (self, &request);
     //  A worker with credit left is still in the ready queue; one that was
@@ -205,8 +204,8 @@ s_heartbeat (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker)
         s_protocol_error (self, sender, NULL, "HEARTBEAT from an unknown worker");
         return;
     }
-    zlb_log (self->log, ZLB_LOG_DEBUG, "heartbeat_recv", "worker=%s busy=%s",
-             worker->name, worker->request ? "yes" : "no");
+    zlb_log_kv (self->log, ZLB_LOG_DEBUG, "heartbeat_recv", ZLB_STR ("worker", worker->name),
+                ZLB_STR ("busy", worker->request ? "yes" : "no"));
 }
 
 static void

@@ -199,10 +199,9 @@ s_send_failed (zlb_broker_t *self, const void *address, size_t size, int error)
 {
     self->stats.send_failures++;
     char name [BROKER_WORKER_NAME_MAX];
-    zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "send_failed",
-                     "peer=%s error=\"%s\"", broker_address_str (address, size, name,
-                                                                sizeof (name)),
-                     error == EAGAIN ? "pipe full" : zmq_strerror (error));
+    zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "send_failed",
+                        ZLB_STR ("peer", broker_address_str (address, size, name, sizeof (name))),
+                        ZLB_STR ("error", error == EAGAIN ? "pipe full" : zmq_strerror (error)));
     errno = error;
 }
 

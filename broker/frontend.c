@@ -56,10 +56,10 @@ s_reject (zlb_broker_t *self, zframe_t *sender, zframe_t *service, zmsg_t *msg,
           int status, const char *text)
 {
     char name [BROKER_WORKER_NAME_MAX];
-    zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "request_rejected",
-                     "client=%s status=%d reason=\"%s\" service_bytes=%zu",
-                     mdp_address_str (sender, name, sizeof (name)), status, text,
-                     zframe_size (service));
+    zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "request_rejected",
+                        ZLB_STR ("client", mdp_address_str (sender, name, sizeof (name))),
+                        ZLB_INT ("status", status), ZLB_STR ("reason", text),
+                        ZLB_UINT ("service_bytes", zframe_size (service)));
     zframe_t *body = zmsg_first (msg);
     broker_client_error (self, zframe_data (sender), zframe_size (sender),
                          zframe_data (service), zframe_size (service),

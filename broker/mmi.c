@@ -268,10 +268,10 @@ s_reply (zlb_broker_t *self, zframe_t *client, zframe_t *service, const void *da
     };
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char name [BROKER_WORKER_NAME_MAX];
-        zlb_log_write (self->log, ZLB_LOG_DEBUG, "mmi", "client=%s service=%.*s code=%s"
-                       " bytes=%zu", mdp_address_str (client, name, sizeof (name)),
-                       (int) zframe_size (service), (const char *) zframe_data (service),
-                       code, size);
+        zlb_log_kv (self->log, ZLB_LOG_DEBUG, "mmi",
+                    ZLB_STR ("client", mdp_address_str (client, name, sizeof (name))),
+                    ZLB_BYTES ("service", zframe_data (service), zframe_size (service)),
+                    ZLB_STR ("code", code), ZLB_UINT ("bytes", size));
     }
     broker_send (self, client, parts, 4, NULL);
 }

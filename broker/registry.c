@@ -91,10 +91,10 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
     worker->expiry_handle = zlistx_add_end (self->by_expiry, worker);
     service->workers++;
     self->stats.workers_seen++;
-    zlb_log (self->log, ZLB_LOG_INFO, "worker_join",
-             "worker=%s service=%s credit=%d service_workers=%zu workers=%zu",
-             worker->name, service->name, worker->credit, service->workers,
-             zhashx_size (self->workers));
+    zlb_log_kv (self->log, ZLB_LOG_INFO, "worker_join", ZLB_STR ("worker", worker->name),
+                ZLB_STR ("service", service->name), ZLB_INT ("credit", worker->credit),
+                ZLB_UINT ("service_workers", service->workers),
+                ZLB_UINT ("workers", zhashx_size (self->workers)));
     return worker;
 }
 
@@ -192,10 +192,11 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
     service->workers--;
     broker_request_t *request = worker->request;
     worker->request = worker->request_tail = NULL;
-    zlb_log (self->log, ZLB_LOG_INFO, "worker_leave",
-             "worker=%s service=%s reason=\"%s\" busy=%s inflight=%d service_workers=%zu"
-             " workers=%zu", worker->name, service->name, reason, request ? "yes" : "no",
-             worker->inflight, service->workers, zhashx_size (self->workers));
+    zlb_log_kv (self->log, ZLB_LOG_INFO, "worker_leave", ZLB_STR ("worker", worker->name),
+                ZLB_STR ("service", service->name), ZLB_STR ("reason", reason),
+                ZLB_STR ("busy", request ? "yes" : "no"), ZLB_INT ("inflight", worker->inflight),
+                ZLB_UINT ("service_workers", service->workers),
+                ZLB_UINT ("workers", zhashx_size (self->workers)));
     //  Every request it held goes back to the front of the queue, each
     //  exactly once: youngest first, so that the oldest ends up first in
     //  line. Then one dispatch hands them out in that order.
@@ -241,10 +242,10 @@ s_expire (zlb_broker_t *self, broker_worker_t **worker_p, int64_t now,
 {
     broker_worker_t *worker = *worker_p;
     self->stats.expired++;
-    zlb_log (self->log, ZLB_LOG_INFO, "worker_expired", "worker=%s service=%s "
-             "silent_ms=%" PRId64 " busy=%s reason=\"%s\"", worker->name,
-             worker->service->name, now - worker->heard, worker->request ? "yes" : "no",
-             reason);
+    zlb_log_kv (self->log, ZLB_LOG_INFO, "worker_expired", ZLB_STR ("worker", worker->name),
+                ZLB_STR ("service", worker->service->name),
+                ZLB_INT ("silent_ms", now - worker->heard),
+                ZLB_STR ("busy", worker->request ? "yes" : "no"), ZLB_STR ("reason", reason));
     broker_worker_delete (self, worker_p, disconnect, reason);
 }
 
@@ -282,8 +283,8 @@ broker_workers_heartbeat (zlb_broker_t *self)
     zlistx_t *gone = NULL;
     broker_worker_t *worker = (broker_worker_t *) zlistx_first (self->by_expiry);
     for (; worker; worker = (broker_worker_t *) zlistx_next (self->by_expiry)) {
-        zlb_log (self->log, ZLB_LOG_DEBUG, "heartbeat_send", "worker=%s busy=%s",
-                 worker->name, worker->request ? "yes" : "no");
+        zlb_log_kv (self->log, ZLB_LOG_DEBUG, "heartbeat_send", ZLB_STR ("worker", worker->name),
+                    ZLB_STR ("busy", worker->request ? "yes" : "no"));
         if (broker_worker_command (self, worker->address, MDP_HEARTBEAT) == -1
         &&  errno == EHOSTUNREACH) {
             if (!gone) {

@@ -152,20 +152,20 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
     broker_address_str (request->client, request->client_size, client, sizeof (client));
     //  deliveries - 1 redeliveries have been made so far.
     if (request->deliveries > self->options.max_redeliveries) {
-        zlb_log (self->log, ZLB_LOG_WARNING, "request_failed",
-                 "client=%s service=%s worker=%s reason=\"%s\" attempts=%d age_ms=%" PRId64,
-                 client, request->service->name, worker->name, reason,
-                 request->deliveries, now - request->received);
+        zlb_log_kv (self->log, ZLB_LOG_WARNING, "request_failed", ZLB_STR ("client", client),
+                    ZLB_STR ("service", request->service->name), ZLB_STR ("worker", worker->name),
+                    ZLB_STR ("reason", reason), ZLB_INT ("attempts", request->deliveries),
+                    ZLB_INT ("age_ms", now - request->received));
         broker_request_fail (self, &request, ZLB_STATUS_FAILED,
                              "workers failed while holding the request too many times");
         return;
     }
     self->stats.redeliveries++;
     request->service->stats.redeliveries++;
-    zlb_log (self->log, ZLB_LOG_WARNING, "request_redeliver",
-             "client=%s service=%s worker=%s reason=\"%s\" attempt=%d age_ms=%" PRId64,
-             client, request->service->name, worker->name, reason,
-             request->deliveries + 1, now - request->received);
+    zlb_log_kv (self->log, ZLB_LOG_WARNING, "request_redeliver", ZLB_STR ("client", client),
+                ZLB_STR ("service", request->service->name), ZLB_STR ("worker", worker->name),
+                ZLB_STR ("reason", reason), ZLB_INT ("attempt", request->deliveries + 1),
+                ZLB_INT ("age_ms", now - request->received));
     //  A fresh deadline: the wait for the next worker starts now.
     request->deadline = now + self->options.request_timeout_ms;
     broker_request_enqueue (self, request, true);

@@ -185,11 +185,11 @@ s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
     self->stats.refused++;
     const char *key = zframe_meta (header, "User-Id");
     char name [BROKER_WORKER_NAME_MAX];
-    zlb_log_limited (self->log, &security->limit, ZLB_LOG_WARNING, event,
-                     "peer=%s key=%s endpoint=%s reason=\"%s\"",
-                     mdp_address_str (sender, name, sizeof (name)),
-                     key && *key ? key : "-", from == security->backend ? "backend" : "frontend",
-                     reason);
+    zlb_log_kv_limited (self->log, &security->limit, ZLB_LOG_WARNING, event,
+                        ZLB_STR ("peer", mdp_address_str (sender, name, sizeof (name))),
+                        ZLB_STR ("key", key && *key ? key : "-"),
+                        ZLB_STR ("endpoint", from == security->backend ? "backend" : "frontend"),
+                        ZLB_STR ("reason", reason));
     if (disconnect)
         s_disconnect (from, sender);
     return false;

@@ -60,8 +60,8 @@ broker_service_require (zlb_broker_t *self, const void *name, size_t size)
         s_service_destroy (self, &service);
         return NULL;
     }
-    zlb_log (self->log, ZLB_LOG_DEBUG, "service_new", "service=%s services=%zu",
-             service->name, zhashx_size (self->services));
+    zlb_log_kv (self->log, ZLB_LOG_DEBUG, "service_new", ZLB_STR ("service", service->name),
+                ZLB_UINT ("services", zhashx_size (self->services)));
     return service;
 }
 
@@ -123,12 +123,12 @@ s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *reques
     self->stats.routed++;
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char client [BROKER_WORKER_NAME_MAX];
-        zlb_log_write (self->log, ZLB_LOG_DEBUG, "request_routed",
-                       "client=%s worker=%s service=%s attempt=%d waited_ms=%" PRId64,
-                       broker_address_str (request->client, request->client_size,
-                                           client, sizeof (client)),
-                       worker->name, request->service->name, request->deliveries,
-                       broker_now (self) - request->received);
+        zlb_log_kv (self->log, ZLB_LOG_DEBUG, "request_routed",
+                    ZLB_STR ("client", broker_address_str (request->client, request->client_size,
+                                                           client, sizeof (client))),
+                    ZLB_STR ("worker", worker->name), ZLB_STR ("service", request->service->name),
+                    ZLB_INT ("attempt", request->deliveries),
+                    ZLB_INT ("waited_ms", broker_now (self) - request->received));
     }
     return 0;
 }
@@ -192,11 +192,12 @@ broker_services_expire (zlb_broker_t *self, int64_t now)
             request->handle = NULL;
             self->stats.queued--;
             char client [BROKER_WORKER_NAME_MAX];
-            zlb_log (self->log, ZLB_LOG_INFO, "request_expired",
-                     "client=%s service=%s age_ms=%" PRId64 " attempt=%d",
-                     broker_address_str (request->client, request->client_size,
-                                         client, sizeof (client)),
-                     service->name, now - request->received, request->deliveries);
+            zlb_log_kv (self->log, ZLB_LOG_INFO, "request_expired",
+                        ZLB_STR ("client", broker_address_str (request->client,
+                                           request->client_size, client, sizeof (client))),
+                        ZLB_STR ("service", service->name),
+                        ZLB_INT ("age_ms", now - request->received),
+                        ZLB_INT ("attempt", request->deliveries));
             broker_request_fail (self, &request, ZLB_STATUS_NO_WORKER,
                                  "no worker for the service within the deadline");
         }
@@ -218,7 +219,7 @@ broker_services_reap (zlb_broker_t *self)
     }
     service = idle ? (broker_service_t *) zlistx_first (idle) : NULL;
     for (; service; service = (broker_service_t *) zlistx_next (idle)) {
-        zlb_log (self->log, ZLB_LOG_DEBUG, "service_reaped", "service=%s", service->name);
+        zlb_log_kv (self->log, ZLB_LOG_DEBUG, "service_reaped", ZLB_STR ("service", service->name));
         zhashx_delete (self->services, service->name);
         s_service_destroy (self, &service);
     }

@@ -9,6 +9,7 @@
 #include "mdp.h"
 #include "util.h"
 #include "curve.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -240,31 +241,45 @@ s_print_frames (zmsg_t *frames)
     }
 }
 
+//  Peer-supplied text (worker id, error, mmi answer) made safe for a
+//  terminal: control bytes and invalid UTF-8 escaped. text is S_TEXT_MAX.
+#define S_TEXT_MAX 1024
+static const char *
+s_peer_text (const void *data, size_t size, char *text)
+{
+    return zlb_printable (data, size, text, S_TEXT_MAX);
+}
+
 static void
 s_print_result (const s_args_t *args, const zlb_result_t *result)
 {
+    char text [S_TEXT_MAX];
     if (args->quiet)
         return;
     if (strncmp (args->service, "mmi.", 4) == 0 && result->status == ZLB_STATUS_OK
     &&  !args->raw) {
-        //  RFC 8 answer ("200", "404", "501") as the broker sent it
-        printf ("%.*s\n", (int) result->payload_size, (const char *) result->payload);
+        //  RFC 8 answer ("200", "404", "501") as the broker sent it, escaped
+        printf ("%s\n", s_peer_text (result->payload, result->payload_size, text));
         return;
     }
     printf ("id=%" PRIu64 " status=%d worker=%s ", result->id, result->status,
-            *result->worker ? result->worker : "-");
+            *result->worker ? s_peer_text (result->worker, strlen (result->worker), text)
+                            : "-");
     if (result->status != ZLB_STATUS_OK)
-        printf ("error=\"%s\" ", result->error);
+        printf ("error=\"%s\" ", s_peer_text (result->error, strlen (result->error), text));
     if (result->frames)
         s_print_frames (result->frames);
     else
-    if (result->status != ZLB_STATUS_OK)
-        ;
-    else
-    if (result->payload_size <= S_PRINT_MAX && s_printable (result->payload, result->payload_size))
-        printf ("reply=\"%.*s\" ", (int) result->payload_size, (const char *) result->payload);
-    else
-        printf ("reply=<%zu bytes> ", result->payload_size);
+    if (result->status == ZLB_STATUS_OK) {
+        if (result->payload_size <= S_PRINT_MAX
+        &&  s_printable (result->payload, result->payload_size)) {
+            printf ("reply=");
+            s_print_frame (result->payload, result->payload_size);
+            putchar (' ');
+        }
+        else
+            printf ("reply=<%zu bytes> ", result->payload_size);
+    }
     printf ("rtt_us=%" PRId64 " service_us=%" PRId64 " latency_us=%" PRId64 "\n",
             result->rtt_ns / 1000, result->service_ns / 1000, result->latency_ns / 1000);
 }
@@ -273,18 +288,19 @@ static void
 s_log_result (zlb_log_t *log, const zlb_result_t *result)
 {
     if (result->status == ZLB_STATUS_OK)
-        zlb_log (log, ZLB_LOG_INFO, "reply_received",
-                 "id=%" PRIu64 " status=%d worker=%s size=%zu attempts=%" PRIu32
-                 " rtt_us=%" PRId64 " service_us=%" PRId64 " latency_us=%" PRId64,
-                 result->id, result->status, result->worker, result->payload_size,
-                 result->attempts, result->rtt_ns / 1000, result->service_ns / 1000,
-                 result->latency_ns / 1000);
+        zlb_log_kv (log, ZLB_LOG_INFO, "reply_received", ZLB_UINT ("id", result->id),
+                    ZLB_INT ("status", result->status), ZLB_STR ("worker", result->worker),
+                    ZLB_UINT ("size", result->payload_size),
+                    ZLB_UINT ("attempts", result->attempts),
+                    ZLB_INT ("rtt_us", result->rtt_ns / 1000),
+                    ZLB_INT ("service_us", result->service_ns / 1000),
+                    ZLB_INT ("latency_us", result->latency_ns / 1000));
     else
-        zlb_log (log, ZLB_LOG_WARNING, "request_failed",
-                 "id=%" PRIu64 " status=%d worker=%s attempts=%" PRIu32
-                 " rtt_us=%" PRId64 " error=\"%s\"", result->id, result->status,
-                 *result->worker ? result->worker : "-", result->attempts,
-                 result->rtt_ns / 1000, result->error);
+        zlb_log_kv (log, ZLB_LOG_WARNING, "request_failed", ZLB_UINT ("id", result->id),
+                    ZLB_INT ("status", result->status),
+                    ZLB_STR ("worker", *result->worker ? result->worker : "-"),
+                    ZLB_UINT ("attempts", result->attempts),
+                    ZLB_INT ("rtt_us", result->rtt_ns / 1000), ZLB_STR ("error", result->error));
 }
 
 static void
@@ -309,10 +325,12 @@ s_tally_result (s_tally_t *tally, const zlb_result_t *result)
         tally->rtt_sum += result->rtt_ns;
         tally->ok++;
     }
+    char text [S_TEXT_MAX];
     if (result->status != ZLB_STATUS_OK)
         fprintf (stderr, "zlb-client: request %" PRIu64 " failed: %d %s (%s) after %" PRIu32
                  " attempt%s\n", result->id, result->status, zlb_status_text (result->status),
-                 result->error, result->attempts, result->attempts == 1 ? "" : "s");
+                 s_peer_text (result->error, strlen (result->error), text), result->attempts,
+                 result->attempts == 1 ? "" : "s");
 }
 
 static void
@@ -426,16 +444,8 @@ s_client_new (const s_args_t *args, zlb_log_t *log)
     }
     if ((size_t) args->size > options.max_payload)
         options.max_payload = (size_t) args->size;
-    char key [ZLB_CURVE_KEY_TEXT + 1];
-    if (zlb_curve_flags_load ("zlb-client", args->broker_key, args->curve_secret,
-                              key, &options.curve_cert) != 0) {
-        errno = EINVAL;
-        return NULL;
-    }
-    options.curve_server_key = *key ? key : NULL;
-    zlb_client_t *client = zlb_client_new (args->connect, &options);
-    zcert_destroy (&options.curve_cert);      //  applied to the socket already
-    return client;
+    return zlb_curve_client_new ("zlb-client", args->connect, &options, args->broker_key,
+                                 args->curve_secret);
 }
 
 static int

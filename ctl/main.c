@@ -8,6 +8,9 @@
 
 #include "zlb/zlb.h"
 #include "util.h"
+#include "curve.h"
+#include "escape.h"
+#include "msgpack_guard.h"
 #include "render.h"
 
 #include <errno.h>
@@ -26,7 +29,13 @@ typedef struct {
     int timeout_ms;               //  wait per attempt
     int64_t interval_ms;          //  watch refresh period
     int64_t iterations;           //  watch: stop after this many frames (0 = never)
+    const char *broker_key;       //  broker's public certificate: CURVE on
+    const char *curve_secret;     //  our secret certificate (optional)
 } s_args_t;
+
+//  Largest reply we accept: 10000 capped entries of a few hundred bytes
+//  each fit with room to spare; anything bigger is refused unread.
+#define S_MAX_REPLY (16 * 1024 * 1024)
 
 //  One decoded reply: the frame's bytes are copied, msgpack points into them.
 typedef struct {
@@ -55,10 +64,14 @@ s_usage (FILE *out)
         "  -t, --timeout-ms MS      wait for an answer (default 2000)\n"
         "  -i, --interval MS        watch refresh period (default 1000; 1s, 500ms)\n"
         "  -n, --iterations N       watch: stop after N refreshes (default: never)\n"
+        "      --broker-key FILE    broker's public certificate: encrypt with CURVE\n"
+        "      --curve-secret FILE  our certificate (a _secret file from zlb-keygen;\n"
+        "                           default: a fresh key pair for this run)\n"
         "  -h, --help               show this help\n"
         "  -V, --version            show the version\n"
         "\n"
-        "Exit status: 0 ok, 1 the broker did not answer, 2 bad usage.\n");
+        "Exit status: 0 ok, 1 the broker did not answer (or answered nonsense),\n"
+        "2 bad usage.\n");
 }
 
 static int
@@ -89,6 +102,8 @@ s_parse_option (s_args_t *args, int option, const char *value)
             if (zlb_parse_int64 (value, 1, INT64_C (1000000000), &args->iterations))
                 return s_bad ("--iterations", value);
             return 0;
+        case 'K': args->broker_key = value; return 0;
+        case 'C': args->curve_secret = value; return 0;
         default:
             return -1;
     }
@@ -102,6 +117,7 @@ s_parse (s_args_t *args, int argc, char *argv [])
         {"connect", required_argument, 0, 'c'}, {"json", no_argument, 0, 'j'},
         {"timeout-ms", required_argument, 0, 't'}, {"interval", required_argument, 0, 'i'},
         {"iterations", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'},
+        {"broker-key", required_argument, 0, 'K'}, {"curve-secret", required_argument, 0, 'C'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
     };
     int option;
@@ -145,9 +161,17 @@ s_ask (zlb_client_t *client, const char *service, s_reply_t *reply)
     if (zlb_client_request (client, service, "", 0, &result) != 0)
         return;
     if (result.status != ZLB_STATUS_OK) {
+        char error [512];
         fprintf (stderr, "zlb-ctl: %s: status %d %s\n", service, result.status,
                  result.status == ZLB_STATUS_TIMEOUT ? "(no answer from the broker)"
-                                                     : result.error);
+                 : zlb_printable (result.error, strlen (result.error), error, sizeof error));
+        return;
+    }
+    //  Counts that claim more than the reply holds would make msgpack-c
+    //  allocate for them before it notices: refuse such a reply unread.
+    if (!zlb_msgpack_bounded (result.payload, result.payload_size)) {
+        fprintf (stderr, "zlb-ctl: %s: the broker's answer is malformed (%zu bytes that"
+                 " are not one whole msgpack object)\n", service, result.payload_size);
         return;
     }
     //  The result is the client's until its next call: keep a copy.
@@ -280,6 +304,20 @@ s_watch (zlb_client_t *client, const s_args_t *args)
     return rc;
 }
 
+//  The client to ask with: no retries, replies up to S_MAX_REPLY, CURVE
+//  from --broker-key/--curve-secret exactly as zlb-client does it.
+static zlb_client_t *
+s_client_new (const s_args_t *args)
+{
+    zlb_client_options_t options;
+    zlb_client_options_defaults (&options);
+    options.timeout_ms = args->timeout_ms;
+    options.retries = 0;           //  a tool: say "no answer" quickly
+    options.max_reply = S_MAX_REPLY;
+    return zlb_curve_client_new ("zlb-ctl", args->endpoint, &options, args->broker_key,
+                                 args->curve_secret);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -290,11 +328,7 @@ main (int argc, char *argv [])
         fprintf (stderr, "Try 'zlb-ctl --help'.\n");
     if (rc)
         return rc > 0 ? 0 : 2;
-    zlb_client_options_t options;
-    zlb_client_options_defaults (&options);
-    options.timeout_ms = args.timeout_ms;
-    options.retries = 0;           //  a tool: say "no answer" quickly
-    zlb_client_t *client = zlb_client_new (args.endpoint, &options);
+    zlb_client_t *client = s_client_new (&args);
     if (!client) {
         char why [300];
         fprintf (stderr, "zlb-ctl: cannot connect to '%s': %s\n", args.endpoint,

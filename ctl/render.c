@@ -1,9 +1,12 @@
 /*  render.c - zlb-ctl output: JSON for scripts, aligned tables for people.
 
     The replies are msgpack maps (docs/protocol.md, "Introspection"). We
-    never trust their shape: a missing or mistyped field prints as "-".  */
+    never trust their shape: a missing or mistyped field prints as "-".
+    Nor their text: strings go through lib/escape.c, so a worker id full
+    of ESC/OSC bytes prints as \x1b... and JSON stays valid.              */
 
 #include "render.h"
+#include "escape.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -28,23 +31,6 @@ ctl_get (const msgpack_object *obj, const char *key)
     return NULL;
 }
 
-static void
-s_json_string (FILE *out, const char *text, size_t size)
-{
-    fputc ('"', out);
-    for (size_t index = 0; index < size; index++) {
-        unsigned char c = (unsigned char) text [index];
-        if (c == '"' || c == '\\')
-            fprintf (out, "\\%c", c);
-        else
-        if (c < 0x20)
-            fprintf (out, "\\u%04x", c);
-        else
-            fputc (c, out);
-    }
-    fputc ('"', out);
-}
-
 void
 ctl_json (FILE *out, const msgpack_object *obj)
 {
@@ -55,7 +41,7 @@ ctl_json (FILE *out, const msgpack_object *obj)
         case MSGPACK_OBJECT_NEGATIVE_INTEGER: fprintf (out, "%" PRId64, obj->via.i64); break;
         case MSGPACK_OBJECT_FLOAT32:
         case MSGPACK_OBJECT_FLOAT64: fprintf (out, "%.6f", obj->via.f64); break;
-        case MSGPACK_OBJECT_STR: s_json_string (out, obj->via.str.ptr, obj->via.str.size); break;
+        case MSGPACK_OBJECT_STR: zlb_json_string_print (out, obj->via.str.ptr, obj->via.str.size); break;
         case MSGPACK_OBJECT_ARRAY:
             fputc ('[', out);
             for (uint32_t index = 0; index < obj->via.array.size; index++) {
@@ -74,7 +60,7 @@ ctl_json (FILE *out, const msgpack_object *obj)
                 if (kv->key.type == MSGPACK_OBJECT_STR)
                     ctl_json (out, &kv->key);
                 else
-                    s_json_string (out, "?", 1);
+                    zlb_json_string_print (out, "?", 1);
                 fputc (':', out);
                 ctl_json (out, &kv->val);
             }
@@ -91,8 +77,10 @@ static void
 s_text (FILE *out, const msgpack_object *obj, const char *key, int width)
 {
     const msgpack_object *value = ctl_get (obj, key);
+    char cell [256];
     if (value && value->type == MSGPACK_OBJECT_STR)
-        fprintf (out, "%-*.*s ", width, (int) value->via.str.size, value->via.str.ptr);
+        fprintf (out, "%-*s ", width, zlb_printable (value->via.str.ptr, value->via.str.size,
+                                                     cell, sizeof cell));
     else
         fprintf (out, "%-*s ", width, "-");
 }

@@ -3,8 +3,10 @@
     PATH gets the public certificate (hand it to peers, or drop it in the
     broker's --allow-clients / --allow-workers directory) and PATH_secret
     both keys, created mode 0600 (give it to --curve-secret). Files are
-    czmq zcert files, so any czmq program reads them. Existing files are
-    never overwritten unless --force.
+    czmq zcert files, so any czmq program reads them. Existing files (and
+    symbolic links, dangling or not) are never written through: a file is
+    created with O_CREAT|O_EXCL|O_NOFOLLOW, and --force replaces the path
+    itself atomically (a temporary file in the same directory, renamed).
 
     Exit codes: 0 written, 1 could not write, 2 bad flags.                */
 
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "certstore.h"
 #include "curve.h"
 #include "mdp.h"
 #include "zlb/zlb.h"
@@ -42,21 +45,25 @@ s_usage (FILE *out)
 "  --services LIST      metadata: services a worker with this key may offer,\n"
 "                       comma-separated (the broker enforces it when the\n"
 "                       public file is in its --allow-workers directory)\n"
-"  --force              overwrite existing files\n"
+"  --force              replace existing files (atomically; a symbolic link\n"
+"                       at PATH is replaced, never followed)\n"
 "  -q, --quiet          print nothing\n"
 "  -h, --help           show this help\n"
 "  -V, --version        show the version\n");
 }
 
-//  A services list must be service names separated by commas.
+//  A services list must be service names (not mmi.*) separated by commas,
+//  shorter than the broker honours.
 static bool
 s_services_valid (const char *list)
 {
+    if (strlen (list) >= ZLB_CERT_SERVICES_MAX)
+        return false;
     const char *start = list;
     while (true) {
         const char *comma = strchr (start, ',');
         size_t size = comma ? (size_t) (comma - start) : strlen (start);
-        if (!mdp_service_valid (start, size))
+        if (!mdp_service_valid (start, size) || (size >= 4 && memcmp (start, "mmi.", 4) == 0))
             return false;
         if (!comma)
             return true;
@@ -94,8 +101,9 @@ s_parse (s_args_t *args, int argc, char *argv [])
     }
     args->path = argv [optind];
     if (args->services && !s_services_valid (args->services)) {
-        fprintf (stderr, "zlb-keygen: invalid --services '%s': service names "
-                 "(printable, no spaces) separated by commas\n", args->services);
+        fprintf (stderr, "zlb-keygen: invalid --services: service names (printable,"
+                 " no spaces, not mmi.*) separated by commas, under %d bytes in all\n",
+                 ZLB_CERT_SERVICES_MAX);
         return 2;
     }
     if (args->name && strpbrk (args->name, "\"\n\r")) {
@@ -105,38 +113,111 @@ s_parse (s_args_t *args, int argc, char *argv [])
     return -1;
 }
 
-//  Refuse to clobber a key someone may be using, unless asked to.
+//  Refuse to clobber a key someone may be using, unless asked to. lstat:
+//  a dangling symbolic link counts as existing too.
 static int
 s_check_free (const char *path, bool force)
 {
-    if (!force && access (path, F_OK) == 0) {
-        fprintf (stderr, "zlb-keygen: '%s' exists (use --force to overwrite)\n", path);
+    struct stat info;
+    if (!force && lstat (path, &info) == 0) {
+        fprintf (stderr, "zlb-keygen: '%s' exists (use --force to replace it)\n", path);
         return -1;
     }
-    if (force)
-        unlink (path);
     return 0;
 }
 
-//  Write both files; the secret one never exists with wider permissions
-//  than 0600, not even for an instant (umask, then chmod to be sure).
+//  All of text into fd, then to disk. 0 or -1 (errno set).
+static int
+s_write_all (int fd, const char *text)
+{
+    size_t size = strlen (text), done = 0;
+    while (done < size) {
+        ssize_t wrote = write (fd, text + done, size - done);
+        if (wrote < 0 && errno == EINTR)
+            continue;
+        if (wrote < 0)
+            return -1;
+        done += (size_t) wrote;
+    }
+    return fsync (fd);
+}
+
+//  Write text to path with exactly this mode, never through a symbolic link.
+//  Without force: a new file (O_EXCL). With force: a fresh temporary file
+//  beside it, renamed over path (rename replaces a link, never follows it).
+static int
+s_write_file (const char *path, const char *text, mode_t mode, bool force)
+{
+    char temp [S_PATH_MAX + 16];
+    snprintf (temp, sizeof temp, "%s.XXXXXX", path);
+    int fd = force ? mkstemp (temp)
+                   : open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    const char *target = force ? temp : path;
+    int rc = fd < 0 || fchmod (fd, mode) != 0 || s_write_all (fd, text) != 0 ? -1 : 0;
+    int saved = errno;
+    if (fd >= 0 && close (fd) != 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc == 0 && force && rename (temp, path) != 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc != 0) {
+        if (fd >= 0)
+            unlink (target);      //  only what we created ourselves
+        fprintf (stderr, "zlb-keygen: cannot write '%s': %s\n", path,
+                 saved == EEXIST ? "it exists (use --force to replace it)" : strerror (saved));
+    }
+    return rc;
+}
+
+//  The certificate in czmq's zcert file format; secret adds the secret key.
+static char *
+s_cert_text (zcert_t *cert, bool secret)
+{
+    zconfig_t *root = zconfig_new ("root", NULL);
+    if (!root)
+        return NULL;
+    zconfig_set_comment (root, "   ZeroMQ CURVE %s Certificate (zlb-keygen)",
+                         secret ? "**Secret**" : "Public");
+    if (secret)
+        zconfig_set_comment (root, "   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change"
+                             " its permissions.");
+    const char *names [] = {"name", "services"};
+    for (size_t index = 0; index < 2; index++) {
+        const char *value = zcert_meta (cert, names [index]);
+        char path [32];
+        snprintf (path, sizeof path, "metadata/%s", names [index]);
+        if (value)
+            zconfig_put (root, path, value);
+    }
+    zconfig_put (root, "curve/public-key", zcert_public_txt (cert));
+    if (secret)
+        zconfig_put (root, "curve/secret-key", zcert_secret_txt (cert));
+    char *text = zconfig_str_save (root);
+    zconfig_destroy (&root);
+    return text;
+}
+
+//  Write both files; the secret one is created 0600 from the start.
 static int
 s_write (const s_args_t *args, zcert_t *cert, const char *secret_path)
 {
-    mode_t old_mask = umask (077);
-    int rc = zcert_save_secret (cert, secret_path);
-    umask (old_mask);
-    if (rc != 0 || chmod (secret_path, 0600) != 0) {
-        fprintf (stderr, "zlb-keygen: cannot write '%s': %s\n", secret_path, strerror (errno));
-        return -1;
+    char *secret_text = s_cert_text (cert, true);
+    char *public_text = s_cert_text (cert, false);
+    int rc = -1;
+    if (!secret_text || !public_text)
+        fprintf (stderr, "zlb-keygen: out of memory\n");
+    else
+    if (s_write_file (secret_path, secret_text, 0600, args->force) == 0) {
+        rc = s_write_file (args->path, public_text, 0644, args->force);
+        if (rc != 0)
+            unlink (secret_path);
     }
-    if (zcert_save_public (cert, args->path) != 0) {
-        fprintf (stderr, "zlb-keygen: cannot write '%s': %s\n", args->path, strerror (errno));
-        unlink (secret_path);
-        return -1;
-    }
-    chmod (args->path, 0644);
-    return 0;
+    zstr_free (&secret_text);
+    zstr_free (&public_text);
+    return rc;
 }
 
 int

@@ -14,6 +14,7 @@
 #include "zlb/zlb.h"
 #include "mdp.h"
 #include "curve.h"
+#include "util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -156,6 +157,11 @@ zlb_client_new (const char *endpoint, const zlb_client_options_t *options)
     zhashx_set_key_duplicator (self->requests, NULL);
     zhashx_set_key_destructor (self->requests, NULL);
     s_socket_setup (self->sock, self->options.max_inflight, self->options.timeout_ms);
+    //  Replies are bounded like request bodies at the broker.
+    if (self->options.max_reply == 0)
+        self->options.max_reply = self->options.max_payload > ZLB_MAX_BODY_DEFAULT
+                                ? self->options.max_payload : ZLB_MAX_BODY_DEFAULT;
+    zsock_set_maxmsgsize (self->sock, zlb_frame_limit (self->options.max_reply));
     self->handle = zsock_resolve (self->sock);
     //  CURVE keys must be on the socket before it connects.
     if (self->options.curve_server_key

@@ -1,6 +1,7 @@
 /*  curve.c - CurveZMQ certificate helpers for the programs (curve.h).     */
 
 #include "curve.h"
+#include "file.h"
 
 #include <errno.h>
 #include <string.h>
@@ -15,19 +16,58 @@ zlb_curve_key_valid (const char *text)
     return zmq_z85_decode (binary, text) != NULL;
 }
 
+//  A Z85 key from the certificate's text into 32 bytes; all zero if absent.
+static bool
+s_z85_key (zconfig_t *root, const char *path, byte *key)
+{
+    const char *text = zconfig_get (root, path, NULL);
+    memset (key, 0, 32);
+    return !text || (strlen (text) == ZLB_CURVE_KEY_TEXT && zmq_z85_decode (key, text));
+}
+
+//  A certificate from its file text (zcert's format: curve/public-key,
+//  curve/secret-key, metadata/*). NULL with a reason if it is not one.
+static zcert_t *
+s_cert_parse (const char *text, const char **reason)
+{
+    zconfig_t *root = zconfig_str_load (text);
+    byte public_key [32], secret_key [32];
+    zcert_t *cert = NULL;
+    *reason = "not a certificate file";
+    if (root && zconfig_get (root, "curve/public-key", NULL)
+    &&  s_z85_key (root, "curve/public-key", public_key)
+    &&  s_z85_key (root, "curve/secret-key", secret_key))
+        cert = zcert_new_from (public_key, secret_key);
+    zconfig_t *meta = cert ? zconfig_locate (root, "metadata") : NULL;
+    for (zconfig_t *item = meta ? zconfig_child (meta) : NULL; item; item = zconfig_next (item))
+        zcert_set_meta (cert, zconfig_name (item), "%s", zconfig_value (item));
+    zconfig_destroy (&root);
+    return cert;
+}
+
+zcert_t *
+zlb_curve_cert_read (const char *path, struct stat *info, const char **err)
+{
+    const char *reason = NULL;
+    char *text = zlb_file_read_small (path, NULL, info, &reason);
+    zcert_t *cert = text ? s_cert_parse (text, &reason) : NULL;
+    free (text);
+    if (!cert && err)
+        *err = reason;
+    return cert;
+}
+
 int
 zlb_curve_public_key_load (const char *path, char *key, const char **err)
 {
-    const char *reason = "no such certificate file (or not a certificate)";
-    if (!path || !key) {
-        reason = "no file given";
+    const char *reason = "no file given";
+    if (!path || !key)
         goto failed;
-    }
     if (zlb_curve_key_valid (path)) {         //  the key itself, not a file
         memcpy (key, path, ZLB_CURVE_KEY_TEXT + 1);
         return 0;
     }
-    zcert_t *cert = zcert_load (path);
+    zcert_t *cert = zlb_curve_cert_read (path, NULL, &reason);
     if (!cert)
         goto failed;
     snprintf (key, ZLB_CURVE_KEY_TEXT + 1, "%s", zcert_public_txt (cert));
@@ -58,17 +98,12 @@ zlb_curve_cert_load (const char *path, const char **err)
 {
     const char *reason = NULL;
     struct stat info;
-    zcert_t *cert = NULL;
-    if (!path || stat (path, &info) != 0)
-        reason = "cannot read the secret file";
-    else
-    if (info.st_mode & (S_IRWXG | S_IRWXO))
+    //  Mode checked on the descriptor we read: no race with a swapped file.
+    zcert_t *cert = zlb_curve_cert_read (path, &info, &reason);
+    if (cert && (info.st_mode & (S_IRWXG | S_IRWXO)))
         reason = "the secret file is readable by others (chmod 600 it)";
     else
-    if (!(cert = zcert_load (path)))
-        reason = "not a certificate file";
-    else
-    if (s_all_zero (zcert_secret_key (cert), 32))
+    if (cert && s_all_zero (zcert_secret_key (cert), 32))
         reason = "the file holds no secret key (give the _secret file)";
     if (reason) {
         zcert_destroy (&cert);
@@ -119,4 +154,23 @@ zlb_curve_flags_load (const char *program, const char *broker_key,
         return -1;
     }
     return 0;
+}
+
+zlb_client_t *
+zlb_curve_client_new (const char *program, const char *endpoint,
+                      const zlb_client_options_t *options,
+                      const char *broker_key, const char *secret)
+{
+    zlb_client_options_t curved = *options;
+    char key [ZLB_CURVE_KEY_TEXT + 1];
+    if (zlb_curve_flags_load (program, broker_key, secret, key, &curved.curve_cert) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    curved.curve_server_key = *key ? key : NULL;
+    zlb_client_t *client = zlb_client_new (endpoint, &curved);
+    int saved = errno;
+    zcert_destroy (&curved.curve_cert);       //  applied to the socket already
+    errno = saved;
+    return client;
 }

@@ -10,11 +10,17 @@
 
 #include <czmq.h>
 #include <stdbool.h>
+#include <sys/stat.h>
+#include "zlb/client.h"
 
 #define ZLB_CURVE_KEY_TEXT 40     //  a Z85 key is 40 characters (32 bytes)
 
 //  True if text is a 40-character Z85 key.
 bool zlb_curve_key_valid (const char *text);
+
+//  A certificate file read the safe way (file.h: no symlinks or FIFOs, at
+//  most 64 KiB), its fstat in *info (may be NULL). NULL with a reason.
+zcert_t *zlb_curve_cert_read (const char *path, struct stat *info, const char **err);
 
 //  The public key of a certificate file (public or secret file), or a
 //  key given directly as 40 Z85 characters, into key [ZLB_CURVE_KEY_TEXT + 1].
@@ -38,5 +44,12 @@ int zlb_curve_client_apply (zsock_t *sock, zcert_t *cert, const char *server_key
 //  broker key is an error). Prints why to stderr as "program: ...". 0 or -1.
 int zlb_curve_flags_load (const char *program, const char *broker_key,
                           const char *secret, char *key, zcert_t **cert_p);
+
+//  A client for the programs: options (curve fields ignored) plus the
+//  --broker-key/--curve-secret pair loaded as above. NULL with errno set
+//  (EINVAL after printing why the flags are wrong).
+zlb_client_t *zlb_curve_client_new (const char *program, const char *endpoint,
+                                    const zlb_client_options_t *options,
+                                    const char *broker_key, const char *secret);
 
 #endif

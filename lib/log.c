@@ -1,6 +1,7 @@
 /*  log.c - line-oriented logs: one write(2) per line on an O_APPEND file.  */
 
 #include "zlb/zlb.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -133,49 +134,174 @@ zlb_log_format_parse (const char *text, zlb_log_format_t *format)
     return 0;
 }
 
-//  A bounded JSON line under construction; full stays set once a piece
-//  did not fit, so the line is cut between members, never inside one.
-typedef struct {
-    char *data;
-    size_t size;                  //  bytes used
-    size_t limit;                 //  bytes usable (room for the tail kept aside)
-    bool full;
-} s_json_t;
+//  --------------------------------------------------------------------------
+//  Building a line. Each piece goes in whole or not at all (zlb_buf_t);
+//  a field that does not fit is taken out again, so a long line is cut
+//  between fields, never inside one, and says so with cut=true.
 
+#define S_TAIL_ROOM 16            //  kept for the cut marker and the line end
+
+typedef struct {
+    char data [LINE_MAX_BYTES * 2];   //  JSON escapes take more room
+    zlb_buf_t buf;
+    bool json;                    //  a JSON object, else a text line
+    bool cut;                     //  a field was left out
+} s_line_t;
+
+//  A JSON string member value or key: quoted, escaped.
 static void
-s_json_raw (s_json_t *json, const char *text, size_t size)
+s_json_string (zlb_buf_t *buf, const char *text, size_t size)
 {
-    if (json->full || size > json->limit - json->size) {
-        json->full = true;
+    zlb_buf_put (buf, "\"", 1);
+    zlb_escape_json (buf, text, size);
+    zlb_buf_put (buf, "\"", 1);
+}
+
+//  Begin a field: ` key=` or `,"key":`.
+static void
+s_key (s_line_t *line, const char *key)
+{
+    if (line->json) {
+        zlb_buf_put (&line->buf, ",", 1);
+        s_json_string (&line->buf, key, strlen (key));
+        zlb_buf_put (&line->buf, ":", 1);
+    }
+    else {
+        zlb_buf_put (&line->buf, " ", 1);
+        zlb_buf_puts (&line->buf, key);
+        zlb_buf_put (&line->buf, "=", 1);
+    }
+}
+
+//  A text value: bare when plain, else quoted and escaped.
+static void
+s_text_value (zlb_buf_t *buf, const char *text, size_t size)
+{
+    if (zlb_text_bare (text, size)) {
+        zlb_buf_put (buf, text, size);
         return;
     }
-    memcpy (json->data + json->size, text, size);
-    json->size += size;
+    zlb_buf_put (buf, "\"", 1);
+    zlb_escape_text (buf, text, size, true);
+    zlb_buf_put (buf, "\"", 1);
 }
 
-//  A JSON string from size bytes of text, escaped.
 static void
-s_json_string (s_json_t *json, const char *text, size_t size)
+s_string_value (s_line_t *line, const char *text, size_t size)
 {
-    s_json_raw (json, "\"", 1);
-    for (size_t index = 0; index < size && !json->full; index++) {
-        unsigned char c = (unsigned char) text [index];
-        char escaped [8];
-        if (c == '"' || c == '\\') {
-            escaped [0] = '\\';
-            escaped [1] = (char) c;
-            s_json_raw (json, escaped, 2);
-        }
-        else
-        if (c < 0x20) {
-            snprintf (escaped, sizeof escaped, "\\u%04x", c);
-            s_json_raw (json, escaped, 6);
-        }
-        else
-            s_json_raw (json, (const char *) &c, 1);
-    }
-    s_json_raw (json, "\"", 1);
+    if (line->json)
+        s_json_string (&line->buf, text, size);
+    else
+        s_text_value (&line->buf, text, size);
 }
+
+//  Close a field: keep it if it fit, else take it out and remember the cut.
+static void
+s_field_end (s_line_t *line, size_t start)
+{
+    if (line->buf.full) {
+        line->buf.size = start;
+        line->buf.full = false;
+        line->cut = true;
+    }
+}
+
+static void
+s_field (s_line_t *line, const zlb_log_field_t *field)
+{
+    if (line->cut)
+        return;                   //  the fields after a cut one are cut too
+    size_t start = line->buf.size;
+    char number [24];
+    s_key (line, field->key ? field->key : "?");
+    switch (field->type) {
+        case ZLB_FIELD_INT:
+            snprintf (number, sizeof number, "%" PRId64, field->value.number);
+            zlb_buf_puts (&line->buf, number);
+            break;
+        case ZLB_FIELD_UINT:
+            snprintf (number, sizeof number, "%" PRIu64, field->value.unsigned_number);
+            zlb_buf_puts (&line->buf, number);
+            break;
+        case ZLB_FIELD_BYTES:
+            s_string_value (line, field->value.text ? field->value.text : "",
+                            field->value.text ? field->size : 0);
+            break;
+        default: {
+            const char *text = field->value.text ? field->value.text : "-";
+            s_string_value (line, text, strlen (text));
+        }
+    }
+    s_field_end (line, start);
+}
+
+//  Timestamp, level, who, event: the start of every line.
+static void
+s_head (zlb_log_t *self, s_line_t *line, zlb_log_level_t level, const char *event)
+{
+    line->json = self->format == ZLB_LOG_JSON;
+    size_t room = line->json ? sizeof line->data : LINE_MAX_BYTES;
+    line->buf = (zlb_buf_t) {line->data, 0, room - S_TAIL_ROOM, false};
+    line->cut = false;
+    char stamp [40];
+    size_t stamp_size = s_timestamp (stamp, sizeof stamp);
+    if (!line->json) {
+        char head [LINE_MAX_BYTES / 2];
+        int size = snprintf (head, sizeof head, " %-7s %s ", s_level_names [level],
+                             self->prefix);
+        zlb_buf_put (&line->buf, stamp, stamp_size);
+        zlb_buf_put (&line->buf, head, size > 0 ? (size_t) size : 0);
+        zlb_escape_text (&line->buf, event, strlen (event), true);
+        return;
+    }
+    zlb_buf_put (&line->buf, "{\"ts\":", 6);
+    s_json_string (&line->buf, stamp, stamp_size);
+    const zlb_log_field_t head [] = {
+        ZLB_STR ("level", s_level_words [level]),
+        ZLB_STR ("component", self->component),
+        //  "instance", not "id": many events have an id field of their own.
+        ZLB_STR ("instance", self->id),
+        ZLB_STR ("event", event)
+    };
+    for (size_t index = 0; index < sizeof head / sizeof head [0]; index++)
+        s_field (line, &head [index]);
+}
+
+//  Cut marker, line end, one write(2).
+static void
+s_finish (zlb_log_t *self, s_line_t *line)
+{
+    line->buf.limit = sizeof line->data;
+    if (line->cut)
+        zlb_buf_puts (&line->buf, line->json ? ",\"cut\":true" : " cut=true");
+    zlb_buf_puts (&line->buf, line->json ? "}\n" : "\n");
+    ssize_t rc = write (self->fd, line->data, line->buf.size);
+    (void) rc;                     //  a log that cannot be written is not worth dying for
+}
+
+static void
+s_write_fields (zlb_log_t *self, zlb_log_level_t level, const char *event,
+                const zlb_log_field_t *fields, size_t count)
+{
+    s_line_t line;
+    s_head (self, &line, level, event);
+    for (size_t index = 0; index < count; index++)
+        s_field (&line, &fields [index]);
+    s_finish (self, &line);
+}
+
+void
+zlb_log_fields (zlb_log_t *self, zlb_log_level_t level, const char *event,
+                const zlb_log_field_t *fields, size_t count)
+{
+    if (zlb_log_enabled (self, level))
+        s_write_fields (self, level, event, fields, count);
+}
+
+//  --------------------------------------------------------------------------
+//  The printf form. Its text is ours, but its values may still hold a
+//  control byte (strerror never does; a bug might): text lines escape those,
+//  JSON lines split the key=value text into members.
 
 //  True when text is a JSON number (no leading zeros, optional fraction).
 static bool
@@ -199,26 +325,28 @@ s_json_number (const char *text, size_t size)
     return index == size;
 }
 
+//  One key=value pair of printf text as a JSON member.
 static void
-s_json_member (s_json_t *json, const char *key, size_t key_size,
-               const char *value, size_t value_size, bool quoted)
+s_json_pair (s_line_t *line, const char *key, size_t key_size,
+             const char *value, size_t value_size, bool quoted)
 {
-    size_t start = json->size;
-    s_json_raw (json, ",", 1);
-    s_json_string (json, key, key_size);
-    s_json_raw (json, ":", 1);
+    if (line->cut)
+        return;
+    size_t start = line->buf.size;
+    zlb_buf_put (&line->buf, ",", 1);
+    s_json_string (&line->buf, key, key_size);
+    zlb_buf_put (&line->buf, ":", 1);
     if (!quoted && s_json_number (value, value_size))
-        s_json_raw (json, value, value_size);
+        zlb_buf_put (&line->buf, value, value_size);
     else
-        s_json_string (json, value, value_size);
-    if (json->full)
-        json->size = start;       //  all of a member or none of it
+        s_json_string (&line->buf, value, value_size);
+    s_field_end (line, start);
 }
 
 //  key=value fields (values may be "quoted text") to JSON members. Text
 //  that is not key=value goes into a "text" member.
 static void
-s_json_fields (s_json_t *json, const char *fields)
+s_json_printf_fields (s_line_t *line, const char *fields)
 {
     const char *cursor = fields;
     while (*cursor) {
@@ -228,7 +356,7 @@ s_json_fields (s_json_t *json, const char *fields)
         while (*cursor && *cursor != '=' && *cursor != ' ')
             cursor++;
         if (*cursor != '=' || cursor == key) {
-            s_json_member (json, "text", 4, key, strlen (key), true);
+            s_json_pair (line, "text", 4, key, strlen (key), true);
             return;
         }
         size_t key_size = (size_t) (cursor - key);
@@ -244,67 +372,33 @@ s_json_fields (s_json_t *json, const char *fields)
         else
             while (*cursor && *cursor != ' ')
                 cursor++;
-        s_json_member (json, key, key_size, value, (size_t) (cursor - value), quoted);
+        s_json_pair (line, key, key_size, value, (size_t) (cursor - value), quoted);
         if (quoted && *cursor == '"')
             cursor++;
     }
 }
 
 static void
-s_json_write (zlb_log_t *self, zlb_log_level_t level, const char *event,
-              const char *fmt, va_list args)
+s_vwrite (zlb_log_t *self, zlb_log_level_t level, const char *event,
+          const char *fmt, va_list args)
 {
     char fields [LINE_MAX_BYTES] = "";
     if (fmt && *fmt)
         vsnprintf (fields, sizeof fields, fmt, args);
-    char line [LINE_MAX_BYTES * 2];
-    //  Keep room for ',"cut":true}' and the newline.
-    s_json_t json = {line, 0, sizeof line - 16, false};
-    char stamp [40];
-    size_t stamp_size = s_timestamp (stamp, sizeof stamp);
-    s_json_raw (&json, "{\"ts\":", 6);
-    s_json_string (&json, stamp, stamp_size);
-    s_json_member (&json, "level", 5, s_level_words [level], strlen (s_level_words [level]), true);
-    s_json_member (&json, "component", 9, self->component, strlen (self->component), true);
-    //  "instance", not "id": many events have an id field of their own.
-    s_json_member (&json, "instance", 8, self->id, strlen (self->id), true);
-    s_json_member (&json, "event", 5, event, strlen (event), true);
-    s_json_fields (&json, fields);
-    //  A cut line stays valid JSON: drop the partial member, say so.
-    if (json.full) {
-        json.full = false;
-        json.limit = sizeof line;
-        s_json_raw (&json, ",\"cut\":true", 11);
+    s_line_t line;
+    s_head (self, &line, level, event);
+    if (line.json)
+        s_json_printf_fields (&line, fields);
+    else
+    if (*fields) {
+        zlb_buf_put (&line.buf, " ", 1);
+        zlb_escape_text (&line.buf, fields, strlen (fields), false);
+        if (line.buf.full) {       //  cut: keep what fitted
+            line.buf.full = false;
+            line.cut = true;
+        }
     }
-    json.limit = sizeof line;
-    s_json_raw (&json, "}\n", 2);
-    ssize_t rc = write (self->fd, line, json.size);
-    (void) rc;
-}
-
-static void
-s_vwrite (zlb_log_t *self, zlb_log_level_t level, const char *event,
-          const char *fmt, va_list args)
-{
-    if (self->format == ZLB_LOG_JSON) {
-        s_json_write (self, level, event, fmt, args);
-        return;
-    }
-    char line [LINE_MAX_BYTES];
-    size_t len = s_timestamp (line, sizeof line);
-    len += snprintf (line + len, sizeof line - len, " %-7s %s %s",
-                     s_level_names [level], self->prefix, event);
-    if (fmt && *fmt && len < sizeof line - 2) {
-        line [len++] = ' ';
-        int added = vsnprintf (line + len, sizeof line - len, fmt, args);
-        if (added > 0)
-            len += (size_t) added;
-    }
-    if (len > sizeof line - 1)
-        len = sizeof line - 1;     //  cut: keep the newline and one write
-    line [len++] = '\n';
-    ssize_t rc = write (self->fd, line, len);
-    (void) rc;                     //  a log that cannot be written is not worth dying for
+    s_finish (self, &line);
 }
 
 void
@@ -352,6 +446,14 @@ s_limit_allows (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level)
     }
     limit->used++;
     return true;
+}
+
+void
+zlb_log_fields_limited (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level,
+                        const char *event, const zlb_log_field_t *fields, size_t count)
+{
+    if (zlb_log_enabled (self, level) && s_limit_allows (self, limit, level))
+        s_write_fields (self, level, event, fields, count);
 }
 
 void

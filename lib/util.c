@@ -130,3 +130,10 @@ zlb_default_id (char *buf, size_t bufsize)
     snprintf (buf, bufsize, "%s-%d", host, (int) getpid ());
     return buf;
 }
+
+int
+zlb_frame_limit (size_t max_body)
+{
+    size_t limit = max_body + 64 * 1024;
+    return limit > INT32_MAX || limit < max_body ? INT32_MAX : (int) limit;
+}

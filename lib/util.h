@@ -32,4 +32,13 @@ const char *zlb_endpoint_why (const char *endpoint, int error, char *buf, size_t
 //  did not answer". Waits at most a second.
 void zlb_endpoint_report (const char *prog, const char *endpoint);
 
+//  Largest body by default, everywhere (the broker's --max-body default).
+#define ZLB_MAX_BODY_DEFAULT (1024 * 1024)
+
+//  ZMQ_MAXMSGSIZE for a socket that carries bodies up to max_body: the body
+//  plus 64 KiB for the other frames of the envelope, at most INT32_MAX.
+//  libzmq checks it against each frame's header before allocating, and
+//  drops the connection of a peer that sends more.
+int zlb_frame_limit (size_t max_body);
+
 #endif

@@ -51,6 +51,7 @@ struct _zlb_worker_t {
     zlb_ratelimit_t limit;        //  for warnings about bad input
     char *curve_server_key;       //  broker's public key (Z85); NULL: plain
     zcert_t *curve_cert;          //  our keys (a copy), applied to every fresh socket
+    size_t max_body;              //  largest request frame we read (ZMQ_MAXMSGSIZE)
 
     zsock_t *sock;                //  DEALER, NULL while backing off
     unsigned sockets;             //  fresh sockets made so far (routing id suffix)
@@ -232,6 +233,7 @@ s_connect (zlb_worker_t *self)
     zsock_set_sndtimeo (self->sock, 0);
     zsock_set_rcvtimeo (self->sock, S_RCVTIMEO_MS);
     zsock_set_linger (self->sock, 0);
+    zsock_set_maxmsgsize (self->sock, zlb_frame_limit (self->max_body));
     if (self->curve_server_key)     //  every fresh socket needs the keys again
         zlb_curve_client_apply (self->sock, self->curve_cert, self->curve_server_key);
     if (zsock_connect (self->sock, "%s", self->endpoint) != 0) {
@@ -324,10 +326,11 @@ s_answer_bad (zlb_worker_t *self, zframe_t *client, zframe_t *body, const char *
     uint64_t id = zlb_request_peek_id (body);
     zmsg_t *reply = zlb_error_reply_new (id, ZLB_STATUS_BAD_REQUEST, self->id, err);
     self->stats.bad_requests++;
-    s_log_limited (self, ZLB_LOG_WARNING, "bad_request", "id=%" PRIu64
-                   " client=%s status=%d error=\"%s\"", id,
-                   mdp_address_str (client, client_str, sizeof (client_str)),
-                   ZLB_STATUS_BAD_REQUEST, err ? err : "");
+    zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "bad_request",
+                        ZLB_UINT ("id", id),
+                        ZLB_STR ("client", mdp_address_str (client, client_str,
+                                                            sizeof (client_str))),
+                        ZLB_INT ("status", ZLB_STATUS_BAD_REQUEST), ZLB_STR ("error", err ? err : ""));
     if (reply)
         s_send_reply (self, client, &reply);
 }
@@ -337,10 +340,11 @@ static int
 s_reply_send (zlb_worker_t *self, zmsg_t **body_p, int status)
 {
     int rc = s_send_reply (self, self->client, body_p);
-    s_log (self, ZLB_LOG_INFO, "request_served", "id=%" PRIu64 " client=%s attempt=%u"
-           " service_us=%" PRId64 " status=%d%s%s", self->request_id, self->client_str,
-           self->attempt, (zlb_mono_ns () - self->mono_recv) / 1000, status,
-           self->raw_body ? " raw=yes" : "", rc == 0 ? "" : " sent=no");
+    zlb_log_kv (self->log, ZLB_LOG_INFO, "request_served", ZLB_UINT ("id", self->request_id),
+                ZLB_STR ("client", self->client_str), ZLB_UINT ("attempt", self->attempt),
+                ZLB_INT ("service_us", (zlb_mono_ns () - self->mono_recv) / 1000),
+                ZLB_INT ("status", status), ZLB_STR ("raw", self->raw_body ? "yes" : "no"),
+                ZLB_STR ("sent", rc == 0 ? "yes" : "no"));
     return rc;
 }
 
@@ -622,6 +626,7 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
         self->reconnect_max_ms = self->heartbeat_ms;
     self->backoff_ms = self->heartbeat_ms;
     self->log = options->log;
+    self->max_body = options->max_body ? options->max_body : ZLB_MAX_BODY_DEFAULT;
     self->limit.burst = 10;
     self->credit = options->credit > 1 ? options->credit : 1;
     self->raw_ok = options->raw;
@@ -797,9 +802,10 @@ s_answerable (zlb_worker_t *self, const zlb_work_t *work)
         return -1;
     }
     if (!self->sock || self->request_socket != self->sockets) {
-        s_log (self, ZLB_LOG_WARNING, "reply_dropped", "id=%" PRIu64 " client=%s"
-               " reason=\"broker connection replaced\"", self->request_id,
-               self->client_str);
+        //  The socket it came on is gone: the broker has redelivered it.
+        zlb_log_kv (self->log, ZLB_LOG_WARNING, "reply_dropped", ZLB_UINT ("id", self->request_id),
+                    ZLB_STR ("client", self->client_str),
+                    ZLB_STR ("reason", "broker connection replaced"));
         s_request_release (self);
         return 0;
     }

@@ -250,8 +250,8 @@ s_serve (zlb_worker_t *worker, zlb_log_t *log, const s_args_t *args)
         if (rc == 0)
             continue;
         if (s_poisoned (&work, args->fail_on)) {
-            zlb_log (log, ZLB_LOG_ERROR, "poison_request", "id=%" PRIu64 " client=%s"
-                     " action=abort", work.id, work.client);
+            zlb_log_kv (log, ZLB_LOG_ERROR, "poison_request", ZLB_UINT ("id", work.id),
+                        ZLB_STR ("client", work.client), ZLB_STR ("action", "abort"));
             abort ();
         }
         if (args->work_us > 0)

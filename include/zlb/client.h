@@ -36,6 +36,8 @@ typedef struct {
     int retries;             //  resends after the first attempt (default 3; 0 = one attempt)
     size_t max_inflight;     //  requests in flight at once (default 1024)
     size_t max_payload;      //  refuse to send payloads over this (default 1 MiB)
+    size_t max_reply;        //  largest reply accepted (default: max_payload, at least
+                             //  1 MiB); a bigger frame costs the broker its connection
     zlb_log_t *log;          //  optional; borrowed, must outlive the client
     const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
     zcert_t *curve_cert;     //  our certificate for CURVE; borrowed; NULL: an ephemeral key pair

@@ -42,6 +42,8 @@ typedef struct {
     zcert_t *curve_cert;     //  our certificate for CURVE (copied); NULL: an ephemeral key pair
     bool raw;                //  hand over bodies that are not zlb requests (work.frames)
                              //  instead of answering them 400
+    size_t max_body;         //  largest request accepted (default 1 MiB, the broker's
+                             //  --max-body); a bigger frame is refused unread
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the
