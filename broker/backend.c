@@ -91,8 +91,11 @@ s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
         return;
     }
     worker = broker_worker_register (self, sender, service, credit);
-    if (worker)
-        broker_worker_ready (self, worker);
+    if (!worker)
+        return;
+    if (self->security)
+        broker_security_bind (self, worker, service_frame);
+    broker_worker_ready (self, worker);
 }
 
 //  A worker's reply to request: forward it (body as czmq frames in msg, or

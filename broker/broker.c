@@ -89,8 +89,11 @@ s_router_new (const zlb_broker_options_t *options)
     zsock_set_rcvhwm (router, BROKER_RCVHWM);
     //  A send to a vanished peer fails (EHOSTUNREACH) instead of vanishing.
     zsock_set_router_mandatory (router, 1);
-    //  A worker restarted with the same routing id takes over its old pipe.
-    zsock_set_router_handover (router, 1);
+    //  No ROUTER_HANDOVER: a peer that connects with a routing id in use is
+    //  not attached (libzmq 4.3.4), so nobody can take over a connection's
+    //  identity, and handover's own abort (stream_engine_base.cpp:331 after
+    //  the displaced peer reconnects) cannot happen. zlb-worker makes its
+    //  routing id unique per connection, so reconnecting never collides.
     //  Hard ceiling per frame; bodies between max_body and this get a 413,
     //  bigger ones cost the peer its connection.
     int64_t ceiling = (int64_t) options->max_body + 64 * 1024;
@@ -306,6 +309,10 @@ s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t **msg_p)
     zframe_t *sender = zmsg_pop (msg);
     zframe_t *empty = zmsg_pop (msg);
     zframe_t *header = zmsg_pop (msg);
+    if (sender && empty && self->security
+    &&  !broker_security_identity (self, from, sender, empty))
+        ;                         //  a worker's routing id under another key (logged)
+    else
     if (!sender || !empty || !header)
         s_malformed (self, sender, MDP_E_SHORT, frames);
     else

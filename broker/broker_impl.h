@@ -92,6 +92,7 @@ struct _broker_worker_t {
     int64_t expiry;               //  clock ms when it is dead if still silent
     int64_t joined;               //  clock ms of its READY
     uint64_t served;              //  replies it sent that we forwarded
+    char curve_key [41];          //  CURVE public key (Z85) it registered with, or ""
 };
 
 struct _zlb_broker_t {
@@ -152,6 +153,17 @@ zsock_t *broker_security_backend (zlb_broker_t *self);
 //  logged and, for worker commands, answered with DISCONNECT.
 bool broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
                             zframe_t *header, zmsg_t *msg);
+//  Is sender who it was? false (refused, logged) when sender is a worker
+//  registered under another CURVE key: its connection went and another key
+//  took the free routing id (the worker is removed). first: any frame after
+//  the sender (it carries the key). With ROUTER_HANDOVER off libzmq never
+//  attaches a second connection under a routing id in use.
+bool broker_security_identity (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
+                               zframe_t *first);
+//  A worker just registered: bind its routing id to the key on frame.
+void broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame);
+//  True when CURVE is on.
+bool broker_security_curve (zlb_broker_t *self);
 
 //  frontend.c: client side
 //  May take the sender frame and the message (then NULLs the caller's).

@@ -177,6 +177,8 @@ s_disconnect (zsock_t *from, zframe_t *sender)
     zmq_send (handle, &command, 1, ZMQ_DONTWAIT);
 }
 
+//  Count, log (rate-limited) and maybe DISCONNECT a refused message.
+//  header: any frame of it (libzmq attaches the key to each).
 static bool
 s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
           bool disconnect, const char *event, const char *reason)
@@ -193,6 +195,36 @@ s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
     if (disconnect)
         s_disconnect (from, sender);
     return false;
+}
+
+bool
+broker_security_identity (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
+                          zframe_t *first)
+{
+    broker_worker_t *worker = self->security->cert ? broker_worker_lookup (self, sender)
+                                                   : NULL;
+    const char *key = worker ? zframe_meta (first, "User-Id") : NULL;
+    if (!worker || (key && streq (key, worker->curve_key)))
+        return true;
+    //  Its connection is gone and another key took the free id: whatever the
+    //  broker would send there is no longer the worker's.
+    s_refuse (self, from, sender, first, true, "identity_mismatch",
+              "routing id of a worker registered with another key");
+    broker_worker_delete (self, &worker, false, "routing id reused by another key");
+    return false;
+}
+
+void
+broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame)
+{
+    const char *key = broker_security_curve (self) ? zframe_meta (frame, "User-Id") : NULL;
+    snprintf (worker->curve_key, sizeof (worker->curve_key), "%s", key ? key : "");
+}
+
+bool
+broker_security_curve (zlb_broker_t *self)
+{
+    return self->security && self->security->cert;
 }
 
 //  True if list (comma-separated) holds item exactly.
