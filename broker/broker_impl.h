@@ -35,6 +35,7 @@ typedef struct _broker_metrics_t broker_metrics_t;
 #define BROKER_ADDRESS_MAX 255        //  longest routing id (ZMTP's limit)
 #define BROKER_BODY_MAX 8             //  body frames a request may have (more: 400)
 #define BROKER_PARTS_MAX (6 + BROKER_BODY_MAX)  //  frames of one message on the fast path
+#define BROKER_ID_PREFIX 256          //  body bytes read for the id of an error answer
 
 //  Routing id bytes: the key of the worker table, so that a lookup with
 //  the bytes of a frame just received needs no object.
@@ -173,7 +174,8 @@ void broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **ms
 //  copied). false: not that case; the caller takes the general path.
 bool broker_client_fast (zlb_broker_t *self, broker_input_t *input);
 //  Answer a request ourselves with an error reply (2 frames) on service.
-//  body (may be NULL) is the first body frame, only read for the id.
+//  body (may be NULL) is the first body frame: its id is read from the
+//  first BROKER_ID_PREFIX bytes, nothing more.
 void broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
                           const void *service, size_t service_size, const void *body,
                           size_t body_size, int status, const char *text);

@@ -6,6 +6,7 @@
     without even a service frame is dropped (there is nothing to answer on). */
 
 #include "broker_impl.h"
+#include "msgpack_guard.h"
 
 #include <string.h>
 
@@ -27,10 +28,10 @@ broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
     int kind = broker_err_index (status);
     if (known && kind >= 0)
         known->stats.errors [kind]++;
-    //  Decoding the body is allowed here: this is the error path, not the hot one.
-    zframe_t *frame = body ? zframe_new (body, body_size) : NULL;
-    uint64_t id = frame ? zlb_request_peek_id (frame) : 0;
-    zframe_destroy (&frame);
+    //  The id, from the body's first BROKER_ID_PREFIX bytes only: an answer
+    //  must never cost more than the request (docs/protocol.md). 0: none.
+    uint64_t id = 0;
+    zlb_msgpack_peek_uint ((const uint8_t *) body, body_size, BROKER_ID_PREFIX, "id", &id);
     zmsg_t *reply = zlb_error_reply_new (id, status, "broker", text);
     if (!reply)
         return;

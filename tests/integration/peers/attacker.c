@@ -167,11 +167,11 @@ s_big_body (long size)
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 2);
     peer_pack_str (&pk, "payload");
-    //  Many small strings in an array: costly to unpack, unlike one bin.
-    long items = size / 8;
-    msgpack_pack_array (&pk, (size_t) items);
-    for (long n = 0; n < items; n++)
-        peer_pack_str (&pk, "1234567");
+    //  One-byte integers in an array: a million objects to unpack, unlike
+    //  one bin of the same size.
+    msgpack_pack_array (&pk, (size_t) size);
+    for (long n = 0; n < size; n++)
+        msgpack_pack_uint8 (&pk, 1);          //  fixint: one byte
     peer_pack_str (&pk, "id");
     msgpack_pack_uint64 (&pk, 7);
     zframe_t *frame = zframe_new (sbuf.data, sbuf.size);
