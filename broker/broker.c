@@ -126,6 +126,7 @@ zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
     s_options_sanitize (&self->options);
     self->log = log;
     self->limit.burst = 10;
+    self->events.burst = BROKER_EVENTS_PER_S;
     self->services = zhashx_new ();
     self->workers = broker_workers_table_new ();
     self->by_expiry = zlistx_new ();
@@ -460,6 +461,29 @@ s_input (zlb_broker_t *self, int timeout_ms)
     return handled + s_drain (self, self->router);
 }
 
+void
+broker_log_flush (zlb_broker_t *self, zlb_ratelimit_t *limit, const char *source, bool force)
+{
+    //  The limiter's clock (lib/log.c): monotonic milliseconds.
+    int64_t now = zlb_mono_ns () / 1000000;
+    if (!limit->suppressed || (!force && now - limit->window_start < 1000))
+        return;
+    zlb_log (self->log, ZLB_LOG_WARNING, "log_suppressed", "lines=%" PRIu64 " source=%s",
+             limit->suppressed, source);
+    limit->suppressed = 0;
+    limit->used = 0;
+    limit->window_start = now;
+}
+
+static void
+s_log_flush_all (zlb_broker_t *self, bool force)
+{
+    broker_log_flush (self, &self->limit, "input", force);
+    broker_log_flush (self, &self->events, "events", force);
+    if (self->security)
+        broker_security_log_flush (self, force);
+}
+
 static void
 s_timers (zlb_broker_t *self)
 {
@@ -474,6 +498,7 @@ s_timers (zlb_broker_t *self)
         broker_services_expire (self, now);
         broker_services_reap (self);
         broker_metrics_expire (self, now);
+        s_log_flush_all (self, false);
         int64_t tick = self->options.heartbeat_ms < BROKER_TICK_MS
                      ? self->options.heartbeat_ms : BROKER_TICK_MS;
         self->tick_at = now + tick;
@@ -528,6 +553,7 @@ zlb_broker_run (zlb_broker_t *self)
     }
     zlb_log (self->log, ZLB_LOG_INFO, "broker_stop", "reason=%s",
              self->stopped ? "stopped" : "interrupted");
+    s_log_flush_all (self, true);
     zlb_broker_log_summary (self);
     return 0;
 }

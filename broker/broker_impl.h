@@ -109,6 +109,7 @@ struct _zlb_broker_t {
     int64_t tick_at;              //  next deadline check and reap, clock ms
     bool stopped;                 //  zlb_broker_stop was called
     zlb_ratelimit_t limit;        //  for warnings about bad input
+    zlb_ratelimit_t events;       //  for lines a peer can trigger at will (join, leave...)
     zlb_broker_stats_t stats;     //  counters (workers/queued/services kept live)
     broker_security_t *security;  //  CURVE, roles, backend socket; NULL: plain, one socket
     int64_t started;              //  clock ms at zlb_broker_new (uptime)
@@ -273,5 +274,20 @@ void broker_metrics_expire (zlb_broker_t *self, int64_t now);
 //  Rate-limited warning about bad input, counted as malformed.
 #define broker_warn(self, event, ...) \
     zlb_log_limited ((self)->log, &(self)->limit, ZLB_LOG_WARNING, (event), __VA_ARGS__)
+
+//  A line any peer can make us write as often as it likes (a worker that
+//  joins and leaves in a loop, requests that expire): rate-limited like
+//  the warnings, with its own budget (BROKER_EVENTS_PER_S).
+#define BROKER_EVENTS_PER_S 100
+#define broker_event(self, level, event, ...) \
+    zlb_log_limited ((self)->log, &(self)->events, (level), (event), __VA_ARGS__)
+
+//  broker.c: a limiter that dropped lines reports how many at once when its
+//  second is over (or now, when force), not at its next line, which may
+//  never come. source names the limiter in the line.
+void broker_log_flush (zlb_broker_t *self, zlb_ratelimit_t *limit, const char *source,
+                       bool force);
+//  security.c: the same for the security limiter.
+void broker_security_log_flush (zlb_broker_t *self, bool force);
 
 #endif

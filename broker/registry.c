@@ -90,7 +90,7 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
     worker->expiry_handle = zlistx_add_end (self->by_expiry, worker);
     service->workers++;
     self->stats.workers_seen++;
-    zlb_log (self->log, ZLB_LOG_INFO, "worker_join",
+    broker_event (self, ZLB_LOG_INFO, "worker_join",
              "worker=%s service=%s credit=%d service_workers=%zu workers=%zu",
              worker->name, service->name, worker->credit, service->workers,
              zhashx_size (self->workers));
@@ -190,7 +190,7 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
     service->workers--;
     broker_request_t *request = worker->request;
     worker->request = worker->request_tail = NULL;
-    zlb_log (self->log, ZLB_LOG_INFO, "worker_leave",
+    broker_event (self, ZLB_LOG_INFO, "worker_leave",
              "worker=%s service=%s reason=\"%s\" busy=%s inflight=%d service_workers=%zu"
              " workers=%zu", worker->name, service->name, reason, request ? "yes" : "no",
              worker->inflight, service->workers, zhashx_size (self->workers));
@@ -223,7 +223,7 @@ broker_workers_expire (zlb_broker_t *self, int64_t now)
     while ((worker = (broker_worker_t *) zlistx_first (self->by_expiry))
     &&     worker->expiry <= now) {
         self->stats.expired++;
-        zlb_log (self->log, ZLB_LOG_INFO, "worker_expired", "worker=%s service=%s "
+        broker_event (self, ZLB_LOG_INFO, "worker_expired", "worker=%s service=%s "
                  "silent_ms=%" PRId64, worker->name, worker->service->name,
                  now - (worker->expiry - s_silence_ms (self)));
         //  DISCONNECT too: a frozen worker that wakes up re-registers.

@@ -152,7 +152,7 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
     broker_address_str (request->client, request->client_size, client, sizeof (client));
     //  deliveries - 1 redeliveries have been made so far.
     if (request->deliveries > self->options.max_redeliveries) {
-        zlb_log (self->log, ZLB_LOG_WARNING, "request_failed",
+        broker_event (self, ZLB_LOG_WARNING, "request_failed",
                  "client=%s service=%s worker=%s reason=\"%s\" attempts=%d age_ms=%" PRId64,
                  client, request->service->name, worker->name, reason,
                  request->deliveries, now - request->received);
@@ -162,7 +162,7 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
     }
     self->stats.redeliveries++;
     request->service->stats.redeliveries++;
-    zlb_log (self->log, ZLB_LOG_WARNING, "request_redeliver",
+    broker_event (self, ZLB_LOG_WARNING, "request_redeliver",
              "client=%s service=%s worker=%s reason=\"%s\" attempt=%d age_ms=%" PRId64,
              client, request->service->name, worker->name, reason,
              request->deliveries + 1, now - request->received);

@@ -221,6 +221,12 @@ broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *fra
     snprintf (worker->curve_key, sizeof (worker->curve_key), "%s", key ? key : "");
 }
 
+void
+broker_security_log_flush (zlb_broker_t *self, bool force)
+{
+    broker_log_flush (self, &self->security->limit, "security", force);
+}
+
 bool
 broker_security_curve (zlb_broker_t *self)
 {

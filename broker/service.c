@@ -192,7 +192,7 @@ broker_services_expire (zlb_broker_t *self, int64_t now)
             request->handle = NULL;
             self->stats.queued--;
             char client [BROKER_WORKER_NAME_MAX];
-            zlb_log (self->log, ZLB_LOG_INFO, "request_expired",
+            broker_event (self, ZLB_LOG_INFO, "request_expired",
                      "client=%s service=%s age_ms=%" PRId64 " attempt=%d",
                      broker_address_str (request->client, request->client_size,
                                          client, sizeof (client)),

@@ -118,8 +118,8 @@ s_cycle (const s_args_t *args)
         s_worker_send (sock, 1, args->service);
         s_worker_send (sock, 5, NULL);
     }
-    zclock_sleep ((int) args->wait_ms);            //  let them leave before we close
     printf ("cycles=%ld\n", args->count);
+    zsock_set_linger (sock, (int) args->wait_ms);  //  let them all leave before we close
     zsock_destroy (&sock);
 }
 
