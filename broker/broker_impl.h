@@ -220,6 +220,10 @@ broker_service_t *broker_service_lookup (zlb_broker_t *self, const void *name,
 //  Find or create; NULL when the table is full.
 broker_service_t *broker_service_require (zlb_broker_t *self, const void *name,
                                           size_t size);
+//  The table is full and a worker wants in: remove a service that has no
+//  workers (its queued requests get 503 now), so that requests for names
+//  nobody serves can never lock workers out. false if all have workers.
+bool broker_services_evict (zlb_broker_t *self);
 //  A new request: straight to a ready worker when none is queued before
 //  it (no queue node, no allocation), else to the back of the queue.
 void broker_service_submit (zlb_broker_t *self, broker_service_t *service,
