@@ -443,7 +443,8 @@ s_input (zlb_broker_t *self, int timeout_ms)
 {
     //  The metrics socket (if any) shares the wait; scrapes are rare and short.
     //  So does the workers' backend socket (--backend), when there is one.
-    zmq_pollitem_t items [3] = {
+    //  So do the monitors of failed CURVE handshakes (last, up to 2).
+    zmq_pollitem_t items [5] = {
         {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
         {broker_metrics_handle (self), 0, ZMQ_POLLIN, 0}
     };
@@ -452,10 +453,17 @@ s_input (zlb_broker_t *self, int timeout_ms)
     zsock_t *backend = self->security ? broker_security_backend (self) : NULL;
     if (backend)
         items [nitems++] = (zmq_pollitem_t) {zsock_resolve (backend), 0, ZMQ_POLLIN, 0};
+    int monitors = nitems;
+    nitems += (int) broker_monitor_items (self, items + nitems);
     if (zmq_poll (items, nitems, s_wait_ms (self, timeout_ms)) == -1)
         return -1;               //  interrupted (EINTR) or context terminated
     if (metrics && (items [1].revents & ZMQ_POLLIN))
         broker_metrics_input (self);
+    for (int index = monitors; index < nitems; index++)
+        if (items [index].revents & ZMQ_POLLIN) {
+            broker_monitor_input (self);
+            break;
+        }
     //  Workers first: their replies and READYs free capacity for requests.
     int handled = backend ? s_drain (self, backend) : 0;
     return handled + s_drain (self, self->router);

@@ -291,6 +291,10 @@ void broker_metrics_expire (zlb_broker_t *self, int64_t now);
 //  never come. source names the limiter in the line.
 void broker_log_flush (zlb_broker_t *self, zlb_ratelimit_t *limit, const char *source,
                        bool force);
+//  monitor.c: poll items for the failed-handshake monitors (at most 2),
+//  and read what they report (logged, rate-limited).
+size_t broker_monitor_items (zlb_broker_t *self, zmq_pollitem_t *items);
+void broker_monitor_input (zlb_broker_t *self);
 //  security.c: the same for the security limiter.
 void broker_security_log_flush (zlb_broker_t *self, bool force);
 

@@ -33,6 +33,8 @@ broker_security_destroy (broker_security_t **self_p)
     broker_security_t *self = *self_p;
     if (!self)
         return;
+    zsock_destroy (&self->monitor [0]);
+    zsock_destroy (&self->monitor [1]);
     zsock_destroy (&self->backend);
     zactor_destroy (&self->auth);
     zcert_destroy (&self->cert);
@@ -40,13 +42,15 @@ broker_security_destroy (broker_security_t **self_p)
     *self_p = NULL;
 }
 
-//  A socket must be a CURVE server before it binds.
+//  A socket must be a CURVE server before it binds. Its failed handshakes
+//  are watched from then on (monitor.c).
 static void
 s_curve_apply (broker_security_t *security, zsock_t *sock)
 {
     zsock_set_zap_domain (sock, "zlb");
     zcert_apply (security->cert, sock);
     zsock_set_curve_server (sock, 1);
+    broker_monitor_start (security, sock, sock == security->backend ? 1 : 0);
 }
 
 static int
