@@ -172,7 +172,9 @@ bool broker_security_curve (zlb_broker_t *self);
 void broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **msg_p);
 //  Fast path: accept a well-formed client REQUEST for a known service with
 //  room in its queue straight from the received frames (moved, not
-//  copied). false: not that case; the caller takes the general path.
+//  copied), or answer one with an invalid service name or an oversized
+//  body (400, 413) without copying it. false: none of these; the caller
+//  takes the general path.
 bool broker_client_fast (zlb_broker_t *self, broker_input_t *input);
 //  Answer a request ourselves with an error reply (2 frames) on service.
 //  body (may be NULL) is the first body frame: its id is read from the

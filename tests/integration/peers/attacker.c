@@ -3,7 +3,7 @@
 
     attacker MODE ENDPOINT [--id ID] [--broker-key FILE] [--secret FILE]
              [--secret2 FILE] [--service NAME] [--count N] [--size B]
-             [--wait-ms N] [--duration-ms N]
+             [--wait-ms N] [--duration-ms N] [--rate N]
 
     takeover  a DEALER with routing id --id that sends one HEARTBEAT and
               counts what it is sent for --wait-ms: "requests=N heartbeats=N ..."
@@ -14,7 +14,8 @@
     services  --count requests, each for a different nonexistent service
               ("nosuch-<n>"); prints "sent=N answered=N"
     bigbad    for --duration-ms, requests with a --size byte msgpack body
-              (its id after the payload) for an invalid service name
+              (its id after the payload) for an invalid service name, at
+              most --rate a second when given
     legit     for --duration-ms, one echo request at a time (1 s to answer
               each); prints "ok=N"
 
@@ -25,7 +26,7 @@
 
 typedef struct {
     const char *mode, *endpoint, *id, *broker_key, *secret, *secret2, *service;
-    long count, size, wait_ms, duration_ms;
+    long count, size, wait_ms, duration_ms, rate;
 } s_args_t;
 
 static zsock_t *
@@ -187,7 +188,14 @@ s_bigbad (const s_args_t *args)
     char bad_name [] = "bad service";            //  a space: never a valid name
     long sent = 0, answered = 0;
     int64_t end = zclock_mono () + args->duration_ms;
+    int64_t start = zclock_mono ();
     while (zclock_mono () < end) {
+        //  At --rate a second if given: the broker's cost, not ours, is measured.
+        if (args->rate > 0 && sent >= (zclock_mono () - start) * args->rate / 1000) {
+            zclock_sleep (1);
+            answered += s_drain (sock);
+            continue;
+        }
         zframe_t *copy = zframe_dup (body);
         s_client_send (sock, bad_name, &copy);
         sent++;
@@ -226,7 +234,7 @@ s_legit (const s_args_t *args)
 static bool
 s_parse (int argc, char **argv, s_args_t *args)
 {
-    *args = (s_args_t) {NULL, NULL, NULL, NULL, NULL, NULL, "echo", 1000, 1 << 20, 1000, 3000};
+    *args = (s_args_t) {NULL, NULL, NULL, NULL, NULL, NULL, "echo", 1000, 1 << 20, 1000, 3000, 0};
     if (argc < 3)
         return false;
     args->mode = argv [1];
@@ -242,6 +250,7 @@ s_parse (int argc, char **argv, s_args_t *args)
         else if (streq (flag, "--size"))        args->size = atol (value);
         else if (streq (flag, "--wait-ms"))     args->wait_ms = atol (value);
         else if (streq (flag, "--duration-ms")) args->duration_ms = atol (value);
+        else if (streq (flag, "--rate"))        args->rate = atol (value);
         else return false;
     }
     return (argc - 3) % 2 == 0;
