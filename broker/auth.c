@@ -66,27 +66,48 @@ s_reply (s_auth_t *self, zframe_t *sequence, const char *status, const char *tex
     zmsg_send (&reply, self->handler);
 }
 
-//  The services a worker key may offer: its certificate's "services", or
-//  NULL for any (no certificate, or no such field).
-static const char *
-s_services (s_auth_t *self, const char *key)
+//  The services a worker key may offer: its certificate's "services" into
+//  *services (NULL: any, no certificate or no such field). false when the
+//  list is there but unusable (too long to pass on, an empty or invalid
+//  name): then the key is refused, never let through unrestricted.
+static bool
+s_services (s_auth_t *self, const char *key, const char **services, const char **why)
 {
     zcert_t *cert = self->workers ? zlb_certstore_lookup (self->workers, key) : NULL;
-    const char *services = cert ? zcert_meta (cert, "services") : NULL;
-    return services && strlen (services) < ZLB_CERT_SERVICES_MAX ? services : NULL;
+    const char *list = cert ? zcert_meta (cert, "services") : NULL;
+    *services = list;
+    if (!list)
+        return true;
+    if (strlen (list) >= ZLB_CERT_SERVICES_MAX) {
+        *why = "services list in its certificate too long";
+        return false;
+    }
+    for (const char *item = list; ; ) {
+        const char *comma = strchr (item, ',');
+        size_t size = comma ? (size_t) (comma - item) : strlen (item);
+        if (!mdp_service_valid (item, size)) {
+            *why = "services list in its certificate not a comma-separated list of names";
+            return false;
+        }
+        if (!comma)
+            return true;
+        item = comma + 1;
+    }
 }
 
-//  Decide on one CURVE peer; fills meta and returns its size, 0 if denied.
+//  Decide on one CURVE peer; fills meta and returns its size, 0 if denied
+//  (*why says why).
 static size_t
-s_decide (s_auth_t *self, const char *key, byte *meta)
+s_decide (s_auth_t *self, const char *key, byte *meta, const char **why)
 {
     bool client = !self->clients || zlb_certstore_lookup (self->clients, key);
     bool worker = !self->workers || zlb_certstore_lookup (self->workers, key);
-    if (!client && !worker)
+    const char *services = NULL;
+    *why = "key in no allow-list";
+    if ((!client && !worker) || (worker && !s_services (self, key, &services, why)))
         return 0;
     const char *roles = client && worker ? "client,worker" : client ? "client" : "worker";
     size_t used = s_put_property (meta, 0, BROKER_META_ROLES, roles);
-    const char *services = worker ? s_services (self, key) : NULL;
     if (services)
         used = s_put_property (meta, used, BROKER_META_SERVICES, services);
     return used;
@@ -118,7 +139,8 @@ s_handle_request (s_auth_t *self)
     if (curve)
         zmq_z85_encode (key, zframe_data (credential), 32);
     byte meta [S_META_MAX];
-    size_t meta_size = curve ? s_decide (self, key, meta) : 0;
+    const char *why = "not a CURVE handshake";
+    size_t meta_size = curve ? s_decide (self, key, meta, &why) : 0;
     if (meta_size) {
         zlb_log (self->log, ZLB_LOG_DEBUG, "auth_allowed", "key=%s address=%s", key, peer);
         s_reply (self, sequence, "200", "OK", key, meta, meta_size);
@@ -126,8 +148,7 @@ s_handle_request (s_auth_t *self)
     else {
         zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "auth_denied",
                          "key=%s address=%s mechanism=%s reason=\"%s\"", *key ? key : "-",
-                         peer, curve ? "CURVE" : "other",
-                         curve ? "key in no allow-list" : "not a CURVE handshake");
+                         peer, curve ? "CURVE" : "other", why);
         s_reply (self, sequence, "400", "No access", "", NULL, 0);
     }
     zmsg_destroy (&request);

@@ -83,6 +83,10 @@ s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
     if (!refusal) {
         service = broker_service_require (self, zframe_data (service_frame),
                                           zframe_size (service_frame));
+        //  Requests alone never keep a worker out (docs/reliability.md).
+        if (!service && broker_services_evict (self))
+            service = broker_service_require (self, zframe_data (service_frame),
+                                              zframe_size (service_frame));
         if (!service)
             refusal = "service table full";
     }
@@ -91,8 +95,11 @@ s_ready (zlb_broker_t *self, zframe_t *sender, broker_worker_t *worker, zmsg_t *
         return;
     }
     worker = broker_worker_register (self, sender, service, credit);
-    if (worker)
-        broker_worker_ready (self, worker);
+    if (!worker)
+        return;
+    if (self->security)
+        broker_security_bind (self, worker, service_frame);
+    broker_worker_ready (self, worker);
 }
 
 //  A worker's reply to request: forward it (body as czmq frames in msg, or

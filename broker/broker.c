@@ -92,8 +92,11 @@ s_router_new (const zlb_broker_options_t *options)
     zsock_set_rcvhwm (router, BROKER_RCVHWM);
     //  A send to a vanished peer fails (EHOSTUNREACH) instead of vanishing.
     zsock_set_router_mandatory (router, 1);
-    //  A worker restarted with the same routing id takes over its old pipe.
-    zsock_set_router_handover (router, 1);
+    //  No ROUTER_HANDOVER: a peer that connects with a routing id in use is
+    //  not attached (libzmq 4.3.4), so nobody can take over a connection's
+    //  identity, and handover's own abort (stream_engine_base.cpp:331 after
+    //  the displaced peer reconnects) cannot happen. zlb-worker makes its
+    //  routing id unique per connection, so reconnecting never collides.
     //  Hard ceiling per frame; bodies between max_body and this get a 413,
     //  bigger ones cost the peer its connection.
     int64_t ceiling = (int64_t) options->max_body + 64 * 1024;
@@ -130,6 +133,7 @@ zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
     s_options_sanitize (&self->options);
     self->log = log;
     self->limit.burst = 10;
+    self->events.burst = BROKER_EVENTS_PER_S;
     self->services = zhashx_new ();
     self->workers = broker_workers_table_new ();
     self->by_expiry = zlistx_new ();
@@ -312,6 +316,10 @@ s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t **msg_p)
     zframe_t *sender = zmsg_pop (msg);
     zframe_t *empty = zmsg_pop (msg);
     zframe_t *header = zmsg_pop (msg);
+    if (sender && empty && self->security
+    &&  !broker_security_identity (self, from, sender, empty))
+        ;                         //  a worker's routing id under another key (logged)
+    else
     if (!sender || !empty || !header)
         s_malformed (self, sender, MDP_E_SHORT, frames);
     else
@@ -442,7 +450,8 @@ s_input (zlb_broker_t *self, int timeout_ms)
     //  The metrics thread's pipe (if any) shares the wait: it asks for a
     //  snapshot of the counters at most once a second.
     //  So does the workers' backend socket (--backend), when there is one.
-    zmq_pollitem_t items [3] = {
+    //  So do the monitors of failed CURVE handshakes (last, up to 2).
+    zmq_pollitem_t items [5] = {
         {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
         {broker_metrics_handle (self), 0, ZMQ_POLLIN, 0}
     };
@@ -451,13 +460,43 @@ s_input (zlb_broker_t *self, int timeout_ms)
     zsock_t *backend = self->security ? broker_security_backend (self) : NULL;
     if (backend)
         items [nitems++] = (zmq_pollitem_t) {zsock_resolve (backend), 0, ZMQ_POLLIN, 0};
+    int monitors = nitems;
+    nitems += (int) broker_monitor_items (self, items + nitems);
     if (zmq_poll (items, nitems, s_wait_ms (self, timeout_ms)) == -1)
         return -1;               //  interrupted (EINTR) or context terminated
     if (metrics && (items [1].revents & ZMQ_POLLIN))
         broker_metrics_input (self);
+    for (int index = monitors; index < nitems; index++)
+        if (items [index].revents & ZMQ_POLLIN) {
+            broker_monitor_input (self);
+            break;
+        }
     //  Workers first: their replies and READYs free capacity for requests.
     int handled = backend ? s_drain (self, backend) : 0;
     return handled + s_drain (self, self->router);
+}
+
+void
+broker_log_flush (zlb_broker_t *self, zlb_ratelimit_t *limit, const char *source, bool force)
+{
+    //  The limiter's clock (lib/log.c): monotonic milliseconds.
+    int64_t now = zlb_mono_ns () / 1000000;
+    if (!limit->suppressed || (!force && now - limit->window_start < 1000))
+        return;
+    zlb_log (self->log, ZLB_LOG_WARNING, "log_suppressed", "lines=%" PRIu64 " source=%s",
+             limit->suppressed, source);
+    limit->suppressed = 0;
+    limit->used = 0;
+    limit->window_start = now;
+}
+
+static void
+s_log_flush_all (zlb_broker_t *self, bool force)
+{
+    broker_log_flush (self, &self->limit, "input", force);
+    broker_log_flush (self, &self->events, "events", force);
+    if (self->security)
+        broker_security_log_flush (self, force);
 }
 
 static void
@@ -473,6 +512,7 @@ s_timers (zlb_broker_t *self)
     if (now >= self->tick_at) {
         broker_services_expire (self, now);
         broker_services_reap (self);
+        s_log_flush_all (self, false);
         int64_t tick = self->options.heartbeat_ms < BROKER_TICK_MS
                      ? self->options.heartbeat_ms : BROKER_TICK_MS;
         self->tick_at = now + tick;
@@ -529,6 +569,7 @@ zlb_broker_run (zlb_broker_t *self)
     }
     zlb_log (self->log, ZLB_LOG_INFO, "broker_stop", "reason=%s",
              self->stopped ? "stopped" : "interrupted");
+    s_log_flush_all (self, true);
     zlb_broker_log_summary (self);
     return 0;
 }

@@ -35,6 +35,7 @@ typedef struct _broker_metrics_t broker_metrics_t;
 #define BROKER_ADDRESS_MAX 255        //  longest routing id (ZMTP's limit)
 #define BROKER_BODY_MAX 8             //  body frames a request may have (more: 400)
 #define BROKER_PARTS_MAX (6 + BROKER_BODY_MAX)  //  frames of one message on the fast path
+#define BROKER_ID_PREFIX 256          //  body bytes read for the id of an error answer
 
 //  Routing id bytes: the key of the worker table, so that a lookup with
 //  the bytes of a frame just received needs no object.
@@ -93,6 +94,7 @@ struct _broker_worker_t {
     int64_t heard;                //  clock ms of its last message
     int64_t joined;               //  clock ms of its READY
     uint64_t served;              //  replies it sent that we forwarded
+    char curve_key [41];          //  CURVE public key (Z85) it registered with, or ""
 };
 
 struct _zlb_broker_t {
@@ -108,6 +110,7 @@ struct _zlb_broker_t {
     int64_t tick_at;              //  next deadline check and reap, clock ms
     bool stopped;                 //  zlb_broker_stop was called
     zlb_ratelimit_t limit;        //  for warnings about bad input
+    zlb_ratelimit_t events;       //  for lines a peer can trigger at will (join, leave...)
     zlb_broker_stats_t stats;     //  counters (workers/queued/services kept live)
     broker_security_t *security;  //  CURVE, roles, backend socket; NULL: plain, one socket
     int64_t started;              //  clock ms at zlb_broker_new (uptime)
@@ -153,16 +156,30 @@ zsock_t *broker_security_backend (zlb_broker_t *self);
 //  logged and, for worker commands, answered with DISCONNECT.
 bool broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
                             zframe_t *header, zmsg_t *msg);
+//  Is sender who it was? false (refused, logged) when sender is a worker
+//  registered under another CURVE key: its connection went and another key
+//  took the free routing id (the worker is removed). first: any frame after
+//  the sender (it carries the key). With ROUTER_HANDOVER off libzmq never
+//  attaches a second connection under a routing id in use.
+bool broker_security_identity (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
+                               zframe_t *first);
+//  A worker just registered: bind its routing id to the key on frame.
+void broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame);
+//  True when CURVE is on.
+bool broker_security_curve (zlb_broker_t *self);
 
 //  frontend.c: client side
 //  May take the sender frame and the message (then NULLs the caller's).
 void broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **msg_p);
 //  Fast path: accept a well-formed client REQUEST for a known service with
 //  room in its queue straight from the received frames (moved, not
-//  copied). false: not that case; the caller takes the general path.
+//  copied), or answer one with an invalid service name or an oversized
+//  body (400, 413) without copying it. false: none of these; the caller
+//  takes the general path.
 bool broker_client_fast (zlb_broker_t *self, broker_input_t *input);
 //  Answer a request ourselves with an error reply (2 frames) on service.
-//  body (may be NULL) is the first body frame, only read for the id.
+//  body (may be NULL) is the first body frame: its id is read from the
+//  first BROKER_ID_PREFIX bytes, nothing more.
 void broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
                           const void *service, size_t service_size, const void *body,
                           size_t body_size, int status, const char *text);
@@ -206,6 +223,10 @@ broker_service_t *broker_service_lookup (zlb_broker_t *self, const void *name,
 //  Find or create; NULL when the table is full.
 broker_service_t *broker_service_require (zlb_broker_t *self, const void *name,
                                           size_t size);
+//  The table is full and a worker wants in: remove a service that has no
+//  workers (its queued requests get 503 now), so that requests for names
+//  nobody serves can never lock workers out. false if all have workers.
+bool broker_services_evict (zlb_broker_t *self);
 //  A new request: straight to a ready worker when none is queued before
 //  it (no queue node, no allocation), else to the back of the queue.
 void broker_service_submit (zlb_broker_t *self, broker_service_t *service,
@@ -258,5 +279,24 @@ void broker_metrics_input (zlb_broker_t *self);
 //  Rate-limited warning about bad input, counted as malformed.
 #define broker_warn(self, event, ...) \
     zlb_log_limited ((self)->log, &(self)->limit, ZLB_LOG_WARNING, (event), __VA_ARGS__)
+
+//  A line any peer can make us write as often as it likes (a worker that
+//  joins and leaves in a loop, requests that expire): rate-limited like
+//  the warnings, with its own budget (BROKER_EVENTS_PER_S).
+#define BROKER_EVENTS_PER_S 100
+#define broker_event(self, level, event, ...) \
+    zlb_log_kv_limited ((self)->log, &(self)->events, (level), (event), __VA_ARGS__)
+
+//  broker.c: a limiter that dropped lines reports how many at once when its
+//  second is over (or now, when force), not at its next line, which may
+//  never come. source names the limiter in the line.
+void broker_log_flush (zlb_broker_t *self, zlb_ratelimit_t *limit, const char *source,
+                       bool force);
+//  monitor.c: poll items for the failed-handshake monitors (at most 2),
+//  and read what they report (logged, rate-limited).
+size_t broker_monitor_items (zlb_broker_t *self, zmq_pollitem_t *items);
+void broker_monitor_input (zlb_broker_t *self);
+//  security.c: the same for the security limiter.
+void broker_security_log_flush (zlb_broker_t *self, bool force);
 
 #endif

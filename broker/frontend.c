@@ -6,6 +6,7 @@
     without even a service frame is dropped (there is nothing to answer on). */
 
 #include "broker_impl.h"
+#include "msgpack_guard.h"
 
 #include <string.h>
 
@@ -27,10 +28,10 @@ broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
     int kind = broker_err_index (status);
     if (known && kind >= 0)
         known->stats.errors [kind]++;
-    //  Decoding the body is allowed here: this is the error path, not the hot one.
-    zframe_t *frame = body ? zframe_new (body, body_size) : NULL;
-    uint64_t id = frame ? zlb_request_peek_id (frame) : 0;
-    zframe_destroy (&frame);
+    //  The id, from the body's first BROKER_ID_PREFIX bytes only: an answer
+    //  must never cost more than the request (docs/protocol.md). 0: none.
+    uint64_t id = 0;
+    zlb_msgpack_peek_uint ((const uint8_t *) body, body_size, BROKER_ID_PREFIX, "id", &id);
     zmsg_t *reply = zlb_error_reply_new (id, status, "broker", text);
     if (!reply)
         return;
@@ -51,20 +52,31 @@ s_body_size (zmsg_t *body)
     return total;
 }
 
+//  Log (rate-limited) and answer a request we will not take; body is its
+//  first body frame (NULL if none), read for the id only.
+static void
+s_reject_bytes (zlb_broker_t *self, const void *client, size_t client_size,
+                const void *service, size_t service_size, const void *body,
+                size_t body_size, int status, const char *text)
+{
+    char name [BROKER_WORKER_NAME_MAX];
+    zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "request_rejected",
+                        ZLB_STR ("client", broker_address_str (client, client_size, name,
+                                                               sizeof (name))),
+                        ZLB_INT ("status", status), ZLB_STR ("reason", text),
+                        ZLB_UINT ("service_bytes", service_size));
+    broker_client_error (self, client, client_size, service, service_size, body, body_size,
+                         status, text);
+}
+
 static void
 s_reject (zlb_broker_t *self, zframe_t *sender, zframe_t *service, zmsg_t *msg,
           int status, const char *text)
 {
-    char name [BROKER_WORKER_NAME_MAX];
-    zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "request_rejected",
-                        ZLB_STR ("client", mdp_address_str (sender, name, sizeof (name))),
-                        ZLB_INT ("status", status), ZLB_STR ("reason", text),
-                        ZLB_UINT ("service_bytes", zframe_size (service)));
     zframe_t *body = zmsg_first (msg);
-    broker_client_error (self, zframe_data (sender), zframe_size (sender),
-                         zframe_data (service), zframe_size (service),
-                         body ? zframe_data (body) : NULL, body ? zframe_size (body) : 0,
-                         status, text);
+    s_reject_bytes (self, zframe_data (sender), zframe_size (sender), zframe_data (service),
+                    zframe_size (service), body ? zframe_data (body) : NULL,
+                    body ? zframe_size (body) : 0, status, text);
 }
 
 //  Why a request of this size cannot be held now, or NULL when it can.
@@ -160,25 +172,49 @@ s_parts_size (zmq_msg_t *parts, size_t count)
     return total;
 }
 
+//  A client REQUEST with a service frame and at least one body frame?
+static bool
+s_fast_shape (broker_input_t *input)
+{
+    zmq_msg_t *part = input->part;
+    return !input->overflow && input->count >= 5 && input->count - 4 <= BROKER_BODY_MAX
+        && zmq_msg_size (&part [1]) == 0 && zmq_msg_size (&part [2]) == strlen (MDP_CLIENT)
+        && memcmp (zmq_msg_data (&part [2]), MDP_CLIENT, strlen (MDP_CLIENT)) == 0;
+}
+
+//  Answer an invalid name or an oversized body straight from the received
+//  frames, as the general path would, but without copying the body into
+//  czmq frames first: an error must never cost more than the request did.
+//  false: neither case.
+static bool
+s_fast_reject (zlb_broker_t *self, broker_input_t *input, size_t body_bytes)
+{
+    zmq_msg_t *part = input->part;
+    const void *name = zmq_msg_data (&part [3]);
+    size_t size = zmq_msg_size (&part [3]);
+    bool invalid = !mdp_service_valid (name, size);
+    if (!invalid && body_bytes <= self->options.max_body)
+        return false;
+    s_reject_bytes (self, zmq_msg_data (&part [0]), zmq_msg_size (&part [0]), name, size,
+                    zmq_msg_data (&part [4]), zmq_msg_size (&part [4]),
+                    invalid ? ZLB_STATUS_BAD_REQUEST : ZLB_STATUS_TOO_LARGE,
+                    invalid ? "invalid service name" : "request body too large");
+    return true;
+}
+
 //  The service, when this message is a request the general path would
 //  accept as it is (so taking it here changes nothing but the cost).
 static broker_service_t *
-s_fast_service (zlb_broker_t *self, broker_input_t *input)
+s_fast_service (zlb_broker_t *self, broker_input_t *input, size_t body_bytes)
 {
     zmq_msg_t *part = input->part;
-    if (input->overflow || input->count < 5 || input->count - 4 > BROKER_BODY_MAX
-    ||  zmq_msg_size (&part [1]) != 0 || zmq_msg_size (&part [2]) != strlen (MDP_CLIENT)
-    ||  memcmp (zmq_msg_data (&part [2]), MDP_CLIENT, strlen (MDP_CLIENT)) != 0)
-        return NULL;
     const char *name = (const char *) zmq_msg_data (&part [3]);
     size_t size = zmq_msg_size (&part [3]);
     if (size >= 4 && memcmp (name, "mmi.", 4) == 0)
         return NULL;
-    //  lookup validates the name; an unknown service is created on the general path
+    //  An unknown service is created on the general path.
     broker_service_t *service = broker_service_lookup (self, name, size);
-    size_t body_bytes = s_parts_size (part + 4, input->count - 4);
-    if (!service || body_bytes > self->options.max_body
-    ||  s_no_room (self, service, body_bytes))
+    if (!service || s_no_room (self, service, body_bytes))
         return NULL;
     return service;
 }
@@ -186,7 +222,12 @@ s_fast_service (zlb_broker_t *self, broker_input_t *input)
 bool
 broker_client_fast (zlb_broker_t *self, broker_input_t *input)
 {
-    broker_service_t *service = s_fast_service (self, input);
+    if (!s_fast_shape (input))
+        return false;
+    size_t body_bytes = s_parts_size (input->part + 4, input->count - 4);
+    if (s_fast_reject (self, input, body_bytes))
+        return true;
+    broker_service_t *service = s_fast_service (self, input, body_bytes);
     if (!service)
         return false;
     zmq_msg_t *sender = &input->part [0];

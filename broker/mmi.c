@@ -102,6 +102,25 @@ s_double (msgpack_packer *pk, const char *key, double value)
 //  mmi.workers: {workers: [{id, service, state, inflight, credit,
 //  last_seen_s, served, inflight_s, attempt, uptime_s}], count, truncated}
 
+//  With CURVE on, a routing id is what a takeover needs, so only its part
+//  before the first '.' is shown (zlb-worker ids are NAME#N.RANDOM), and
+//  "-" for an id with no '.' (docs/security.md).
+static const char *
+s_worker_public_id (zlb_broker_t *self, broker_worker_t *worker, size_t *size)
+{
+    const char *dot = strchr (worker->name, '.');
+    if (!broker_security_curve (self))
+        *size = strlen (worker->name);
+    else
+    if (dot)
+        *size = (size_t) (dot - worker->name);
+    else {
+        *size = 1;
+        return "-";
+    }
+    return worker->name;
+}
+
 static void
 s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, int64_t now)
 {
@@ -110,7 +129,9 @@ s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, 
     broker_request_t *request = worker->request;
     bool busy = worker->ready_handle == NULL;
     msgpack_pack_map (pk, 10);
-    s_str (pk, "id", worker->name, strlen (worker->name));
+    size_t shown;
+    const char *id = s_worker_public_id (self, worker, &shown);
+    s_str (pk, "id", id, shown);
     s_str (pk, "service", worker->service->name, worker->service->name_size);
     s_str (pk, "state", busy ? "busy" : "ready", busy ? 4 : 5);
     s_uint (pk, "inflight", (uint64_t) worker->inflight);

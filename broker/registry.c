@@ -91,7 +91,7 @@ broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t 
     worker->expiry_handle = zlistx_add_end (self->by_expiry, worker);
     service->workers++;
     self->stats.workers_seen++;
-    zlb_log_kv (self->log, ZLB_LOG_INFO, "worker_join", ZLB_STR ("worker", worker->name),
+    broker_event (self, ZLB_LOG_INFO, "worker_join", ZLB_STR ("worker", worker->name),
                 ZLB_STR ("service", service->name), ZLB_INT ("credit", worker->credit),
                 ZLB_UINT ("service_workers", service->workers),
                 ZLB_UINT ("workers", zhashx_size (self->workers)));
@@ -192,7 +192,7 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
     service->workers--;
     broker_request_t *request = worker->request;
     worker->request = worker->request_tail = NULL;
-    zlb_log_kv (self->log, ZLB_LOG_INFO, "worker_leave", ZLB_STR ("worker", worker->name),
+    broker_event (self, ZLB_LOG_INFO, "worker_leave", ZLB_STR ("worker", worker->name),
                 ZLB_STR ("service", service->name), ZLB_STR ("reason", reason),
                 ZLB_STR ("busy", request ? "yes" : "no"), ZLB_INT ("inflight", worker->inflight),
                 ZLB_UINT ("service_workers", service->workers),
@@ -242,10 +242,10 @@ s_expire (zlb_broker_t *self, broker_worker_t **worker_p, int64_t now,
 {
     broker_worker_t *worker = *worker_p;
     self->stats.expired++;
-    zlb_log_kv (self->log, ZLB_LOG_INFO, "worker_expired", ZLB_STR ("worker", worker->name),
-                ZLB_STR ("service", worker->service->name),
-                ZLB_INT ("silent_ms", now - worker->heard),
-                ZLB_STR ("busy", worker->request ? "yes" : "no"), ZLB_STR ("reason", reason));
+    broker_event (self, ZLB_LOG_INFO, "worker_expired", ZLB_STR ("worker", worker->name),
+                  ZLB_STR ("service", worker->service->name),
+                  ZLB_INT ("silent_ms", now - worker->heard),
+                  ZLB_STR ("busy", worker->request ? "yes" : "no"), ZLB_STR ("reason", reason));
     broker_worker_delete (self, worker_p, disconnect, reason);
 }
 

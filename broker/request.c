@@ -152,7 +152,7 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
     broker_address_str (request->client, request->client_size, client, sizeof (client));
     //  deliveries - 1 redeliveries have been made so far.
     if (request->deliveries > self->options.max_redeliveries) {
-        zlb_log_kv (self->log, ZLB_LOG_WARNING, "request_failed", ZLB_STR ("client", client),
+        broker_event (self, ZLB_LOG_WARNING, "request_failed", ZLB_STR ("client", client),
                     ZLB_STR ("service", request->service->name), ZLB_STR ("worker", worker->name),
                     ZLB_STR ("reason", reason), ZLB_INT ("attempts", request->deliveries),
                     ZLB_INT ("age_ms", now - request->received));
@@ -162,7 +162,7 @@ broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
     }
     self->stats.redeliveries++;
     request->service->stats.redeliveries++;
-    zlb_log_kv (self->log, ZLB_LOG_WARNING, "request_redeliver", ZLB_STR ("client", client),
+    broker_event (self, ZLB_LOG_WARNING, "request_redeliver", ZLB_STR ("client", client),
                 ZLB_STR ("service", request->service->name), ZLB_STR ("worker", worker->name),
                 ZLB_STR ("reason", reason), ZLB_INT ("attempt", request->deliveries + 1),
                 ZLB_INT ("age_ms", now - request->received));

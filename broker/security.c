@@ -33,6 +33,8 @@ broker_security_destroy (broker_security_t **self_p)
     broker_security_t *self = *self_p;
     if (!self)
         return;
+    zsock_destroy (&self->monitor [0]);
+    zsock_destroy (&self->monitor [1]);
     zsock_destroy (&self->backend);
     zactor_destroy (&self->auth);
     zcert_destroy (&self->cert);
@@ -40,13 +42,15 @@ broker_security_destroy (broker_security_t **self_p)
     *self_p = NULL;
 }
 
-//  A socket must be a CURVE server before it binds.
+//  A socket must be a CURVE server before it binds. Its failed handshakes
+//  are watched from then on (monitor.c).
 static void
 s_curve_apply (broker_security_t *security, zsock_t *sock)
 {
     zsock_set_zap_domain (sock, "zlb");
     zcert_apply (security->cert, sock);
     zsock_set_curve_server (sock, 1);
+    broker_monitor_start (security, sock, sock == security->backend ? 1 : 0);
 }
 
 static int
@@ -177,6 +181,8 @@ s_disconnect (zsock_t *from, zframe_t *sender)
     zmq_send (handle, &command, 1, ZMQ_DONTWAIT);
 }
 
+//  Count, log (rate-limited) and maybe DISCONNECT a refused message.
+//  header: any frame of it (libzmq attaches the key to each).
 static bool
 s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
           bool disconnect, const char *event, const char *reason)
@@ -193,6 +199,42 @@ s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
     if (disconnect)
         s_disconnect (from, sender);
     return false;
+}
+
+bool
+broker_security_identity (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
+                          zframe_t *first)
+{
+    broker_worker_t *worker = self->security->cert ? broker_worker_lookup (self, sender)
+                                                   : NULL;
+    const char *key = worker ? zframe_meta (first, "User-Id") : NULL;
+    if (!worker || (key && streq (key, worker->curve_key)))
+        return true;
+    //  Its connection is gone and another key took the free id: whatever the
+    //  broker would send there is no longer the worker's.
+    s_refuse (self, from, sender, first, true, "identity_mismatch",
+              "routing id of a worker registered with another key");
+    broker_worker_delete (self, &worker, false, "routing id reused by another key");
+    return false;
+}
+
+void
+broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame)
+{
+    const char *key = broker_security_curve (self) ? zframe_meta (frame, "User-Id") : NULL;
+    snprintf (worker->curve_key, sizeof (worker->curve_key), "%s", key ? key : "");
+}
+
+void
+broker_security_log_flush (zlb_broker_t *self, bool force)
+{
+    broker_log_flush (self, &self->security->limit, "security", force);
+}
+
+bool
+broker_security_curve (zlb_broker_t *self)
+{
+    return self->security && self->security->cert;
 }
 
 //  True if list (comma-separated) holds item exactly.

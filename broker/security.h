@@ -20,6 +20,7 @@ struct _broker_security_t {
     char allow_clients [256];     //  for the start-up log: directory or "any"
     char allow_workers [256];
     zlb_ratelimit_t limit;        //  refusals are logged, but not a flood of them
+    zsock_t *monitor [2];         //  failed handshakes (monitor.c): main socket, backend
 };
 
 //  What the ZAP actor needs; copied before the actor signals.
@@ -28,6 +29,10 @@ typedef struct {
     const char *allow_workers;    //  directory of worker public certs; NULL: any key
     zlb_log_t *log;               //  where denials go
 } broker_auth_args_t;
+
+//  monitor.c: watch sock (role 0: the main ROUTER, 1: the backend) for
+//  failed handshakes. 0 on success.
+int broker_monitor_start (broker_security_t *security, zsock_t *sock, int role);
 
 //  auth.c: the ZAP handler actor (zactor_new (broker_auth_actor, &args)).
 void broker_auth_actor (zsock_t *pipe, void *args);

@@ -65,6 +65,29 @@ broker_service_require (zlb_broker_t *self, const void *name, size_t size)
     return service;
 }
 
+bool
+broker_services_evict (zlb_broker_t *self)
+{
+    broker_service_t *victim = (broker_service_t *) zhashx_first (self->services);
+    while (victim && victim->workers > 0)
+        victim = (broker_service_t *) zhashx_next (self->services);
+    if (!victim)
+        return false;
+    broker_event (self, ZLB_LOG_WARNING, "service_evicted", ZLB_STR ("service", victim->name),
+                  ZLB_UINT ("queued", zlistx_size (victim->requests)),
+                  ZLB_STR ("reason", "service table full, a worker needs room"));
+    broker_request_t *request;
+    while ((request = (broker_request_t *) zlistx_detach (victim->requests, NULL))) {
+        request->handle = NULL;
+        self->stats.queued--;
+        broker_request_fail (self, &request, ZLB_STATUS_BUSY,
+                             "service table full: service without workers dropped");
+    }
+    zhashx_delete (self->services, victim->name);
+    s_service_destroy (self, &victim);
+    return true;
+}
+
 void
 broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front)
 {
@@ -192,7 +215,7 @@ broker_services_expire (zlb_broker_t *self, int64_t now)
             request->handle = NULL;
             self->stats.queued--;
             char client [BROKER_WORKER_NAME_MAX];
-            zlb_log_kv (self->log, ZLB_LOG_INFO, "request_expired",
+            broker_event (self, ZLB_LOG_INFO, "request_expired",
                         ZLB_STR ("client", broker_address_str (request->client,
                                            request->client_size, client, sizeof (client))),
                         ZLB_STR ("service", service->name),

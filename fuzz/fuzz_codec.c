@@ -1,7 +1,9 @@
-/*  fuzz_codec - the msgpack decoders (lib/codec.c) on arbitrary bytes,
-    and a round trip: whatever decodes must encode and decode the same.   */
+/*  fuzz_codec - the msgpack decoders (lib/codec.c) and the broker's bounded
+    id peek (lib/msgpack_guard.c) on arbitrary bytes, and a round trip:
+    whatever decodes must encode and decode the same.                     */
 
 #include "fuzz_input.h"
+#include "msgpack_guard.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     zlb_reply_t reply;
     zlb_reply_decode (frame, &reply, NULL);
     zlb_request_peek_id (frame);
+    //  The broker's bounded id peek: any bytes, any limit up to the size.
+    uint64_t id = 0;
+    zlb_msgpack_peek_uint (data, size, size ? data [0] : 0, "id", &id);
+    zlb_msgpack_peek_uint (data, size, 256, "id", &id);
     zframe_destroy (&frame);
     //  An empty frame and a NULL one must not crash either.
     zframe_t *empty = zframe_new_empty ();

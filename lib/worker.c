@@ -20,7 +20,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #define S_LINGER_LEAVE_MS  200    //  time DISCONNECT gets to leave at destroy
 #define S_RCVTIMEO_MS      1000   //  safety bound: we only read when poll said so
@@ -212,13 +214,28 @@ s_close (zlb_worker_t *self)
     s_drop_pending (self);
 }
 
+//  64 unpredictable bits (getrandom; the clock and our address if it fails).
+static uint64_t
+s_random64 (void)
+{
+    uint64_t value = 0;
+    if (getrandom (&value, sizeof (value), GRND_NONBLOCK) != (ssize_t) sizeof (value))
+        value = (uint64_t) zlb_mono_ns () ^ (uint64_t) (uintptr_t) &value ^ (uint64_t) getpid ();
+    return value;
+}
+
 //  Make a fresh DEALER, connect it and send READY. 0 on success.
+//  Its routing id is ID#N.RANDOM: unique per connection, so a restarted
+//  worker never collides with the id of its own dead connection (the broker
+//  refuses a routing id another connection holds), and nobody can guess it
+//  (the broker shows only ID#N under CURVE).
 static int
 s_connect (zlb_worker_t *self)
 {
-    char routing_id [ZLB_WORKER_ID_MAX + 16];
+    char routing_id [ZLB_WORKER_ID_MAX + 40];
     self->sockets++;
-    snprintf (routing_id, sizeof (routing_id), "%s#%u", self->id, self->sockets);
+    snprintf (routing_id, sizeof (routing_id), "%s#%u.%016" PRIx64, self->id, self->sockets,
+              s_random64 ());
 
     self->sock = zsock_new (ZMQ_DEALER);
     if (!self->sock)

@@ -177,8 +177,9 @@ assert_grep () {
 # choose, so every pattern the tests rely on lives here and nowhere else.
 
 # Broker log (always at debug level, for request_routed):
-#   ... INFO    broker[main] worker_join worker=alpha#1 service=echo ...
-# The broker names a worker connection ID#N (N counts its registrations).
+#   ... INFO    broker[main] worker_join worker=alpha#1.5f0c2a9e13b4d7e8 service=echo ...
+# zlb-worker names each connection ID#N.RANDOM (N counts its registrations,
+# RANDOM makes the routing id unique and unguessable).
 broker_ready_count () { grep -Ec -- "worker_join .*worker=$1#" "$BROKER_LOG" 2>/dev/null; }
 broker_saw_ready () { [ "$(broker_ready_count "$1")" -gt 0 ]; }
 broker_saw_service () { grep -Eq -- "worker_join .*service=$1( |$)" "$BROKER_LOG" 2>/dev/null; }

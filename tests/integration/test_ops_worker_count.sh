@@ -25,7 +25,7 @@ if command -v tmux >/dev/null; then
     tmux new-session -d -s "$session" -x 120 -y 30 \
         "$ZLB_BIN/zlb-ctl --connect $ENDPOINT --interval 200ms watch" || fail "tmux failed"
     trap 'rc=$?; tmux kill-session -t '"$session"' 2>/dev/null; (exit $rc); t_cleanup' EXIT
-    shown () { tmux capture-pane -p -t "$session" | grep -Eq "^w-3#[0-9]+ +echo +ready"; }
+    shown () { tmux capture-pane -p -t "$session" | grep -Eq "^w-3#[0-9]+[^ ]* +echo +ready"; }
     wait_for 15 shown || fail "watch does not show w-3: $(tmux capture-pane -p -t "$session")"
     tmux capture-pane -p -t "$session" | grep -Eq "^echo +3 +3 " || fail "watch services row wrong"
     tmux send-keys -t "$session" q

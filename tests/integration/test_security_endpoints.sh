@@ -31,7 +31,7 @@ run_split () {
     # shellcheck disable=SC2086
     spawn "wrong-$tag" "$ZLB_BIN/zlb-worker" --connect "$ENDPOINT" --service echo --id "front$tag" \
         "${HB[@]}" --log "$SERVER_LOG" $WORKER_CURVE
-    wait_for 5 broker_log_has "wrong_endpoint peer=front$tag#1 .*endpoint=frontend" \
+    wait_for 5 broker_log_has "wrong_endpoint peer=front$tag#1[.][0-9a-f]+ .*endpoint=frontend" \
         || fail "worker command on the frontend not refused"
     broker_saw_ready "front$tag" && fail "a worker registered on the frontend"
     stop "${T_PID[wrong-$tag]}"

@@ -39,7 +39,7 @@ wait_stress 40
 
 redelivered=$(broker_events request_redeliver)
 [ "$redelivered" -ge 1 ] || fail "the request w1 held was not redelivered"
-late=$(awk -v t="$(us_iso "$expired_us")" '$1 >= t && / reply worker=w1#1 /' "$BROKER_LOG" | wc -l)
+late=$(awk -v t="$(us_iso "$expired_us")" '$1 >= t && / reply worker=w1#1[.][0-9a-f]+ /' "$BROKER_LOG" | wc -l)
 [ "$late" = 0 ] || fail "the broker forwarded $late replies from the expired w1#1"
 [ "$(sj .duplicates)" = 0 ] || fail "$(sj .duplicates) duplicate replies reached the client library"
 [ "$(sj .retries)" = 0 ] || fail "the client resent $(sj .retries) requests"

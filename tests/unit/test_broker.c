@@ -735,8 +735,18 @@ test_service_table_full (void **state)
     s_request (f, client, "b", 2);
     s_request (f, client, "c", 3);
     s_expect_error (client, "c", ZLB_STATUS_BUSY, 3);
+    //  A worker still gets in: a service without workers ("a" or "b") is
+    //  dropped to make room, and the request waiting there gets 503.
     s_ready (f, worker, "d");
-    s_expect_command (worker, "\x05");
+    assert_int_equal (zlb_broker_service_workers (f->broker, "d"), 1);
+    bool a_gone = zlb_broker_queue_depth (f->broker, "a") < 0;
+    s_expect_error (client, a_gone ? "a" : "b", ZLB_STATUS_BUSY, a_gone ? 1 : 2);
+    assert_int_equal (fixture_stats (f).services, 2);
+    //  A table full of services that all have workers still keeps one out.
+    s_ready (f, fixture_peer (f, "W2"), a_gone ? "b" : "a");
+    zsock_t *late = fixture_peer (f, "W3");
+    s_ready (f, late, "e");
+    s_expect_command (late, "\x05");
     assert_int_equal (fixture_stats (f).services, 2);
     fixture_stop (&f);
 }

@@ -271,7 +271,11 @@ test_credit_bad_frames (void **state)
     const char *bad [] = {"credit=0", "credit=", "credit=x", "credit=1001",
                           "credit=99999999999", "credits=2", "extra"};
     for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
-        zsock_t *worker = fixture_peer (f, "W1");
+        //  A fresh routing id each time: the broker's libzmq may still hold
+        //  the last one's connection, and it attaches no second one under it.
+        char name [16];
+        snprintf (name, sizeof (name), "W1-%zu", index);
+        zsock_t *worker = fixture_peer (f, name);
         s_send (f, worker, "", "MDPW01", "\x01", "echo", bad [index], NULL);
         s_expect_disconnect (worker);
         fixture_peer_close (f, &worker);

@@ -59,6 +59,41 @@ s_teardown (void **state)
     return 0;
 }
 
+//  The worker's routing ids are ID#N.RANDOM: tests name them ID#N, and the
+//  full id is learned from the READY it sends on each fresh socket.
+#define S_IDS 8
+static char s_ids [S_IDS][2][96];           //  short name, full routing id
+
+static bool
+s_id_is (zframe_t *frame, const char *name)
+{
+    size_t size = strlen (name);
+    return mdp_frame_is (frame, name)
+        || (zframe_size (frame) > size && memcmp (zframe_data (frame), name, size) == 0
+            && zframe_data (frame) [size] == '.');
+}
+
+static void
+s_learn_id (const char *name, zframe_t *frame)
+{
+    for (int index = 0; index < S_IDS; index++)
+        if (!*s_ids [index][0] || streq (s_ids [index][0], name)) {
+            snprintf (s_ids [index][0], sizeof (s_ids [index][0]), "%s", name);
+            snprintf (s_ids [index][1], sizeof (s_ids [index][1]), "%.*s",
+                      (int) zframe_size (frame), (const char *) zframe_data (frame));
+            return;
+        }
+}
+
+static const char *
+s_full_id (const char *name)
+{
+    for (int index = 0; index < S_IDS; index++)
+        if (streq (s_ids [index][0], name))
+            return s_ids [index][1];
+    return name;
+}
+
 //  Next message from `identity` with this command, skipping everything else
 //  (heartbeats, a stale socket's leftovers); NULL after S_WAIT_MS.
 static zmsg_t *
@@ -77,7 +112,7 @@ s_expect (zsock_t *router, const char *identity, int command)
         zmsg_next (msg);
         zframe_t *protocol = zmsg_next (msg);
         zframe_t *cmd = zmsg_next (msg);
-        if (mdp_frame_is (id, identity) && mdp_frame_is (protocol, MDP_WORKER)
+        if (s_id_is (id, identity) && mdp_frame_is (protocol, MDP_WORKER)
         &&  cmd && zframe_size (cmd) == 1 && zframe_data (cmd) [0] == command)
             return msg;
         zmsg_destroy (&msg);
@@ -91,7 +126,7 @@ static void
 s_send (zsock_t *router, const char *identity, ...)
 {
     zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, identity);
+    zmsg_addstr (msg, s_full_id (identity));
     va_list args;
     va_start (args, identity);
     for (const char *frame = va_arg (args, const char *); frame;
@@ -110,7 +145,7 @@ s_send_request (zsock_t *router, const char *identity, uint64_t id,
                               .payload = (const uint8_t *) payload,
                               .payload_size = strlen (payload) };
     zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, identity);
+    zmsg_addstr (msg, s_full_id (identity));
     zmsg_addstr (msg, "");
     zmsg_addstr (msg, MDP_WORKER);
     zmsg_addstr (msg, "\x02");
@@ -126,6 +161,7 @@ s_expect_ready (s_fixture_t *fx, const char *identity)
 {
     zmsg_t *ready = s_expect (fx->router, identity, MDP_READY);
     assert_non_null (ready);
+    s_learn_id (identity, zmsg_first (ready));
     assert_int_equal (zmsg_size (ready), 5);
     zframe_t *service = zmsg_last (ready);
     assert_true (mdp_frame_is (service, "echo"));
@@ -256,6 +292,7 @@ test_raw_body_handed_over (void **state)
     assert_non_null (worker);
     zmsg_t *ready = s_expect (router, "rw#1", MDP_READY);
     assert_non_null (ready);
+    s_learn_id ("rw#1", zmsg_first (ready));
     zmsg_destroy (&ready);
     s_send (router, "rw#1", "", MDP_WORKER, "\x02", "c1", "", "plain", "two", NULL);
     zlb_work_t work;
