@@ -49,6 +49,8 @@ struct _zlb_worker_t {
     int reconnect_max_ms;         //  backoff ceiling
     zlb_log_t *log;               //  borrowed; may be NULL
     zlb_ratelimit_t limit;        //  for warnings about bad input
+    int64_t (*clock_ns) (void *arg);  //  test clock (options); NULL: zlb_mono_ns
+    void *clock_arg;              //  passed to clock_ns
     char *curve_server_key;       //  broker's public key (Z85); NULL: plain
     zcert_t *curve_cert;          //  our keys (a copy), applied to every fresh socket
 
@@ -76,6 +78,13 @@ struct _zlb_worker_t {
     char client_str [S_CLIENT_STR_MAX];  //  printable client address
     zlb_worker_stats_t stats;     //  counters for zlb_worker_stats
 };
+
+//  Monotonic ns: every timer of the worker reads this one clock.
+static int64_t
+s_now (const zlb_worker_t *self)
+{
+    return self->clock_ns ? self->clock_ns (self->clock_arg) : zlb_mono_ns ();
+}
 
 static int64_t
 s_ms_to_ns (int64_t ms)
@@ -238,7 +247,7 @@ s_connect (zlb_worker_t *self)
         errno = saved;
         return -1;
     }
-    int64_t now = zlb_mono_ns ();
+    int64_t now = s_now (self);
     self->heard = false;
     self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
     self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness
@@ -360,7 +369,7 @@ s_reply (zlb_worker_t *self, int status, const void *payload, size_t size,
     int rc = s_send_reply (self, self->client, &body);
     s_log (self, ZLB_LOG_INFO, "request_served", "id=%" PRIu64 " client=%s attempt=%u"
            " service_us=%" PRId64 " status=%d%s", self->request_id, self->client_str,
-           self->attempt, (zlb_mono_ns () - self->mono_recv) / 1000, status,
+           self->attempt, (s_now (self) - self->mono_recv) / 1000, status,
            rc == 0 ? "" : " sent=no");
     return rc;
 }
@@ -372,7 +381,7 @@ s_request_release (zlb_worker_t *self)
     self->client = NULL;
     //  The broker may have been silent, legitimately, while we were busy.
     if (self->sock)
-        self->expire_at = zlb_mono_ns ()
+        self->expire_at = s_now (self)
                         + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
 }
 
@@ -471,7 +480,7 @@ s_read (zlb_worker_t *self)
     zmsg_t *msg = zmsg_recv (self->sock);
     if (!msg)
         return;               //  interrupted; the caller's loop looks at why
-    int64_t now = zlb_mono_ns ();
+    int64_t now = s_now (self);
     self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
     if (!self->heard) {
         //  First word from the broker since READY: registration worked.
@@ -532,7 +541,7 @@ s_nap (int64_t ns)
 static void
 s_step (zlb_worker_t *self, int64_t deadline)
 {
-    int64_t now = zlb_mono_ns ();
+    int64_t now = s_now (self);
     int64_t until = s_timers (self, now);
     if (deadline < until)
         until = deadline;
@@ -555,7 +564,7 @@ s_step (zlb_worker_t *self, int64_t deadline)
         s_read (self);
     else
     if (rc == 0 && timeout_ms == 0)
-        s_nap (until - zlb_mono_ns ());
+        s_nap (until - s_now (self));
     else
     if (rc < 0 && errno != EINTR) {
         s_log_limited (self, ZLB_LOG_ERROR, "poll_failed", "error=\"%s\"",
@@ -596,6 +605,8 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
         self->reconnect_max_ms = self->heartbeat_ms;
     self->backoff_ms = self->heartbeat_ms;
     self->log = options->log;
+    self->clock_ns = options->clock_ns;
+    self->clock_arg = options->clock_arg;
     self->limit.burst = 10;
     self->credit = options->credit > 1 ? options->credit : 1;
     self->pending = (zmsg_t **) calloc ((size_t) self->credit, sizeof (zmsg_t *));
@@ -679,7 +690,7 @@ s_take_pending (zlb_worker_t *self, zlb_work_t *work)
     self->request_id = request.id;
     self->attempt = request.attempt;
     self->t_recv = zlb_time_ns ();
-    self->mono_recv = zlb_mono_ns ();
+    self->mono_recv = s_now (self);
     mdp_address_str (client, self->client_str, sizeof (self->client_str));
     *work = (zlb_work_t) { .id = request.id, .ts = request.ts, .attempt = request.attempt,
                            .payload = request.payload, .payload_size = request.payload_size,
@@ -697,7 +708,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
                           "worker did not answer");
     }
     int64_t deadline = timeout_ms < 0 ? INT64_MAX
-                     : zlb_mono_ns () + s_ms_to_ns (timeout_ms);
+                     : s_now (self) + s_ms_to_ns (timeout_ms);
     bool stepped = false;         //  timeout 0 still looks once
     while (true) {
         if (zsys_interrupted)
@@ -707,7 +718,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
                 return 1;
             continue;
         }
-        if (stepped && zlb_mono_ns () >= deadline)
+        if (stepped && s_now (self) >= deadline)
             return 0;
         s_step (self, deadline);
         stepped = true;
@@ -739,9 +750,10 @@ zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
 void
 zlb_worker_idle (zlb_worker_t *self, int64_t usec)
 {
-    int64_t deadline = zlb_mono_ns () + usec * 1000;
-    while (zlb_mono_ns () < deadline)
+    int64_t deadline = s_now (self) + usec * 1000;
+    do                            //  at least once: idle (w, 0) services the socket
         s_step (self, deadline);
+    while (s_now (self) < deadline);
 }
 
 const char *

@@ -36,6 +36,9 @@ typedef struct {
                              //  MDP 0.1; more: zlb credit extension, docs/protocol.md)
     const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
     zcert_t *curve_cert;     //  our certificate for CURVE (copied); NULL: an ephemeral key pair
+    int64_t (*clock_ns) (void *arg);  //  monotonic ns for every timer (tests step
+                             //  a fake one); NULL: zlb_mono_ns
+    void *clock_arg;         //  passed to clock_ns
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the
@@ -81,7 +84,8 @@ int zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
 
 //  Keep the connection alive (answer heartbeats, send ours) for usec while
 //  the caller works; for long jobs, call it in slices. Not interrupted by
-//  signals, so that a request in progress is always finished.
+//  signals, so that a request in progress is always finished. usec 0 runs
+//  the timers and reads the socket once without waiting.
 void zlb_worker_idle (zlb_worker_t *self, int64_t usec);
 
 //  The worker's id ("host-pid" unless set).

@@ -7,7 +7,9 @@
 # exit (normal, failure, INT or TERM) stops every process it started
 # (SIGCONT, SIGTERM, then SIGKILL after a grace period) and removes the dir.
 # Nothing waits on a fixed sleep: wait_for polls a condition every 50 ms up
-# to a bound. Tests never depend on the working dir: every log goes in T_DIR.
+# to a bound, which only catches a hang (ZLB_TIME_SCALE multiplies it, see
+# tests/proc.sh); no test asserts that something took less than N ms.
+# Tests never depend on the working dir: every log goes in T_DIR.
 #
 # Environment: ZLB_BIN (where the programs are; ctest sets it), ZLB_KEEP=1
 # keeps the temp dir for inspection, ZLB_LOG_LEVEL (default info) for the
@@ -30,8 +32,10 @@ CLIENT_LOG="$T_DIR/client.log"
 LOG_LEVEL=${ZLB_LOG_LEVEL:-info}
 read -r -a WRAP <<< "${ZLB_WRAP:-}"
 
-# Small heartbeats so that expiry tests take a fraction of a second.
-HB_MS=100
+# Small heartbeats so that expiry tests take a fraction of a second
+# (x ZLB_TIME_SCALE: tests/proc.sh).
+. "$T_HERE/../proc.sh"
+HB_MS=$(( 100 * T_SCALE ))
 LIVENESS=3
 HB=(--heartbeat-ms "$HB_MS" --liveness "$LIVENESS")
 
@@ -42,9 +46,7 @@ LAST_PID=
 EXIT_RC=
 
 # ---------------------------------------------------------------------------
-# Time, messages, failure
-
-. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"
+# Time (tests/proc.sh), messages, failure
 
 # Print the tails of everything the test produced, then exit 1.
 fail () {
