@@ -41,7 +41,8 @@ for line in "${CASES[@]}"; do
     name=$1 expect=$2 warn=$3
     n=$((n + 1))
     warnings=$(broker_warnings)
-    spawn "bad-$name" "$ZLB_BIN/bad_peer" "$ENDPOINT" "$name" --size $((MAX_BODY * 2)) --wait-ms 1500
+    spawn "bad-$name" "$ZLB_BIN/bad_peer" "$ENDPOINT" "$name" --size $((MAX_BODY * 2)) \
+        --wait-ms $((1500 * T_SCALE))
     wait_exit "$LAST_PID" 5 || fail "bad_peer $name hung"
     [ "$EXIT_RC" = 0 ] || fail "bad_peer $name exit $EXIT_RC"
     got=$(tr '\n' ' ' < "$T_DIR/bad-$name.out" | cut -c1-200)
