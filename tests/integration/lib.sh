@@ -148,12 +148,31 @@ start_worker () {
     wait_for 5 broker_saw_ready "$id" || fail "worker $id never registered"
 }
 
-# start_client NAME [ARGS...]: zlb-client in the background (output NAME.out).
+# scaled_args ARGS...: ARGS in SCALED, with every --timeout-ms VALUE
+# multiplied by ZLB_TIME_SCALE: a client under ASan or valgrind (a CURVE
+# handshake under valgrind takes seconds) must not give up on a broker
+# that is merely slow.
+scaled_args () {
+    SCALED=()
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --timeout-ms ] && [ $# -gt 1 ]; then
+            SCALED+=("$1" "$(( $2 * T_SCALE ))")
+            shift 2
+        else
+            SCALED+=("$1")
+            shift
+        fi
+    done
+}
+
+# start_client NAME [ARGS...]: zlb-client in the background (output NAME.out);
+# its --timeout-ms is scaled (scaled_args).
 start_client () {
     local name=$1
     shift
+    scaled_args "$@"
     spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
-        --log "$CLIENT_LOG" --log-level "$LOG_LEVEL" "$@"
+        --log "$CLIENT_LOG" --log-level "$LOG_LEVEL" "${SCALED[@]}"
 }
 
 # run_client NAME TIMEOUT_S [ARGS...]: zlb-client to completion; exit code
