@@ -17,7 +17,7 @@ for id in p1 p2 p3 p4; do
 done
 WRAP=("${saved_wrap[@]}")
 spawn stress "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --rate 100 --clients 2 --threads 1 \
-    --duration 3s --timeout-ms 1000 --retries 3 --json "$T_DIR/others.json"
+    --duration 3s --timeout-ms $((1000 * T_SCALE)) --retries 3 --json "$T_DIR/others.json"
 stress=$LAST_PID
 sleep 0.5
 sent_us=$(now_us)

@@ -14,7 +14,7 @@ start_tcp_broker
 step "broker on $ENDPOINT"
 for id in r1 r2 r3; do start_worker "$id" --work-us 2000; done
 spawn stress "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --rate 300 --clients 6 --threads 1 \
-    --duration 5s --timeout-ms 500 --retries 8 --json "$T_DIR/load.json" \
+    --duration 5s --timeout-ms $((500 * T_SCALE)) --retries 8 --json "$T_DIR/load.json" \
     --log "$T_DIR/stress.log" --log-level debug
 stress=$LAST_PID
 sleep 2
