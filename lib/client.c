@@ -60,6 +60,14 @@ struct _zlb_client_t {
     zlb_ratelimit_t limit;        //  rate limit for warnings about bad input
 };
 
+//  Monotonic ns: every deadline of the client reads this one clock.
+static int64_t
+s_now (const zlb_client_t *self)
+{
+    return self->options.clock_ns ? self->options.clock_ns (self->options.clock_arg)
+                                  : zlb_mono_ns ();
+}
+
 //  --------------------------------------------------------------------------
 //  Hash helpers: keys are pointers to the uint64_t id inside each request.
 
@@ -360,7 +368,7 @@ static int
 s_launch (zlb_client_t *self, s_request_t *request, uint64_t *id_p)
 {
     request->id = ++self->last_id;
-    request->first_ns = zlb_mono_ns ();
+    request->first_ns = s_now (self);
     if (s_attempt (self, request, request->first_ns) == -1) {
         if (errno != EAGAIN) {
             int error = errno;
@@ -700,7 +708,7 @@ s_read (zlb_client_t *self, zlb_result_t *result)
         zmsg_t *msg = zmsg_recv (self->handle);   //  RCVTIMEO 0: never waits
         if (!msg)
             return errno == EAGAIN || errno == EINTR ? 0 : -1;
-        if (s_handle (self, &msg, result, zlb_mono_ns ()))
+        if (s_handle (self, &msg, result, s_now (self)))
             return 1;
     }
 }
@@ -738,7 +746,7 @@ zlb_client_recv (zlb_client_t *self, zlb_result_t *result, int timeout_ms)
         return -1;
     }
     s_release (self);
-    int64_t now = zlb_mono_ns ();
+    int64_t now = s_now (self);
     int64_t until = timeout_ms < 0 ? INT64_MAX : now + (int64_t) timeout_ms * 1000000;
     while (!zsys_interrupted) {
         if (s_expire (self, result, now))
@@ -746,12 +754,12 @@ zlb_client_recv (zlb_client_t *self, zlb_result_t *result, int timeout_ms)
         int rc = s_read (self, result);
         if (rc)
             return rc;
-        now = zlb_mono_ns ();
+        now = s_now (self);
         if (now >= until)
             return 0;
         if (s_wait (self, until, now))
             return -1;
-        now = zlb_mono_ns ();
+        now = s_now (self);
     }
     return -1;
 }
@@ -786,7 +794,7 @@ zlb_client_next_timeout_ms (const zlb_client_t *self)
     if (!self)
         return -1;
     s_request_t *next = (s_request_t *) zlistx_head (((zlb_client_t *) self)->timers);
-    return next ? (int) s_ms_until (next->deadline_ns, zlb_mono_ns ()) : -1;
+    return next ? (int) s_ms_until (next->deadline_ns, s_now (self)) : -1;
 }
 
 zsock_t *

@@ -51,6 +51,8 @@ struct _zlb_worker_t {
     int reconnect_max_ms;         //  backoff ceiling
     zlb_log_t *log;               //  borrowed; may be NULL
     zlb_ratelimit_t limit;        //  for warnings about bad input
+    int64_t (*clock_ns) (void *arg);  //  test clock (options); NULL: zlb_mono_ns
+    void *clock_arg;              //  passed to clock_ns
     char *curve_server_key;       //  broker's public key (Z85); NULL: plain
     zcert_t *curve_cert;          //  our keys (a copy), applied to every fresh socket
     size_t max_body;              //  largest request frame we read (ZMQ_MAXMSGSIZE)
@@ -81,6 +83,13 @@ struct _zlb_worker_t {
     char client_str [S_CLIENT_STR_MAX];  //  printable client address
     zlb_worker_stats_t stats;     //  counters for zlb_worker_stats
 };
+
+//  Monotonic ns: every timer of the worker reads this one clock.
+static int64_t
+s_now (const zlb_worker_t *self)
+{
+    return self->clock_ns ? self->clock_ns (self->clock_arg) : zlb_mono_ns ();
+}
 
 static int64_t
 s_ms_to_ns (int64_t ms)
@@ -259,7 +268,7 @@ s_connect (zlb_worker_t *self)
         errno = saved;
         return -1;
     }
-    int64_t now = zlb_mono_ns ();
+    int64_t now = s_now (self);
     self->heard = false;
     self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
     self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness
@@ -359,7 +368,7 @@ s_reply_send (zlb_worker_t *self, zmsg_t **body_p, int status)
     int rc = s_send_reply (self, self->client, body_p);
     zlb_log_kv (self->log, ZLB_LOG_INFO, "request_served", ZLB_UINT ("id", self->request_id),
                 ZLB_STR ("client", self->client_str), ZLB_UINT ("attempt", self->attempt),
-                ZLB_INT ("service_us", (zlb_mono_ns () - self->mono_recv) / 1000),
+                ZLB_INT ("service_us", (s_now (self) - self->mono_recv) / 1000),
                 ZLB_INT ("status", status), ZLB_STR ("raw", self->raw_body ? "yes" : "no"),
                 ZLB_STR ("sent", rc == 0 ? "yes" : "no"));
     return rc;
@@ -419,7 +428,7 @@ s_request_release (zlb_worker_t *self)
     self->client = NULL;
     //  The broker may have been silent, legitimately, while we were busy.
     if (self->sock)
-        self->expire_at = zlb_mono_ns ()
+        self->expire_at = s_now (self)
                         + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
 }
 
@@ -518,7 +527,7 @@ s_read (zlb_worker_t *self)
     zmsg_t *msg = zmsg_recv (self->sock);
     if (!msg)
         return;               //  interrupted; the caller's loop looks at why
-    int64_t now = zlb_mono_ns ();
+    int64_t now = s_now (self);
     self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
     if (!self->heard) {
         //  First word from the broker since READY: registration worked.
@@ -579,7 +588,7 @@ s_nap (int64_t ns)
 static void
 s_step (zlb_worker_t *self, int64_t deadline)
 {
-    int64_t now = zlb_mono_ns ();
+    int64_t now = s_now (self);
     int64_t until = s_timers (self, now);
     if (deadline < until)
         until = deadline;
@@ -602,7 +611,7 @@ s_step (zlb_worker_t *self, int64_t deadline)
         s_read (self);
     else
     if (rc == 0 && timeout_ms == 0)
-        s_nap (until - zlb_mono_ns ());
+        s_nap (until - s_now (self));
     else
     if (rc < 0 && errno != EINTR) {
         s_log_limited (self, ZLB_LOG_ERROR, "poll_failed", "error=\"%s\"",
@@ -644,6 +653,8 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
     self->backoff_ms = self->heartbeat_ms;
     self->log = options->log;
     self->max_body = options->max_body ? options->max_body : ZLB_MAX_BODY_DEFAULT;
+    self->clock_ns = options->clock_ns;
+    self->clock_arg = options->clock_arg;
     self->limit.burst = 10;
     self->credit = options->credit > 1 ? options->credit : 1;
     self->raw_ok = options->raw;
@@ -735,7 +746,7 @@ s_hold (zlb_worker_t *self, zmsg_t *msg, zframe_t *client, zlb_work_t *work)
     self->request_id = work->id;
     self->attempt = work->attempt;
     self->t_recv = work->t_recv = zlb_time_ns ();
-    self->mono_recv = zlb_mono_ns ();
+    self->mono_recv = s_now (self);
     work->client = mdp_address_str (client, self->client_str, sizeof (self->client_str));
 }
 
@@ -775,6 +786,14 @@ s_take_pending (zlb_worker_t *self, zlb_work_t *work)
         zmsg_destroy (&msg);
         return 0;
     }
+    self->request = msg;
+    self->request_socket = self->sockets;   //  pending ones are all from this socket
+    self->client = client;
+    self->request_id = request.id;
+    self->attempt = request.attempt;
+    self->t_recv = zlb_time_ns ();
+    self->mono_recv = s_now (self);
+    mdp_address_str (client, self->client_str, sizeof (self->client_str));
     *work = (zlb_work_t) { .id = request.id, .ts = request.ts, .attempt = request.attempt,
                            .payload = request.payload, .payload_size = request.payload_size };
     s_hold (self, msg, client, work);
@@ -791,7 +810,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
                           "worker did not answer");
     }
     int64_t deadline = timeout_ms < 0 ? INT64_MAX
-                     : zlb_mono_ns () + s_ms_to_ns (timeout_ms);
+                     : s_now (self) + s_ms_to_ns (timeout_ms);
     bool stepped = false;         //  timeout 0 still looks once
     while (true) {
         if (zsys_interrupted)
@@ -801,7 +820,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
                 return 1;
             continue;
         }
-        if (stepped && zlb_mono_ns () >= deadline)
+        if (stepped && s_now (self) >= deadline)
             return 0;
         s_step (self, deadline);
         stepped = true;
@@ -866,9 +885,10 @@ zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **body_
 void
 zlb_worker_idle (zlb_worker_t *self, int64_t usec)
 {
-    int64_t deadline = zlb_mono_ns () + usec * 1000;
-    while (zlb_mono_ns () < deadline)
+    int64_t deadline = s_now (self) + usec * 1000;
+    do                            //  at least once: idle (w, 0) services the socket
         s_step (self, deadline);
+    while (s_now (self) < deadline);
 }
 
 const char *

@@ -10,7 +10,10 @@
 #    scripts/sanitize.sh [all]     both
 #
 #  Environment: ZLB_VALGRIND_TESTS (ctest -R regex of the tests to run under
-#  valgrind), ZLB_JOBS (parallel ctest jobs, default 2).
+#  valgrind), ZLB_JOBS (parallel ctest jobs, default 2), ZLB_TIME_SCALE
+#  (default 3 under ASan, 5 under valgrind): the test harness multiplies its
+#  hang bounds and heartbeat intervals by it (tests/proc.sh), so programs
+#  slowed down by the tools are not taken for hung or dead ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
@@ -29,6 +32,7 @@ run_asan () {
         -DZLB_SANITIZE=address,undefined >/dev/null
     cmake --build build-asan -j "$(nproc)" >/dev/null
     #  abort on the first report so that a test fails instead of logging it
+    ZLB_TIME_SCALE=${ZLB_TIME_SCALE:-3} \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp \
@@ -43,6 +47,7 @@ run_valgrind () {
     #  --error-exitcode makes the harness (lib.sh) fail the test on any error;
     #  definite and indirect leaks count as errors, czmq's global context
     #  ("still reachable" until exit) does not.
+    ZLB_TIME_SCALE=${ZLB_TIME_SCALE:-5} \
     ZLB_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
               --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
         ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300 -R "$tests"

@@ -1,17 +1,21 @@
 /*  zlb-stress - load generator for zlb / MDP 0.1 brokers (issue 3).
 
-    Parses the command line, runs the load (runner.c), prints a progress
-    line per second and the summary, and writes the JSON, CSV and SVG
-    files asked for. Exit: 0 ok, 1 lost or mismatched replies, 2 bad
-    arguments (or a run that could not start).                           */
+    Parses the command line (output paths are checked there, before any
+    load), runs the load (runner.c), prints a progress line per second and
+    the summary, and writes the JSON, CSV and SVG files asked for. Exit: 0
+    ok; 1 when the run failed (verdict.c: nothing succeeded, lost or
+    mismatched replies, too many errors), with a hint on stderr; 2 bad
+    arguments, an unwritable output path, or a run that could not start. */
 
 #include <czmq.h>
 #include <inttypes.h>
 #include <unistd.h>
 #include "zlb/zlb.h"
+#include "outputs.h"
 #include "params.h"
 #include "report.h"
 #include "runner.h"
+#include "verdict.h"
 
 typedef struct {
     bool tty;                    //  stderr is a terminal: rewrite one line
@@ -20,12 +24,12 @@ typedef struct {
 } s_progress_t;
 
 static void
-s_progress (void *arg, size_t second, const zlb_stress_second_t *summary,
+s_progress (void *arg, size_t second, bool drain, const zlb_stress_second_t *summary,
             uint64_t errors, uint64_t timeouts)
 {
     s_progress_t *self = (s_progress_t *) arg;
     char line [160];
-    zlb_stress_progress_line (line, sizeof (line), second, summary, errors, timeouts);
+    zlb_stress_progress_line (line, sizeof (line), second, drain, summary, errors, timeouts);
     if (self->tty)
         fprintf (stderr, "\r%s\033[K", line);
     else
@@ -60,29 +64,30 @@ s_log_summary (zlb_log_t *log, const zlb_stress_result_t *r)
              zlb_histogram_percentile (s->rtt, 99) / 1e3, zlb_histogram_max (s->rtt) / 1e3);
 }
 
-//  Write the files asked for; say where they went. Failures are reported
-//  but do not change the exit code's meaning (the run itself happened).
+//  Say where a file went, or that it could not be written. A failure is
+//  reported but does not change the exit code's meaning (the run happened).
 static void
-s_write_outputs (const zlb_stress_params_t *params, const zlb_stress_result_t *result)
+s_wrote (FILE *people, const char *label, const char *path, int rc)
 {
-    if (params->json_path) {
-        if (zlb_stress_json_write (params->json_path, params, result))
-            fprintf (stderr, "zlb-stress: cannot write %s: %s\n", params->json_path, strerror (errno));
-        else
-            printf ("  json:   %s\n", params->json_path);
-    }
-    if (params->csv_path) {
-        if (zlb_stress_csv_write (params->csv_path, result))
-            fprintf (stderr, "zlb-stress: cannot write %s: %s\n", params->csv_path, strerror (errno));
-        else
-            printf ("  csv:    %s\n", params->csv_path);
-    }
-    if (params->report_path) {
-        if (zlb_stress_svg_write (params->report_path, params, result))
-            fprintf (stderr, "zlb-stress: cannot write %s: %s\n", params->report_path, strerror (errno));
-        else
-            printf ("  report: %s\n", params->report_path);
-    }
+    if (rc)
+        fprintf (stderr, "zlb-stress: cannot write %s: %s\n", path, strerror (errno));
+    else
+        fprintf (people, "  %-7s %s\n", label, streq (path, "-")? "(standard output)": path);
+}
+
+//  Write the files asked for; the lines for people go to `people`.
+static void
+s_write_outputs (FILE *people, const zlb_stress_params_t *params,
+                 const zlb_stress_result_t *result)
+{
+    if (params->json_path)
+        s_wrote (people, "json:", params->json_path,
+                 zlb_stress_json_write (params->json_path, params, result));
+    if (params->csv_path)
+        s_wrote (people, "csv:", params->csv_path, zlb_stress_csv_write (params->csv_path, result));
+    if (params->report_path)
+        s_wrote (people, "report:", params->report_path,
+                 zlb_stress_svg_write (params->report_path, params, result));
 }
 
 int
@@ -122,14 +127,18 @@ main (int argc, char **argv)
     }
     if (progress.printed && progress.tty)
         fputc ('\n', stderr);
-    zlb_stress_summary_print (stdout, &params, &result);
-    printf ("\n");
-    s_write_outputs (&params, &result);
+    //  With --json - or --csv -, standard output carries only that data.
+    FILE *people = zlb_stress_outputs_use_stdout (&params)? stderr: stdout;
+    zlb_stress_summary_print (people, &params, &result);
+    fprintf (people, "\n");
+    s_write_outputs (people, &params, &result);
     s_log_summary (progress.log, &result);
-    int code = zlb_stress_exit_code (&result);
-    if (code)
-        fprintf (stderr, "zlb-stress: %" PRIu64 " lost, %" PRIu64 " mismatched replies\n",
-                 result.stats->lost, result.stats->mismatched);
+    char hint [256];
+    int code = zlb_stress_verdict (&params, &result, hint, sizeof (hint));
+    if (code) {
+        fprintf (stderr, "zlb-stress: %s\n", hint);
+        zlb_log (progress.log, ZLB_LOG_WARNING, "run_failed", "reason=\"%s\"", hint);
+    }
     zlb_stress_result_fini (&result);
     zlb_log_destroy (&progress.log);
     return code;

@@ -14,12 +14,14 @@
 #include <unistd.h>
 #include "util.h"
 #include "curve.h"
+#include "outputs.h"
 
 enum {
     OPT_CONNECT = 1000, OPT_SERVICE, OPT_CLIENTS, OPT_THREADS, OPT_PIPELINE,
     OPT_RATE, OPT_DURATION, OPT_REQUESTS, OPT_WARMUP, OPT_SIZE, OPT_TIMEOUT,
     OPT_RETRIES, OPT_DRAIN, OPT_JSON, OPT_CSV, OPT_REPORT, OPT_LOG,
-    OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION, OPT_BROKER_KEY, OPT_CURVE_SECRET
+    OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION, OPT_BROKER_KEY, OPT_CURVE_SECRET,
+    OPT_MAX_ERROR_RATE
 };
 
 static const struct option s_options [] = {
@@ -36,6 +38,7 @@ static const struct option s_options [] = {
     { "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
     { "retries",    required_argument, NULL, OPT_RETRIES },
     { "drain",      required_argument, NULL, OPT_DRAIN },
+    { "max-error-rate", required_argument, NULL, OPT_MAX_ERROR_RATE },
     { "json",       required_argument, NULL, OPT_JSON },
     { "csv",        required_argument, NULL, OPT_CSV },
     { "report",     required_argument, NULL, OPT_REPORT },
@@ -78,11 +81,15 @@ zlb_stress_params_usage (FILE *out)
 "  --size B           payload bytes, e.g. 64, 4k (64)\n"
 "  --timeout-ms MS    per-attempt timeout before a retry (3000)\n"
 "  --retries N        retries with the same id before a timeout (3)\n"
-"  --drain D          wait this long for stragglers at the end\n"
-"                     (default (retries+1) x timeout + 1s, at most 60s)\n"
+"  --drain D          after the measured period, wait at most this long for\n"
+"                     the answers still in flight (progress lines say\n"
+"                     \"drain\"; default (retries+1) x timeout + 1s, at most 60s)\n"
+"  --max-error-rate X errors + timeouts allowed, as a fraction of the requests\n"
+"                     sent (0.01) or a percentage (1%%), before exit 1 (0)\n"
 "  --json FILE        summary, per-second series and histograms as JSON\n"
-"  --csv FILE         per-second series as CSV\n"
-"  --report FILE      SVG picture (.svg, or .html with the SVG inline)\n"
+"                     (- for standard output; the summary then goes to stderr)\n"
+"  --csv FILE         per-second series as CSV (- for standard output)\n"
+"  --report FILE      picture: FILE.svg, or FILE.html with the SVG inline\n"
 "  --log FILE         run log (start, parameters, summary)\n"
 "  --log-level L      error|warning|notice|info|debug (info; debug logs\n"
 "                     every request and slows the run)\n"
@@ -91,7 +98,10 @@ zlb_stress_params_usage (FILE *out)
 "                     a fresh key pair per stream)\n"
 "  --help, --version\n"
 "\n"
-"Exit: 0 ok, 1 when replies were lost or mismatched, 2 bad arguments.\n");
+"Output paths are checked before any load is sent.\n"
+"Exit: 0 ok; 1 when no request succeeded, replies were lost or mismatched,\n"
+"or errors + timeouts exceed --max-error-rate (a hint on stderr says why);\n"
+"2 bad arguments or an output path that cannot be written.\n");
 }
 
 static int
@@ -139,6 +149,25 @@ s_duration (const char *name, const char *text, int64_t min, int64_t *ms,
     if (zlb_parse_duration_ms (text, 1000, ms) || *ms < min)
         return s_fail (err, errsize, "--%s: '%s' is not a duration like 10s, 500ms, 2m",
                        name, text);
+    return 0;
+}
+
+//  A fraction 0..1, or a percentage 0..100 followed by %.
+static int
+s_fraction (const char *name, const char *text, double *fraction, char *err, size_t errsize)
+{
+    char *end = NULL;
+    errno = 0;
+    double value = strtod (text, &end);
+    bool percent = end && *end == '%';
+    if (percent) {
+        value /= 100;
+        end++;
+    }
+    if (errno || end == text || *end || !isfinite (value) || value < 0 || value > 1)
+        return s_fail (err, errsize, "--%s: '%s' is not a fraction 0..1 or a percentage 0..100%%",
+                       name, text);
+    *fraction = value;
     return 0;
 }
 
@@ -193,6 +222,8 @@ s_apply (zlb_stress_params_t *self, int option, const char *arg, char *err, size
             self->retries = (int) value; break;
         case OPT_DRAIN:
             rc = s_duration ("drain", arg, 0, &self->drain_ms, err, errsize); break;
+        case OPT_MAX_ERROR_RATE:
+            rc = s_fraction ("max-error-rate", arg, &self->max_error_rate, err, errsize); break;
         case OPT_JSON:     self->json_path = arg; break;
         case OPT_CSV:      self->csv_path = arg; break;
         case OPT_REPORT:   self->report_path = arg; break;
@@ -237,7 +268,7 @@ s_curve_load (zlb_stress_params_t *self, char *err, size_t errsize)
 static int
 s_finish (zlb_stress_params_t *self, char *err, size_t errsize)
 {
-    if (s_curve_load (self, err, errsize))
+    if (s_curve_load (self, err, errsize) || zlb_stress_outputs_check (self, err, errsize))
         return -1;
     if (!*self->connect)
         return s_fail (err, errsize, "--connect: endpoint is empty");

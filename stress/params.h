@@ -25,6 +25,7 @@ typedef struct {
     int timeout_ms;             //  client: wait per attempt
     int retries;                //  client: resends after the first attempt
     int64_t drain_ms;           //  wait for stragglers after the last send
+    double max_error_rate;      //  errors + timeouts over sent above this: exit 1
     const char *json_path;      //  --json FILE or NULL
     const char *csv_path;       //  --csv FILE or NULL
     const char *report_path;    //  --report FILE.svg|.html or NULL

@@ -1,6 +1,8 @@
 /*  report.c - progress line, summary table, JSON and CSV (see report.h).  */
 
 #include "report.h"
+#include "outputs.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,22 +33,16 @@ zlb_stress_fmt_ns (double ns, char *buf, size_t size)
 }
 
 void
-zlb_stress_progress_line (char *buf, size_t size, size_t second,
+zlb_stress_progress_line (char *buf, size_t size, size_t second, bool drain,
                           const zlb_stress_second_t *summary,
                           uint64_t errors, uint64_t timeouts)
 {
     char p50 [24], p99 [24];
-    snprintf (buf, size, "[%4zus] %9.0f req/s  p50 %9s  p99 %9s  errors %" PRIu64
-              "  timeouts %" PRIu64, second + 1, summary->rps,
+    snprintf (buf, size, "[%4zus%s] %9.0f req/s  p50 %9s  p99 %9s  errors %" PRIu64
+              "  timeouts %" PRIu64, second + 1, drain? " drain": "", summary->rps,
               zlb_stress_fmt_ns ((double) summary->p50, p50, sizeof (p50)),
               zlb_stress_fmt_ns ((double) summary->p99, p99, sizeof (p99)),
               errors, timeouts);
-}
-
-int
-zlb_stress_exit_code (const zlb_stress_result_t *result)
-{
-    return result->stats->lost || result->stats->mismatched? 1: 0;
 }
 
 //  --- summary ----------------------------------------------------------------
@@ -84,8 +80,9 @@ static void
 s_print_counts (FILE *out, const zlb_stress_result_t *result)
 {
     const zlb_stress_stats_t *s = result->stats;
-    fprintf (out, "  throughput     %.1f req/s (ok replies over %.2f s)\n",
-             result->throughput_rps, result->elapsed_ns / 1e9);
+    fprintf (out, "  throughput     %.1f req/s (ok replies over the measured %.2f s;"
+             " then %.2f s of drain)\n", result->throughput_rps, result->measured_ns / 1e9,
+             result->drain_ns / 1e9);
     fprintf (out, "  requests       sent %" PRIu64 " = ok %" PRIu64 " + errors %" PRIu64
              " + timeouts %" PRIu64 " + lost %" PRIu64 "\n",
              s->sent, s->ok, s->errors, s->timeouts, s->lost);
@@ -281,16 +278,18 @@ int
 zlb_stress_json_write (const char *path, const zlb_stress_params_t *params,
                        const zlb_stress_result_t *result)
 {
-    FILE *out = fopen (path, "w");
+    FILE *out = zlb_stress_output_open (path);
     if (!out)
         return -1;
     const zlb_stress_stats_t *s = result->stats;
+    char hint [256];
     fprintf (out, "{\n  \"tool\": \"zlb-stress\", \"version\": \"%s\", \"started_at\": \"%s\","
              " \"mode\": \"%s\", \"interrupted\": %s,\n",
              ZLB_VERSION_STRING, result->started_at, params->rate > 0? "open": "closed",
              result->interrupted? "true": "false");
-    fprintf (out, "  \"elapsed_s\": %.3f, \"throughput_rps\": %.1f,\n",
-             result->elapsed_ns / 1e9, result->throughput_rps);
+    fprintf (out, "  \"measured_s\": %.3f, \"drain_s\": %.3f, \"elapsed_s\": %.3f,"
+             " \"throughput_rps\": %.1f,\n", result->measured_ns / 1e9, result->drain_ns / 1e9,
+             (result->measured_ns + result->drain_ns) / 1e9, result->throughput_rps);
     fprintf (out, "  \"sent\": %" PRIu64 ", \"ok\": %" PRIu64 ", \"errors\": %" PRIu64
              ", \"timeouts\": %" PRIu64 ", \"lost\": %" PRIu64 ",\n",
              s->sent, s->ok, s->errors, s->timeouts, s->lost);
@@ -311,11 +310,10 @@ zlb_stress_json_write (const char *path, const zlb_stress_params_t *params,
     s_json_buckets (out, "service_us", s->service, true);
     fprintf (out, "  },\n");
     s_json_params (out, params);
-    fprintf (out, "  \"exit_code\": %d\n}\n", zlb_stress_exit_code (result));
-    bool failed = ferror (out) != 0;
-    if (fclose (out) || failed)
-        return -1;
-    return 0;
+    int code = zlb_stress_verdict (params, result, hint, sizeof (hint));
+    fprintf (out, "  \"exit_code\": %d, ", code);
+    s_json_opt_string (out, "hint", code? hint: NULL, "\n}\n");
+    return zlb_stress_output_close (out);
 }
 
 //  --- CSV --------------------------------------------------------------------
@@ -323,7 +321,7 @@ zlb_stress_json_write (const char *path, const zlb_stress_params_t *params,
 int
 zlb_stress_csv_write (const char *path, const zlb_stress_result_t *result)
 {
-    FILE *out = fopen (path, "w");
+    FILE *out = zlb_stress_output_open (path);
     if (!out)
         return -1;
     fprintf (out, "second,span_s,sent,ok,errors,timeouts,rps,p50_us,p90_us,p99_us,p999_us,max_us,mean_us\n");
@@ -336,8 +334,5 @@ zlb_stress_csv_write (const char *path, const zlb_stress_result_t *result)
                  i + 1, s.span_s, s.sent, s.ok, s.errors, s.timeouts, s.rps,
                  s.p50 / 1e3, s.p90 / 1e3, s.p99 / 1e3, s.p999 / 1e3, s.max / 1e3, s.mean / 1e3);
     }
-    bool failed = ferror (out) != 0;
-    if (fclose (out) || failed)
-        return -1;
-    return 0;
+    return zlb_stress_output_close (out);
 }

@@ -12,8 +12,9 @@
 //  Format a duration given in ns for people: "412.3us", "1.23ms", "2.50s".
 char *zlb_stress_fmt_ns (double ns, char *buf, size_t size);
 
-//  One progress line (no newline handling: the caller decides \r or \n).
-void zlb_stress_progress_line (char *buf, size_t size, size_t second,
+//  One progress line (no newline handling: the caller decides \r or \n);
+//  a second of the drain after the measured period says so.
+void zlb_stress_progress_line (char *buf, size_t size, size_t second, bool drain,
                                const zlb_stress_second_t *summary,
                                uint64_t errors, uint64_t timeouts);
 
@@ -21,7 +22,8 @@ void zlb_stress_progress_line (char *buf, size_t size, size_t second,
 void zlb_stress_summary_print (FILE *out, const zlb_stress_params_t *params,
                                const zlb_stress_result_t *result);
 
-//  Write the JSON document / the CSV series. 0 on success, -1 with errno.
+//  Write the JSON document / the CSV series ("-": standard output). 0 on
+//  success, -1 with errno.
 int zlb_stress_json_write (const char *path, const zlb_stress_params_t *params,
                            const zlb_stress_result_t *result);
 int zlb_stress_csv_write (const char *path, const zlb_stress_result_t *result);
@@ -30,9 +32,5 @@ int zlb_stress_csv_write (const char *path, const zlb_stress_result_t *result);
 //  .html). 0 on success, -1 with errno.
 int zlb_stress_svg_write (const char *path, const zlb_stress_params_t *params,
                           const zlb_stress_result_t *result);
-
-//  The process exit code the result deserves: 0, or 1 if anything was
-//  lost or mismatched.
-int zlb_stress_exit_code (const zlb_stress_result_t *result);
 
 #endif

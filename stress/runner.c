@@ -50,6 +50,8 @@ struct _s_shared_t {
     atomic_int running;          //  threads not yet finished
     atomic_bool stop;            //  stop sending (signal, or a thread failed)
     atomic_bool interrupted;     //  stopped by SIGINT/SIGTERM
+    atomic_int sending;          //  threads still sending
+    _Atomic int64_t send_end_ns; //  when the last of them stopped
 };
 
 //  --- one thread -----------------------------------------------------------
@@ -108,6 +110,17 @@ s_next_wake (s_thread_t *self, int64_t now, bool sending, int64_t drain_end)
     return wake;
 }
 
+//  Note when this thread stopped sending: the last one to stop ends the
+//  measured period (for a timed run, at most its planned end).
+static void
+s_stopped_sending (s_shared_t *shared, int64_t now)
+{
+    int64_t seen = atomic_load (&shared->send_end_ns);
+    while (now > seen && !atomic_compare_exchange_weak (&shared->send_end_ns, &seen, now))
+        ;
+    atomic_fetch_sub (&shared->sending, 1);
+}
+
 static void *
 s_thread_main (void *arg)
 {
@@ -140,6 +153,7 @@ s_thread_main (void *arg)
         }
         if (sending && (done || atomic_load (&shared->stop) || zsys_interrupted)) {
             sending = false;
+            s_stopped_sending (shared, now);
             int64_t drain = plan->params->drain_ms * 1000000;
             if (atomic_load (&shared->stop) || zsys_interrupted)
                 drain = drain < S_NS_PER_S? drain: S_NS_PER_S;   //  user wants out
@@ -244,6 +258,17 @@ s_sleep_ns (int64_t ns)
     nanosleep (&ts, NULL);
 }
 
+//  When the measured period ended, as far as is known now (INT64_MAX:
+//  not yet).
+static int64_t
+s_measured_end (s_shared_t *shared)
+{
+    int64_t end = shared->plan.end_ns;
+    if (atomic_load (&shared->sending) == 0 && atomic_load (&shared->send_end_ns) < end)
+        end = atomic_load (&shared->send_end_ns);
+    return end;
+}
+
 //  Report each second as it completes until every thread is done.
 static void
 s_progress_loop (s_shared_t *shared, zlb_stress_progress_fn *progress, void *arg)
@@ -275,8 +300,9 @@ s_progress_loop (s_shared_t *shared, zlb_stress_progress_fn *progress, void *arg
         if (zlb_stress_series_summarise (shared->series, second, force, 1.0, &summary)) {
             errors += summary.errors;
             timeouts += summary.timeouts;
+            bool drain = due - S_NS_PER_S >= s_measured_end (shared);
             if (progress)
-                progress (arg, second, &summary, errors, timeouts);
+                progress (arg, second, drain, &summary, errors, timeouts);
             second++;
         }
         else
@@ -292,17 +318,24 @@ s_merge (s_thread_t *threads, size_t nthreads, s_shared_t *shared,
     for (size_t i = 0; i < nthreads; i++)
         zlb_stress_stats_merge (result->stats, threads [i].stats);
     zlb_stress_stats_sort (result->stats);
-    int64_t end = result->stats->last_done_ns;
-    if (plan->end_ns != INT64_MAX && plan->end_ns > end)
+    //  Timed: the planned end, unless sending stopped sooner; --requests
+    //  alone: until the last answer.
+    int64_t end = atomic_load (&shared->send_end_ns);
+    if (plan->end_ns == INT64_MAX && result->stats->last_done_ns > end)
+        end = result->stats->last_done_ns;
+    if (end > plan->end_ns)
         end = plan->end_ns;
-    result->elapsed_ns = end > plan->measure_ns? end - plan->measure_ns: 0;
-    double seconds = result->elapsed_ns / 1e9;
+    int64_t finished = zlb_mono_ns ();
+    result->measured_ns = end > plan->measure_ns? end - plan->measure_ns: 0;
+    result->drain_ns = finished > end? finished - end: 0;
+    double seconds = result->measured_ns / 1e9;
     result->throughput_rps = seconds > 0? result->stats->ok / seconds: 0;
-    //  Final pass over the series: every second now has all its data; the
-    //  last one is usually shorter than a second.
+    //  Final pass over the series (drain included): every second now has
+    //  all its data; the last one is usually shorter than a second.
+    double total = (finished - plan->measure_ns) / 1e9;
     result->seconds = zlb_stress_series_size (shared->series);
     for (size_t s = 0; s < result->seconds; s++) {
-        double span = seconds - (double) s;
+        double span = total - (double) s;
         zlb_stress_second_t summary;
         zlb_stress_series_summarise (shared->series, s, true,
                                      span < 1? (span > 0.001? span: 0.001): 1, &summary);
@@ -345,10 +378,12 @@ zlb_stress_run (const zlb_stress_params_t *params, zlb_log_t *log,
     zlb_log (log, ZLB_LOG_INFO, "run_start", "threads=%zu clients=%zu", params->threads,
              params->clients);
     atomic_store (&shared.running, (int) params->threads);
+    atomic_store (&shared.sending, (int) params->threads);
     for (size_t i = 0; i < params->threads; i++) {
         if (pthread_create (&threads [i].thread, NULL, s_thread_main, &threads [i])) {
             atomic_store (&shared.stop, true);
             atomic_fetch_sub (&shared.running, (int) (params->threads - i));
+            atomic_fetch_sub (&shared.sending, (int) (params->threads - i));
             snprintf (err, errsize, "cannot start thread %zu", i);
             break;
         }

@@ -1,6 +1,17 @@
 # tests/proc.sh - process and timing helpers shared by the shell test
 # harnesses (tests/integration/lib.sh, tests/net/netlib.sh). Sourced, not run.
 # The caller sets T_NAME and T_START (now_us at its start).
+#
+# Time in tests only bounds a hang: a test waits for the event it needs
+# (wait_for) and never asserts that something took less than N ms.
+# ZLB_TIME_SCALE (a whole number, default 1; scripts/sanitize.sh sets it
+# under ASan and valgrind) multiplies every such bound, and the harnesses
+# multiply their heartbeat intervals by it, so slow builds do not expire
+# peers that are merely slow.
+T_SCALE=${ZLB_TIME_SCALE:-1}
+case $T_SCALE in
+    ''|*[!0-9]*|0) echo "ZLB_TIME_SCALE must be a whole number >= 1, not '$T_SCALE'" >&2; exit 2 ;;
+esac
 
 now_us () { echo "${EPOCHREALTIME/./}"; }
 elapsed_ms () { echo $(( ($(now_us) - T_START) / 1000 )); }
@@ -21,10 +32,10 @@ alive () {
 
 # wait_for TIMEOUT_S COMMAND...: run COMMAND every WAIT_POLL_S (default
 # 0.05) seconds until it succeeds (return 0) or TIMEOUT_S (may be
-# fractional) passes (return 1).
+# fractional) x ZLB_TIME_SCALE passes (return 1).
 wait_for () {
     local timeout_us deadline
-    timeout_us=$(awk -v t="$1" 'BEGIN { printf "%d", t * 1000000 }')
+    timeout_us=$(awk -v t="$1" -v k="$T_SCALE" 'BEGIN { printf "%d", t * k * 1000000 }')
     shift
     deadline=$(( $(now_us) + timeout_us ))
     while true; do

@@ -41,6 +41,9 @@ typedef struct {
     zlb_log_t *log;          //  optional; borrowed, must outlive the client
     const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
     zcert_t *curve_cert;     //  our certificate for CURVE; borrowed; NULL: an ephemeral key pair
+    int64_t (*clock_ns) (void *arg);  //  monotonic ns for every deadline (tests step
+                             //  a fake one); NULL: zlb_mono_ns
+    void *clock_arg;         //  passed to clock_ns
 } zlb_client_options_t;
 
 //  The result of one request. Pointers are borrowed from the client and

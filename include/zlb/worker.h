@@ -44,6 +44,9 @@ typedef struct {
                              //  instead of answering them 400
     size_t max_body;         //  largest request accepted (default 1 MiB, the broker's
                              //  --max-body); a bigger frame is refused unread
+    int64_t (*clock_ns) (void *arg);  //  monotonic ns for every timer (tests step
+                             //  a fake one); NULL: zlb_mono_ns
+    void *clock_arg;         //  passed to clock_ns
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the
@@ -101,7 +104,8 @@ int zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **b
 
 //  Keep the connection alive (answer heartbeats, send ours) for usec while
 //  the caller works; for long jobs, call it in slices. Not interrupted by
-//  signals, so that a request in progress is always finished.
+//  signals, so that a request in progress is always finished. usec 0 runs
+//  the timers and reads the socket once without waiting.
 void zlb_worker_idle (zlb_worker_t *self, int64_t usec);
 
 //  The worker's id ("host-pid" unless set).

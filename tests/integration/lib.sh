@@ -7,7 +7,9 @@
 # exit (normal, failure, INT or TERM) stops every process it started
 # (SIGCONT, SIGTERM, then SIGKILL after a grace period) and removes the dir.
 # Nothing waits on a fixed sleep: wait_for polls a condition every 50 ms up
-# to a bound. Tests never depend on the working dir: every log goes in T_DIR.
+# to a bound, which only catches a hang (ZLB_TIME_SCALE multiplies it, see
+# tests/proc.sh); no test asserts that something took less than N ms.
+# Tests never depend on the working dir: every log goes in T_DIR.
 #
 # Environment: ZLB_BIN (where the programs are; ctest sets it), ZLB_KEEP=1
 # keeps the temp dir for inspection, ZLB_LOG_LEVEL (default info) for the
@@ -30,8 +32,10 @@ CLIENT_LOG="$T_DIR/client.log"
 LOG_LEVEL=${ZLB_LOG_LEVEL:-info}
 read -r -a WRAP <<< "${ZLB_WRAP:-}"
 
-# Small heartbeats so that expiry tests take a fraction of a second.
-HB_MS=100
+# Small heartbeats so that expiry tests take a fraction of a second
+# (x ZLB_TIME_SCALE: tests/proc.sh).
+. "$T_HERE/../proc.sh"
+HB_MS=$(( 100 * T_SCALE ))
 LIVENESS=3
 HB=(--heartbeat-ms "$HB_MS" --liveness "$LIVENESS")
 
@@ -42,9 +46,7 @@ LAST_PID=
 EXIT_RC=
 
 # ---------------------------------------------------------------------------
-# Time, messages, failure
-
-. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"
+# Time (tests/proc.sh), messages, failure
 
 # Print the tails of everything the test produced, then exit 1.
 fail () {
@@ -146,12 +148,31 @@ start_worker () {
     wait_for 5 broker_saw_ready "$id" || fail "worker $id never registered"
 }
 
-# start_client NAME [ARGS...]: zlb-client in the background (output NAME.out).
+# scaled_args ARGS...: ARGS in SCALED, with every --timeout-ms VALUE
+# multiplied by ZLB_TIME_SCALE: a client under ASan or valgrind (a CURVE
+# handshake under valgrind takes seconds) must not give up on a broker
+# that is merely slow.
+scaled_args () {
+    SCALED=()
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --timeout-ms ] && [ $# -gt 1 ]; then
+            SCALED+=("$1" "$(( $2 * T_SCALE ))")
+            shift 2
+        else
+            SCALED+=("$1")
+            shift
+        fi
+    done
+}
+
+# start_client NAME [ARGS...]: zlb-client in the background (output NAME.out);
+# its --timeout-ms is scaled (scaled_args).
 start_client () {
     local name=$1
     shift
+    scaled_args "$@"
     spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
-        --log "$CLIENT_LOG" --log-level "$LOG_LEVEL" "$@"
+        --log "$CLIENT_LOG" --log-level "$LOG_LEVEL" "${SCALED[@]}"
 }
 
 # run_client NAME TIMEOUT_S [ARGS...]: zlb-client to completion; exit code

@@ -7,7 +7,7 @@ command -v jq >/dev/null || fail "jq is needed (scripts/install-deps.sh)"
 
 # ctl_json COMMAND: the reply map of mmi.<COMMAND> as one JSON object.
 ctl_json () {
-    "$ZLB_BIN/zlb-ctl" --connect "$ENDPOINT" --timeout-ms 1000 --json "$1" 2>>"$T_DIR/ctl.err" \
+    "$ZLB_BIN/zlb-ctl" --connect "$ENDPOINT" --timeout-ms $((1000 * T_SCALE)) --json "$1" 2>>"$T_DIR/ctl.err" \
         | jq -c ".reply"
 }
 

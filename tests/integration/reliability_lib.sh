@@ -44,11 +44,13 @@ restart_tcp_broker () {
     spawn_broker_on_endpoint "${BROKER_ARGS[@]}" || fail "broker did not start again on $ENDPOINT"
 }
 
-# run_stress NAME TIMEOUT_S ARGS...: zlb-stress to completion, exit code in EXIT_RC.
+# run_stress NAME TIMEOUT_S ARGS...: zlb-stress to completion, exit code in
+# EXIT_RC; its --timeout-ms is scaled (scaled_args in lib.sh).
 run_stress () {
     local name=$1 limit=$2
     shift 2
-    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" "$@"
+    scaled_args "$@"
+    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" "${SCALED[@]}"
     wait_exit "$LAST_PID" "$limit" || fail "zlb-stress $name still running after ${limit}s"
 }
 

@@ -18,12 +18,15 @@ start_client load --count 2000 --quiet --timeout-ms 30000
 load=$LAST_PID
 routed_so_far () { [ "$(grep -c request_routed "$BROKER_LOG")" -ge "$1" ]; }
 wait_for 10 routed_so_far 100 || fail "traffic did not start"
+# The client pauses for the rotation, so that it happens mid-traffic however
+# fast or slow the machine is; the request in flight is still logged.
+kill -STOP "$load"
 mv "$BROKER_LOG" "$BROKER_LOG.1"
 mv "$SERVER_LOG" "$SERVER_LOG.1"
-sleep 0.1                        # lines keep going to the moved files meanwhile
 kill -HUP "$BROKER_PID" "$worker"
 wait_for 3 test -s "$BROKER_LOG" || fail "broker did not create a new log after SIGHUP"
 wait_for 3 test -s "$SERVER_LOG" || fail "worker did not create a new log after SIGHUP"
+kill -CONT "$load"
 wait_exit "$load" 30 || fail "client still running"
 [ "$EXIT_RC" = 0 ] || fail "client failed"
 assert_alive "$BROKER_PID" "broker"

@@ -44,16 +44,16 @@ late=$(grep -Ec " reply worker=frozen#" "$BROKER_LOG")
     || fail "broker forwarded $replies replies ($late from frozen), expected exactly 1"
 [ "$(grep -Ec '^id=' "$T_DIR/client.out")" -eq 1 ] || fail "client printed more than one result"
 
-step "under load: freeze a busy worker for 1 s while zlb-stress runs"
+step "under load: freeze a busy worker until it is expired while zlb-stress runs"
 start_worker w-slow --work-us 30000
 spawn stress "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --rate 200 --clients 4 --threads 1 \
-    --duration 4s --timeout-ms 1000 --retries 5 --json "$T_DIR/load.json"
+    --duration 4s --timeout-ms $((1000 * T_SCALE)) --retries 5 --json "$T_DIR/load.json"
 stress=$LAST_PID
 sleep 1
 wait_for 1 eval "grep -E '(request_routed|reply) .*worker=w-slow#' '$BROKER_LOG' | tail -n 1 | grep -q routed"
 joins=$(broker_ready_count w-slow)
 kill -STOP "${T_PID[worker-w-slow]}"
-sleep 1
+wait_for 10 broker_saw_expiry w-slow || fail "w-slow not expired while frozen"
 kill -CONT "${T_PID[worker-w-slow]}"
 wait_for 5 eval "[ \$(broker_ready_count w-slow) -gt $joins ]" || fail "w-slow did not register again"
 wait_exit "$stress" 20 || fail "zlb-stress still running"

@@ -2,9 +2,9 @@
 # Broker restart under load, over TCP: zlb-stress at 300 req/s, three
 # workers; the broker is killed (SIGKILL) and started again on the same
 # endpoint 300 ms later. Clients resend (same ids) and workers register
-# again on their own: nothing lost, no timeouts, every worker serves the
-# new broker, and the first ok reply comes well within the retry budget.
-# Prints the measured times.  Needs jq.
+# again on their own: nothing lost, no timeouts (so every request was
+# answered within its retry budget), and every worker serves the new
+# broker. Prints the measured times (not checked).  Needs jq.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
 require_programs zlb-broker zlb-worker zlb-stress
@@ -14,7 +14,7 @@ start_tcp_broker
 step "broker on $ENDPOINT"
 for id in r1 r2 r3; do start_worker "$id" --work-us 2000; done
 spawn stress "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --rate 300 --clients 6 --threads 1 \
-    --duration 5s --timeout-ms 500 --retries 8 --json "$T_DIR/load.json" \
+    --duration 5s --timeout-ms $((500 * T_SCALE)) --retries 8 --json "$T_DIR/load.json" \
     --log "$T_DIR/stress.log" --log-level debug
 stress=$LAST_PID
 sleep 2
@@ -39,7 +39,7 @@ all=$(for id in r1 r2 r3; do first_after "$restarted_us" "worker_join .*worker=$
 ok=$(first_after "$killed_us" " result .*status=200 " "$T_DIR/stress.log")
 step "after the restart: first worker back ${back} ms, all three ${all} ms;" \
      "first ok reply ${ok} ms after the kill (down 300 ms)"
-[ "$ok" != - ] && [ "$ok" -lt 2500 ] || fail "first ok reply after the kill: ${ok} ms"
+[ "$ok" != - ] || fail "no ok reply after the kill"
 for id in r1 r2 r3; do
     grep -Eq " reply worker=$id#" "$BROKER_LOG" || fail "$id served nothing through the new broker"
 done

@@ -38,7 +38,7 @@ run_split () {
 
     step "client on the backend: refused (408), logged"
     # shellcheck disable=SC2086
-    spawn "cb$tag" "$ZLB_BIN/zlb-client" --connect "$BACKEND" --timeout-ms 300 --retries 1 \
+    spawn "cb$tag" "$ZLB_BIN/zlb-client" --connect "$BACKEND" --timeout-ms $((300 * T_SCALE)) --retries 1 \
         --log "$CLIENT_LOG" $CLIENT_CURVE hello
     wait_exit "$LAST_PID" 10 || fail "client on the backend hung"
     [ "$EXIT_RC" = 1 ] || fail "client on the backend was served"

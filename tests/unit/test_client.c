@@ -1,6 +1,9 @@
 /*  test_client.c - zlb_client_t against a fake broker: a ROUTER over
     inproc:// that this test drives frame by frame, so every case (lost
-    replies, duplicates, garbage, broker errors, mmi) is exact and quick.   */
+    replies, duplicates, garbage, broker errors, mmi) is exact and quick.
+    The client runs on a fake clock that only the test moves (s_tick):
+    resends and timeouts happen at exact steps however loaded the machine
+    is; real time only bounds a hang.                                       */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,19 +14,29 @@
 
 #include "zlb/zlb.h"
 
-#define S_WAIT_MS 1000                  //  bound on every wait for a message
+#define S_WAIT_MS 10000                 //  real-time bound on every wait (a hang)
+#define S_MS      1000000LL             //  ns in a ms, for the fake clock
 
 typedef struct {
     zsock_t *router;                    //  the fake broker
     zlb_client_t *client;               //  the client under test
     zframe_t *peer;                     //  the client's identity, from its last request
+    int64_t now;                        //  the fake clock, ns
 } s_fixture_t;
 
 static int s_endpoint_seq;
 
-//  A fake broker and a client connected to it with these limits.
+static int64_t
+s_clock (void *arg)
+{
+    return ((s_fixture_t *) arg)->now;
+}
+
+//  A fake broker and a client connected to it with these limits, on the
+//  fake clock or (for blocking calls, which wait in real time) the real one.
 static s_fixture_t *
-s_fixture_new (int timeout_ms, int retries, size_t max_inflight, size_t max_payload)
+s_fixture_make (int timeout_ms, int retries, size_t max_inflight, size_t max_payload,
+                bool fake_clock)
 {
     s_fixture_t *fixture = (s_fixture_t *) zmalloc (sizeof (s_fixture_t));
     char endpoint [64];
@@ -43,9 +56,20 @@ s_fixture_new (int timeout_ms, int retries, size_t max_inflight, size_t max_payl
         options.max_inflight = max_inflight;
     if (max_payload)
         options.max_payload = max_payload;
+    if (fake_clock) {
+        fixture->now = 1000 * S_MS;
+        options.clock_ns = s_clock;
+        options.clock_arg = fixture;
+    }
     fixture->client = zlb_client_new (endpoint, &options);
     assert_non_null (fixture->client);
     return fixture;
+}
+
+static s_fixture_t *
+s_fixture_new (int timeout_ms, int retries, size_t max_inflight, size_t max_payload)
+{
+    return s_fixture_make (timeout_ms, retries, max_inflight, max_payload, true);
 }
 
 static void
@@ -81,6 +105,46 @@ s_broker_take (s_fixture_t *fixture, const char *service)
     zframe_t *body = zmsg_pop (msg);
     zmsg_destroy (&msg);
     return body;
+}
+
+//  Move the fake clock, then let the client act on it once, without
+//  waiting: 1 with a result, 0 without.
+static int
+s_tick (s_fixture_t *fixture, int64_t ms, zlb_result_t *result)
+{
+    fixture->now += ms * S_MS;
+    int rc = zlb_client_recv (fixture->client, result, 0);
+    assert_true (rc >= 0);
+    return rc;
+}
+
+//  The next result: call recv without waiting (the clock stands still)
+//  until a reply comes in over inproc.
+static void
+s_result (s_fixture_t *fixture, zlb_result_t *result)
+{
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    while (s_tick (fixture, 0, result) == 0) {
+        assert_true (zclock_mono () < deadline);
+        zclock_sleep (1);
+    }
+}
+
+//  Read until the client has dropped `n` duplicates, with no result.
+static void
+s_until_duplicates (s_fixture_t *fixture, uint64_t n)
+{
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    zlb_client_stats_t stats;
+    zlb_result_t result;
+    while (true) {
+        assert_int_equal (s_tick (fixture, 0, &result), 0);
+        zlb_client_stats (fixture->client, &stats);
+        if (stats.duplicates >= n)
+            return;
+        assert_true (zclock_mono () < deadline);
+        zclock_sleep (1);
+    }
 }
 
 //  Like s_broker_take for zlb bodies: decodes and checks id and attempt.
@@ -162,8 +226,9 @@ test_request_frames (void **state)
     s_broker_expect (fixture, 1, 1, "hello");
     s_broker_expect (fixture, 2, 1, "");
     assert_int_equal (zlb_client_inflight (fixture->client), 2);
-    int next = zlb_client_next_timeout_ms (fixture->client);
-    assert_true (next > 0 && next <= 1000);
+    assert_int_equal (zlb_client_next_timeout_ms (fixture->client), 1000);
+    fixture->now += 400 * S_MS;
+    assert_int_equal (zlb_client_next_timeout_ms (fixture->client), 600);
     zlb_client_stats_t stats;
     zlb_client_stats (fixture->client, &stats);
     assert_int_equal (stats.sent, 2);
@@ -179,9 +244,10 @@ test_reply_delivered (void **state)
     s_send (fixture, "hello", 1);
     s_broker_expect (fixture, 1, 1, "hello");
     s_broker_reply (fixture, 1, "hello");
+    fixture->now += 5 * S_MS;                   //  the round trip, 5 ms
 
     zlb_result_t result;
-    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    s_result (fixture, &result);
     assert_int_equal (result.id, 1);
     assert_int_equal (result.status, ZLB_STATUS_OK);
     assert_int_equal (result.attempts, 1);
@@ -191,14 +257,13 @@ test_reply_delivered (void **state)
     assert_int_equal (result.payload_size, 5);
     assert_memory_equal (result.payload, "hello", 5);
     assert_int_equal (result.service_ns, 4000);
-    assert_true (result.rtt_ns > 0);
-    assert_true (result.latency_ns >= 0);
-    assert_true (result.latency_ns <= result.rtt_ns / 2);
+    assert_int_equal (result.rtt_ns, 5 * S_MS);
+    assert_int_equal (result.latency_ns, (5 * S_MS - 4000) / 2);
     assert_true (result.sent_ns > 0);
     assert_int_equal (zlb_client_inflight (fixture->client), 0);
     assert_int_equal (zlb_client_next_timeout_ms (fixture->client), -1);
-    //  Nothing more: a bounded wait returns 0.
-    assert_int_equal (zlb_client_recv (fixture->client, &result, 10), 0);
+    //  Nothing more: a wait returns 0.
+    assert_int_equal (s_tick (fixture, 0, &result), 0);
     zlb_client_stats_t stats;
     zlb_client_stats (fixture->client, &stats);
     assert_int_equal (stats.replies, 1);
@@ -214,19 +279,18 @@ test_retry_same_id (void **state)
     s_send (fixture, "again", 1);
     s_broker_expect (fixture, 1, 1, "again");       //  "lost": no answer
     zlb_result_t result;
-    //  The resend happens at 200 ms, inside this 300 ms wait; the next at
-    //  400 ms, which leaves slack for slow runs (valgrind).
-    int64_t start = zclock_mono ();
-    assert_int_equal (zlb_client_recv (fixture->client, &result, 300), 0);
-    assert_true (zclock_mono () - start >= 299);     //  waited the whole time
+    assert_int_equal (s_tick (fixture, 199, &result), 0);    //  not yet
+    zlb_client_stats_t stats;
+    zlb_client_stats (fixture->client, &stats);
+    assert_int_equal (stats.retries, 0);
+    assert_int_equal (s_tick (fixture, 1, &result), 0);      //  resent at 200 ms
     s_broker_expect (fixture, 1, 2, "again");       //  same id, attempt 2
     s_broker_reply (fixture, 1, "again");
-    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    s_result (fixture, &result);
     assert_int_equal (result.id, 1);
     assert_int_equal (result.status, ZLB_STATUS_OK);
     assert_int_equal (result.attempts, 2);
-    assert_true (result.rtt_ns >= 200 * 1000000);     //  from the first send
-    zlb_client_stats_t stats;
+    assert_int_equal (result.rtt_ns, 200 * S_MS);     //  from the first send
     zlb_client_stats (fixture->client, &stats);
     assert_int_equal (stats.retries, 1);
     s_fixture_destroy (&fixture);
@@ -242,9 +306,9 @@ test_duplicate_dropped (void **state)
     s_broker_reply (fixture, 1, "once");
     s_broker_reply (fixture, 1, "once");
     zlb_result_t result;
-    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    s_result (fixture, &result);
     assert_int_equal (result.id, 1);
-    assert_int_equal (zlb_client_recv (fixture->client, &result, 50), 0);
+    s_until_duplicates (fixture, 1);
     zlb_client_stats_t stats;
     zlb_client_stats (fixture->client, &stats);
     assert_int_equal (stats.duplicates, 1);
@@ -260,11 +324,12 @@ s_check_give_up (int retries)
     s_fixture_t *fixture = s_fixture_new (20, retries, 0, 0);
     s_send (fixture, "void", 1);
     zlb_result_t result;
-    int rc;
-    int64_t start = zclock_mono ();
-    while ((rc = zlb_client_recv (fixture->client, &result, 10)) == 0)
-        assert_true (zclock_mono () - start < S_WAIT_MS);
-    assert_int_equal (rc, 1);
+    for (int attempt = 1; attempt <= retries; attempt++) {
+        assert_int_equal (s_tick (fixture, 19, &result), 0);
+        assert_int_equal (s_tick (fixture, 1, &result), 0);     //  resent
+    }
+    assert_int_equal (s_tick (fixture, 19, &result), 0);
+    assert_int_equal (s_tick (fixture, 1, &result), 1);         //  given up
     assert_int_equal (result.id, 1);
     assert_int_equal (result.status, ZLB_STATUS_TIMEOUT);
     assert_int_equal (result.attempts, retries + 1);
@@ -283,9 +348,7 @@ s_check_give_up (int retries)
     assert_int_equal (stats.retries, retries);
     //  A late reply for a forgotten id is a duplicate, not a second result.
     s_broker_reply (fixture, 1, "void");
-    assert_int_equal (zlb_client_recv (fixture->client, &result, 50), 0);
-    zlb_client_stats (fixture->client, &stats);
-    assert_int_equal (stats.duplicates, 1);
+    s_until_duplicates (fixture, 1);
     s_fixture_destroy (&fixture);
 }
 
@@ -316,7 +379,7 @@ test_garbage_counted (void **state)
     s_broker_reply (fixture, 999, "ok");                                 //  never issued
     s_broker_reply (fixture, 1, "ok");
     zlb_result_t result;
-    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    s_result (fixture, &result);
     assert_int_equal (result.id, 1);
     assert_int_equal (result.status, ZLB_STATUS_OK);
     assert_memory_equal (result.payload, "ok", 2);
@@ -421,7 +484,7 @@ test_broker_error_reply (void **state)
         assert_non_null (msg);
         s_broker_send (fixture, "echo", &msg);
         zlb_result_t result;
-        assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+        s_result (fixture, &result);
         assert_int_equal (result.id, index + 1);
         assert_int_equal (result.status, statuses [index]);
         assert_string_equal (result.error, "no luck");
@@ -487,18 +550,18 @@ test_mmi_reply (void **state)
     s_broker_raw (fixture, 4, "", "MDPC01", "mmi.service", "200");
     s_broker_raw (fixture, 4, "", "MDPC01", "mmi.service", "404");
     zlb_result_t result;
-    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    s_result (fixture, &result);
     assert_int_equal (result.id, first);                 //  oldest first
     assert_int_equal (result.status, ZLB_STATUS_OK);
     assert_int_equal (result.payload_size, 3);
     assert_memory_equal (result.payload, "200", 3);
     assert_string_equal (result.service, "mmi.service");
-    assert_int_equal (zlb_client_recv (fixture->client, &result, S_WAIT_MS), 1);
+    s_result (fixture, &result);
     assert_int_equal (result.id, second);
     assert_memory_equal (result.payload, "404", 3);
     //  One more answer with nothing asked: dropped.
     s_broker_raw (fixture, 4, "", "MDPC01", "mmi.service", "200");
-    assert_int_equal (zlb_client_recv (fixture->client, &result, 50), 0);
+    s_until_duplicates (fixture, 1);
     zlb_client_stats_t stats;
     zlb_client_stats (fixture->client, &stats);
     assert_int_equal (stats.replies, 2);
@@ -511,7 +574,8 @@ test_blocking_request (void **state)
 {
     (void) state;
     //  No broker answers: the blocking call still returns, with 408.
-    s_fixture_t *fixture = s_fixture_new (20, 1, 0, 0);
+    //  It waits in real time, so the real clock.
+    s_fixture_t *fixture = s_fixture_make (20, 1, 0, 0, false);
     zlb_result_t result;
     assert_int_equal (zlb_client_request (fixture->client, "echo", "hi", 2, &result), 0);
     assert_int_equal (result.status, ZLB_STATUS_TIMEOUT);
@@ -522,38 +586,39 @@ test_blocking_request (void **state)
 
 //  Nobody listens: the pipe fills to the high-water mark (600 requests,
 //  then their resends). Sends and resends must never block; every request
-//  still ends as exactly one 408.
+//  still ends as exactly one 408, at the third timeout of the fake clock.
 static void
 test_full_pipe_never_blocks (void **state)
 {
     (void) state;
     char endpoint [96];
     snprintf (endpoint, sizeof endpoint, "ipc:///tmp/zlb-test-client-%d-nobody.ipc", getpid ());
+    s_fixture_t clock = { .now = 1000 * S_MS };
     zlb_client_options_t options;
     zlb_client_options_defaults (&options);
     options.timeout_ms = 30;
     options.retries = 2;
     options.max_inflight = 600;          //  HWM 1200: resends overflow it
+    options.clock_ns = s_clock;
+    options.clock_arg = &clock;
     zlb_client_t *client = zlb_client_new (endpoint, &options);
     assert_non_null (client);
-    int64_t start = zclock_mono ();
     for (uint64_t index = 1; index <= 600; index++) {
         uint64_t id;
         assert_int_equal (zlb_client_send (client, "echo", "x", 1, &id), 0);
         assert_int_equal (id, index);
     }
-    size_t results = 0;
     zlb_result_t result;
-    while (results < 600 && zclock_mono () - start < 5000) {
-        int rc = zlb_client_recv (client, &result, 100);
-        assert_true (rc >= 0);
-        if (rc == 1) {
-            assert_int_equal (result.status, ZLB_STATUS_TIMEOUT);
-            assert_int_equal (result.attempts, 3);
-            results++;
-        }
+    for (int attempt = 2; attempt <= 3; attempt++) {
+        clock.now += 30 * S_MS;          //  600 resends in one call
+        assert_int_equal (zlb_client_recv (client, &result, 0), 0);
     }
-    assert_int_equal (results, 600);
+    clock.now += 30 * S_MS;              //  then 600 results, one a call
+    for (size_t results = 0; results < 600; results++) {
+        assert_int_equal (zlb_client_recv (client, &result, 0), 1);
+        assert_int_equal (result.status, ZLB_STATUS_TIMEOUT);
+        assert_int_equal (result.attempts, 3);
+    }
     assert_int_equal (zlb_client_inflight (client), 0);
     zlb_client_stats_t stats;
     zlb_client_stats (client, &stats);

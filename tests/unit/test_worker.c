@@ -1,7 +1,9 @@
 /*  test_worker.c - the worker API against a fake broker (a raw ROUTER over
     inproc://), single-threaded: the worker only acts inside zlb_worker_recv
     and zlb_worker_idle, so each test drives it, then reads what the fake
-    broker got. Heartbeats are 50 ms so the whole file runs in seconds.    */
+    broker got. The worker runs on a fake clock that only the test moves
+    (s_tick), so heartbeats, silences and backoffs happen at exact steps
+    however loaded the machine is; real time only bounds a hang.            */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,16 +16,24 @@
 
 #define S_HEARTBEAT_MS 50
 #define S_LIVENESS     3
-#define S_WAIT_MS      1000       //  bound on every wait for a frame
+#define S_WAIT_MS      10000      //  real-time bound on every wait (a hang)
+#define S_MS           1000000LL  //  ns in a ms, for the fake clock
 
 typedef struct {
     zsock_t *router;              //  the fake broker
     zlb_worker_t *worker;         //  the worker under test
     zlb_log_t *log;               //  debug log to stderr, to see what happens
+    int64_t now;                  //  the fake clock, ns
 } s_fixture_t;
 
+static int64_t
+s_clock (void *arg)
+{
+    return ((s_fixture_t *) arg)->now;
+}
+
 static int
-s_setup (void **state)
+s_fixture_new (void **state, bool fake_clock)
 {
     static int counter = 0;
     s_fixture_t *fx = (s_fixture_t *) calloc (1, sizeof (s_fixture_t));
@@ -41,10 +51,28 @@ s_setup (void **state)
     options.heartbeat_ms = S_HEARTBEAT_MS;
     options.liveness = S_LIVENESS;
     options.log = fx->log;
+    if (fake_clock) {
+        fx->now = 1000 * S_MS;        //  not 0: the worker treats 0 as "never"
+        options.clock_ns = s_clock;
+        options.clock_arg = fx;
+    }
     fx->worker = zlb_worker_new (endpoint, &options);
     assert_non_null (fx->worker);
     *state = fx;
     return 0;
+}
+
+static int
+s_setup (void **state)
+{
+    return s_fixture_new (state, true);
+}
+
+//  For the one test that needs real time to pass inside the worker.
+static int
+s_setup_real (void **state)
+{
+    return s_fixture_new (state, false);
 }
 
 static int
@@ -92,6 +120,47 @@ s_full_id (const char *name)
         if (streq (s_ids [index][0], name))
             return s_ids [index][1];
     return name;
+}
+
+//  Move the fake clock, then let the (idle) worker act on it once.
+static void
+s_tick (s_fixture_t *fx, int64_t ms)
+{
+    fx->now += ms * S_MS;
+    zlb_work_t work;
+    assert_int_equal (zlb_worker_recv (fx->worker, &work, 0), 0);
+}
+
+//  The next request: call recv without waiting (the clock stands still)
+//  until one comes in over inproc.
+static void
+s_recv_work (s_fixture_t *fx, zlb_work_t *work)
+{
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    while (zlb_worker_recv (fx->worker, work, 0) == 0) {
+        assert_true (zclock_mono () < deadline);
+        zclock_sleep (1);
+    }
+}
+
+//  Let the idle worker read what the fake broker sent until one of its
+//  counters (a field of zlb_worker_stats_t) reaches n; the clock stands still.
+#define s_pump_until(fx, field, n) \
+    s_pump ((fx), offsetof (zlb_worker_stats_t, field), (n))
+
+static void
+s_pump (s_fixture_t *fx, size_t field, uint64_t n)
+{
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    zlb_worker_stats_t stats;
+    while (true) {
+        s_tick (fx, 0);
+        zlb_worker_stats (fx->worker, &stats);
+        if (*(const uint64_t *) ((const char *) &stats + field) >= n)
+            return;
+        assert_true (zclock_mono () < deadline);
+        zclock_sleep (1);
+    }
 }
 
 //  Next message from `identity` with this command, skipping everything else
@@ -201,8 +270,9 @@ test_heartbeats_both_ways (void **state)
     s_fixture_t *fx = (s_fixture_t *) *state;
     s_expect_ready (fx, "tw#1");
     s_send (fx->router, "tw#1", "", MDP_WORKER, "\x04", NULL);
-    zlb_work_t work;
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, 3 * S_HEARTBEAT_MS / 2 + 20), 0);
+    s_pump_until (fx, heartbeats_received, 1);
+    s_tick (fx, S_HEARTBEAT_MS - 1);
+    s_tick (fx, 1);                                  //  one interval since READY
     zmsg_t *heartbeat = s_expect (fx->router, "tw#1", MDP_HEARTBEAT);
     assert_non_null (heartbeat);
     assert_int_equal (zmsg_size (heartbeat), 4);
@@ -210,7 +280,7 @@ test_heartbeats_both_ways (void **state)
     zlb_worker_stats_t stats;
     zlb_worker_stats (fx->worker, &stats);
     assert_int_equal (stats.heartbeats_received, 1);
-    assert_true (stats.heartbeats_sent >= 1);
+    assert_int_equal (stats.heartbeats_sent, 1);
     assert_int_equal (stats.reconnects, 0);
 }
 
@@ -221,7 +291,7 @@ test_request_and_reply (void **state)
     s_expect_ready (fx, "tw#1");
     s_send_request (fx->router, "tw#1", 77, "hello", 2);
     zlb_work_t work;
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    s_recv_work (fx, &work);
     assert_int_equal (work.id, 77);
     assert_int_equal (work.attempt, 2);
     assert_int_equal (work.payload_size, 5);
@@ -256,8 +326,7 @@ test_garbage_body_answered_400 (void **state)
     s_fixture_t *fx = (s_fixture_t *) *state;
     s_expect_ready (fx, "tw#1");
     s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02", "client-7", "", "not msgpack", NULL);
-    zlb_work_t work;
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, 100), 0);
+    s_pump_until (fx, bad_requests, 1);              //  answered inside recv
     zlb_reply_t reply;
     zlb_confirm_t confirm;
     zmsg_t *msg;
@@ -344,7 +413,7 @@ test_malformed_frames_dropped (void **state)
     s_send (fx->router, "tw#1", "x", MDP_WORKER, "\x04", NULL);
     s_send_request (fx->router, "tw#1", 5, "still here", 1);
     zlb_work_t work;
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    s_recv_work (fx, &work);
     assert_int_equal (work.id, 5);
     assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "ok", 2, NULL), 0);
     zlb_reply_t reply;
@@ -361,14 +430,12 @@ test_disconnect_reregisters_on_fresh_socket (void **state)
     s_fixture_t *fx = (s_fixture_t *) *state;
     s_expect_ready (fx, "tw#1");
     s_send (fx->router, "tw#1", "", MDP_WORKER, "\x05", NULL);
+    s_pump_until (fx, reconnects, 1);                //  the clock never moved:
+    s_expect_ready (fx, "tw#2");                     //  at once, no backoff
     zlb_work_t work;
-    int64_t start = zclock_mono ();
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, 20), 0);
-    s_expect_ready (fx, "tw#2");
-    assert_true (zclock_mono () - start < S_HEARTBEAT_MS);   //  at once, no backoff
     //  The fresh socket serves.
     s_send_request (fx->router, "tw#2", 9, "again", 1);
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    s_recv_work (fx, &work);
     assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "a", 1, NULL), 0);
     zlb_reply_t reply;
     zlb_confirm_t confirm;
@@ -378,28 +445,40 @@ test_disconnect_reregisters_on_fresh_socket (void **state)
     zmsg_destroy (&msg);
 }
 
+//  Step the clock to 1 ms short of `window_ms`: still on the same socket;
+//  then 1 ms more: a fresh socket, `reconnects` in all.
+static void
+s_check_silence (s_fixture_t *fx, int64_t window_ms, uint64_t reconnects)
+{
+    zlb_worker_stats_t stats;
+    s_tick (fx, window_ms - 1);
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.reconnects, reconnects - 1);
+    s_tick (fx, 1);
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.reconnects, reconnects);
+}
+
 //  A silent broker: new socket after liveness x heartbeat, plus backoff.
 static void
 test_silent_broker_reconnects (void **state)
 {
     s_fixture_t *fx = (s_fixture_t *) *state;
     s_expect_ready (fx, "tw#1");
-    zlb_work_t work;
-    //  silence 150 ms + backoff 50 ms: socket 2 by ~200 ms, socket 3 (backoff
-    //  100) by ~450 ms; not socket 4 (backoff 200) before ~800 ms.
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, 530), 0);
-    zlb_worker_stats_t stats;
-    zlb_worker_stats (fx->worker, &stats);
-    assert_int_equal (stats.reconnects, 2);
+    //  Silence of liveness x heartbeat (150 ms): socket 2 at once. Each
+    //  silence doubles the backoff (from 50 ms) and a fresh socket's
+    //  window is the silence plus that backoff: 250 ms, then 350 ms.
+    s_check_silence (fx, 150, 1);
     s_expect_ready (fx, "tw#2");
+    s_check_silence (fx, 250, 2);
     s_expect_ready (fx, "tw#3");
-    //  Heard from again: the backoff resets, the next silence costs 50 ms.
-    s_send (fx->router, "tw#3", "", MDP_WORKER, "\x04", NULL);
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, 10), 0);
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, 280), 0);
-    zlb_worker_stats (fx->worker, &stats);
-    assert_int_equal (stats.reconnects, 3);
+    s_check_silence (fx, 350, 3);
     s_expect_ready (fx, "tw#4");
+    //  Heard from again: the backoff resets, the next silence is 150 ms.
+    s_send (fx->router, "tw#4", "", MDP_WORKER, "\x04", NULL);
+    s_pump_until (fx, heartbeats_received, 1);
+    s_check_silence (fx, 150, 4);
+    s_expect_ready (fx, "tw#5");
 }
 
 //  While the caller holds a request the worker heartbeats but does not
@@ -411,21 +490,22 @@ test_busy_worker_keeps_socket (void **state)
     s_expect_ready (fx, "tw#1");
     s_send_request (fx->router, "tw#1", 3, "slow", 1);
     zlb_work_t work;
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
-    int64_t start = zclock_mono ();
-    zlb_worker_idle (fx->worker, 300 * 1000);
-    int64_t took = zclock_mono () - start;
-    assert_true (took >= 299 && took < 2000);     //  generous: the machine may be loaded
+    s_recv_work (fx, &work);
+    //  8 heartbeat intervals of silence, far past liveness x heartbeat.
+    for (int interval = 0; interval < 8; interval++) {
+        fx->now += S_HEARTBEAT_MS * S_MS;
+        zlb_worker_idle (fx->worker, 0);
+    }
     zlb_worker_stats_t stats;
     zlb_worker_stats (fx->worker, &stats);
-    assert_true (stats.heartbeats_sent >= 2);     //  ~6 at 50 ms; proves they go on
+    assert_int_equal (stats.heartbeats_sent, 8);  //  one each interval: they go on
     assert_int_equal (stats.reconnects, 0);
     assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "s", 1, NULL), 0);
     zlb_reply_t reply;
     zlb_confirm_t confirm;
     zmsg_t *msg;
     s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
-    assert_true (confirm.t_send - confirm.t_recv >= 300 * 1000000LL);
+    assert_int_equal (reply.id, 3);
     zmsg_destroy (&msg);
 }
 
@@ -436,7 +516,7 @@ test_unanswered_request_gets_500 (void **state)
     s_expect_ready (fx, "tw#1");
     s_send_request (fx->router, "tw#1", 11, "forgotten", 1);
     zlb_work_t work;
-    assert_int_equal (zlb_worker_recv (fx->worker, &work, S_WAIT_MS), 1);
+    s_recv_work (fx, &work);
     assert_int_equal (zlb_worker_recv (fx->worker, &work, 0), 0);
     zlb_reply_t reply;
     zlb_confirm_t confirm;
@@ -524,7 +604,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_silent_broker_reconnects, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_busy_worker_keeps_socket, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unanswered_request_gets_500, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_interrupted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_interrupted, s_setup_real, s_teardown),
         cmocka_unit_test_setup_teardown (test_destroy_sends_disconnect, s_setup, s_teardown),
         cmocka_unit_test (test_bad_options),
     };
