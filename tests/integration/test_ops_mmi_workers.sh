@@ -56,5 +56,6 @@ step "broker log: $(grep -Eo 'worker_(expired|leave) worker=beta#1.*reason="[^"]
 
 step "table output names the worker"
 "$ZLB_BIN/zlb-ctl" --connect "$ENDPOINT" workers > "$T_DIR/workers.out" || fail "zlb-ctl workers failed"
-assert_grep "^alpha#1[.][0-9a-f]+ +echo +ready" "$T_DIR/workers.out" "zlb-ctl workers table"
+# ready, or busy with a straggling request on a slow machine
+assert_grep "^alpha#1[.][0-9a-f]+ +echo +(ready|busy)" "$T_DIR/workers.out" "zlb-ctl workers table"
 pass
