@@ -324,6 +324,16 @@ say "broker:     redelivered=$redelivered failed_after_redeliveries=$failed" \
 
 # Per fault: detection, redelivery, recovery (see the header).
 say ""
+# must_rejoin N TARGET: after thaw N, TARGET has to register again only if
+# the broker dropped it while frozen, and no later kill or term ended it (a
+# loaded machine can run the schedule late and squeeze a thaw and a kill
+# together, or make a freeze shorter than the expiry).
+must_rejoin () {
+    cat "${BROKER_LOGS[@]}" 2>/dev/null | grep -Eq "worker_(expired|leave) .*worker=$2#" || return 1
+    ! awk -F'\t' -v n="$1" -v t="$2" '$1 > n && $3 == t && ($2 == "kill" || $2 == "term")' \
+        "$EVENTS" | grep -q .
+}
+
 say "fault                 when   held  detect_ms  redeliver_ms  first_ok_ms  note"
 STRESS_LOG=$T_DIR/stress.log
 OK_RE=" result .* status=200 match=1 "
@@ -354,7 +364,8 @@ while IFS=$'\t' read -r n kind target t_us note; do
     say "$line"
     case $kind in
         thaw)
-            [[ "$extra" != *"after - ms"* ]] || problems+=("$target did not register again after SIGCONT")
+            [[ "$extra" != *"after - ms"* ]] || ! must_rejoin "$n" "$target" \
+                || problems+=("$target did not register again after SIGCONT")
             ;;
         restart)
             [ "$first_ok" != - ] || problems+=("no ok reply after the broker restart")
