@@ -133,7 +133,9 @@ zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
     s_options_sanitize (&self->options);
     self->log = log;
     self->limit.burst = 10;
+    self->limit.source = "input";
     self->events.burst = BROKER_EVENTS_PER_S;
+    self->events.source = "events";
     self->services = zhashx_new ();
     self->workers = broker_workers_table_new ();
     self->by_expiry = zlistx_new ();
@@ -316,10 +318,6 @@ s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t **msg_p)
     zframe_t *sender = zmsg_pop (msg);
     zframe_t *empty = zmsg_pop (msg);
     zframe_t *header = zmsg_pop (msg);
-    if (sender && empty && self->security
-    &&  !broker_security_identity (self, from, sender, empty))
-        ;                         //  a worker's routing id under another key (logged)
-    else
     if (!sender || !empty || !header)
         s_malformed (self, sender, MDP_E_SHORT, frames);
     else
@@ -476,25 +474,11 @@ s_input (zlb_broker_t *self, int timeout_ms)
     return handled + s_drain (self, self->router);
 }
 
-void
-broker_log_flush (zlb_broker_t *self, zlb_ratelimit_t *limit, const char *source, bool force)
-{
-    //  The limiter's clock (lib/log.c): monotonic milliseconds.
-    int64_t now = zlb_mono_ns () / 1000000;
-    if (!limit->suppressed || (!force && now - limit->window_start < 1000))
-        return;
-    zlb_log (self->log, ZLB_LOG_WARNING, "log_suppressed", "lines=%" PRIu64 " source=%s",
-             limit->suppressed, source);
-    limit->suppressed = 0;
-    limit->used = 0;
-    limit->window_start = now;
-}
-
 static void
 s_log_flush_all (zlb_broker_t *self, bool force)
 {
-    broker_log_flush (self, &self->limit, "input", force);
-    broker_log_flush (self, &self->events, "events", force);
+    zlb_log_limit_flush (self->log, &self->limit, force);
+    zlb_log_limit_flush (self->log, &self->events, force);
     if (self->security)
         broker_security_log_flush (self, force);
 }

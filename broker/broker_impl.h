@@ -145,6 +145,11 @@ char *broker_address_str (const void *data, size_t size, char *buf, size_t bufsi
 //  A ROUTER with all the broker's socket options (for the backend too).
 zsock_t *broker_router_new (zlb_broker_t *self);
 
+//  A worker just registered: bind its routing id to the key on frame.
+void broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame);
+//  True when CURVE is on.
+bool broker_security_curve (zlb_broker_t *self);
+
 //  security.c (only called when self->security is set)
 void broker_security_destroy (broker_security_t **self_p);
 //  The socket handle a command goes out on (MDPW01 to the backend).
@@ -153,20 +158,13 @@ void *broker_security_send_handle (zlb_broker_t *self, const broker_part_t *part
 //  The workers' ROUTER, NULL when workers share the main one.
 zsock_t *broker_security_backend (zlb_broker_t *self);
 //  May this message (header popped, msg = the rest) go on? false: refused,
-//  logged and, for worker commands, answered with DISCONNECT.
+//  logged and, for worker commands, answered with DISCONNECT. Under CURVE
+//  this includes a registered worker's routing id arriving under another
+//  key (its connection went and another key took the free id; the worker
+//  is removed). With ROUTER_HANDOVER off libzmq never attaches a second
+//  connection under a routing id in use.
 bool broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
                             zframe_t *header, zmsg_t *msg);
-//  Is sender who it was? false (refused, logged) when sender is a worker
-//  registered under another CURVE key: its connection went and another key
-//  took the free routing id (the worker is removed). first: any frame after
-//  the sender (it carries the key). With ROUTER_HANDOVER off libzmq never
-//  attaches a second connection under a routing id in use.
-bool broker_security_identity (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
-                               zframe_t *first);
-//  A worker just registered: bind its routing id to the key on frame.
-void broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame);
-//  True when CURVE is on.
-bool broker_security_curve (zlb_broker_t *self);
 
 //  frontend.c: client side
 //  May take the sender frame and the message (then NULLs the caller's).
@@ -287,11 +285,6 @@ void broker_metrics_input (zlb_broker_t *self);
 #define broker_event(self, level, event, ...) \
     zlb_log_kv_limited ((self)->log, &(self)->events, (level), (event), __VA_ARGS__)
 
-//  broker.c: a limiter that dropped lines reports how many at once when its
-//  second is over (or now, when force), not at its next line, which may
-//  never come. source names the limiter in the line.
-void broker_log_flush (zlb_broker_t *self, zlb_ratelimit_t *limit, const char *source,
-                       bool force);
 //  monitor.c: poll items for the failed-handshake monitors (at most 2),
 //  and read what they report (logged, rate-limited).
 size_t broker_monitor_items (zlb_broker_t *self, zmq_pollitem_t *items);

@@ -21,8 +21,10 @@ s_require (zlb_broker_t *self)
 {
     if (!self->security) {
         self->security = (broker_security_t *) zmalloc (sizeof (broker_security_t));
-        if (self->security)
+        if (self->security) {
             self->security->limit.burst = 10;
+            self->security->limit.source = "security";
+        }
     }
     return self->security;
 }
@@ -201,23 +203,6 @@ s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
     return false;
 }
 
-bool
-broker_security_identity (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
-                          zframe_t *first)
-{
-    broker_worker_t *worker = self->security->cert ? broker_worker_lookup (self, sender)
-                                                   : NULL;
-    const char *key = worker ? zframe_meta (first, "User-Id") : NULL;
-    if (!worker || (key && streq (key, worker->curve_key)))
-        return true;
-    //  Its connection is gone and another key took the free id: whatever the
-    //  broker would send there is no longer the worker's.
-    s_refuse (self, from, sender, first, true, "identity_mismatch",
-              "routing id of a worker registered with another key");
-    broker_worker_delete (self, &worker, false, "routing id reused by another key");
-    return false;
-}
-
 void
 broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame)
 {
@@ -228,7 +213,7 @@ broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *fra
 void
 broker_security_log_flush (zlb_broker_t *self, bool force)
 {
-    broker_log_flush (self, &self->security->limit, "security", force);
+    zlb_log_limit_flush (self->log, &self->security->limit, force);
 }
 
 bool
@@ -271,6 +256,23 @@ s_admit_ready (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *he
     return true;
 }
 
+//  False (refused, logged, the worker dropped) when a message comes from a
+//  registered worker's routing id under another key than the one it
+//  registered with: its connection is gone and another key took the free
+//  id, so whatever the broker would send there is no longer the worker's.
+static bool
+s_identity_holds (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header)
+{
+    broker_worker_t *worker = broker_worker_lookup (self, sender);
+    const char *key = worker ? zframe_meta (header, "User-Id") : NULL;
+    if (!worker || (key && streq (key, worker->curve_key)))
+        return true;
+    s_refuse (self, from, sender, header, true, "identity_mismatch",
+              "routing id of a worker registered with another key");
+    broker_worker_delete (self, &worker, false, "routing id reused by another key");
+    return false;
+}
+
 bool
 broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
                        zframe_t *header, zmsg_t *msg)
@@ -289,6 +291,8 @@ broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
                          "worker command on the clients' endpoint");
     if (!security->cert)
         return true;              //  plain: endpoints are the only check
+    if (!s_identity_holds (self, from, sender, header))
+        return false;
     if (client) {
         const char *roles = zframe_meta (header, BROKER_META_ROLES);
         return s_list_has (roles, "client", 6)

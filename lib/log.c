@@ -425,6 +425,19 @@ zlb_log_level_parse (const char *text, zlb_log_level_t *level)
     return -1;
 }
 
+//  Ends the limiter's one-second window: reports the lines it dropped
+//  (named by the limiter's source, if any) and opens a fresh window.
+static void
+s_limit_roll (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level, int64_t now)
+{
+    if (limit->suppressed)
+        zlb_log_kv (self, level, "log_suppressed", ZLB_UINT ("lines", limit->suppressed),
+                    ZLB_STR ("source", limit->source ? limit->source : "-"));
+    limit->window_start = now;
+    limit->used = 0;
+    limit->suppressed = 0;
+}
+
 //  Returns true when a line may be written now; reports suppression on the
 //  first line of a new window.
 static bool
@@ -432,20 +445,22 @@ s_limit_allows (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level)
 {
     int64_t now = zlb_mono_ns () / 1000000;
     int burst = limit->burst > 0 ? limit->burst : 10;
-    if (now - limit->window_start >= 1000) {
-        if (limit->suppressed)
-            zlb_log_write (self, level, "log_suppressed", "lines=%" PRIu64,
-                           limit->suppressed);
-        limit->window_start = now;
-        limit->used = 0;
-        limit->suppressed = 0;
-    }
+    if (now - limit->window_start >= 1000)
+        s_limit_roll (self, limit, level, now);
     if (limit->used >= burst) {
         limit->suppressed++;
         return false;
     }
     limit->used++;
     return true;
+}
+
+void
+zlb_log_limit_flush (zlb_log_t *self, zlb_ratelimit_t *limit, bool force)
+{
+    int64_t now = zlb_mono_ns () / 1000000;
+    if (limit->suppressed && (force || now - limit->window_start >= 1000))
+        s_limit_roll (self, limit, ZLB_LOG_WARNING, now);
 }
 
 void

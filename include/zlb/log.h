@@ -135,7 +135,12 @@ typedef struct {
     int64_t window_start;  //  start of the current one-second window, ms
     int used;              //  lines written in this window
     uint64_t suppressed;   //  lines dropped since the last one written
+    const char *source;    //  names the limiter in log_suppressed lines (may be NULL)
 } zlb_ratelimit_t;
+
+//  Report the lines a limiter dropped once its second is over (or now, when
+//  force), instead of at its next line, which may never come. For a timer.
+void zlb_log_limit_flush (zlb_log_t *self, zlb_ratelimit_t *limit, bool force);
 
 //  Like zlb_log_write, but subject to the limiter. Checks the level first.
 void zlb_log_limited (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level,
