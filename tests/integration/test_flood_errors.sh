@@ -23,7 +23,8 @@ base=$(legit_ok base 2000)
 step "the same beside 1 MiB bad-service requests at 10/s (10 MiB/s)"
 spawn flood "$ZLB_BIN/attacker" bigbad "$ENDPOINT" --size 1048000 --rate 10 --duration-ms 4000
 flood=$LAST_PID
-sleep 0.5                # the flood is under way
+wait_for 10 eval "grep -q request_rejected '$BROKER_LOG'" \
+    || fail "the flood never reached the broker"
 during=$(legit_ok during 2000)
 wait_exit "$flood" 30 || fail "flood client hung"
 step "legit ok: ${base:-0} alone, ${during:-0} during the flood ($(cat "$T_DIR/flood.out"))"

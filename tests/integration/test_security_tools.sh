@@ -89,9 +89,11 @@ start_fake big "$BIG"
 CTL_PID=$!
 T_PIDS+=("$CTL_PID")
 peak=0
+give_up=$(( $(now_us) + 60000000 * T_SCALE ))   # a hang bound, far past its 5 s timeout
 while alive "$CTL_PID"; do            # sample until it exits: the peak is what counts
     sample=$(peak_rss_kb "$CTL_PID" 2>/dev/null)
     [ "${sample:-0}" -gt "$peak" ] && peak=$sample
+    [ "$(now_us)" -lt "$give_up" ] || fail "zlb-ctl still running long after its timeout"
     sleep 0.05
 done
 wait "$CTL_PID"
