@@ -205,28 +205,16 @@ s_printable (const uint8_t *data, size_t size)
     return true;
 }
 
-//  One frame in double quotes, C escapes for what is not printable text;
+//  One frame in double quotes, escaped as all peer text is (escape.h);
 //  a long one ends with "...(N bytes)".
 static void
 s_print_frame (const uint8_t *data, size_t size)
 {
-    size_t shown = size < S_PRINT_MAX ? size : S_PRINT_MAX;
-    putchar ('"');
-    for (size_t index = 0; index < shown; index++) {
-        uint8_t c = data [index];
-        if (c == '"' || c == '\\')
-            printf ("\\%c", c);
-        else
-        if (c == '\n' || c == '\t')
-            printf ("\\%c", c == '\n' ? 'n' : 't');
-        else
-        if (c < 0x20 || c > 0x7e)
-            printf ("\\x%02x", c);
-        else
-            putchar (c);
-    }
-    putchar ('"');
-    if (shown < size)
+    char text [S_PRINT_MAX * 4];          //  worst case: every byte as \xNN
+    zlb_buf_t buf = { text, 0, sizeof (text), false };
+    zlb_escape_text (&buf, data, size < S_PRINT_MAX ? size : S_PRINT_MAX, true);
+    printf ("\"%.*s\"", (int) buf.size, text);
+    if (size > S_PRINT_MAX)
         printf ("...(%zu bytes)", size);
 }
 
