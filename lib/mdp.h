@@ -9,6 +9,7 @@
 
 #include <czmq.h>
 #include <stdbool.h>
+#include "mdp_names.h"         //  exported as zlb_mdp_*
 
 #define MDP_CLIENT "MDPC01"
 #define MDP_WORKER "MDPW01"
