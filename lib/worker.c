@@ -16,6 +16,7 @@
 #include "mdp.h"
 #include "curve.h"
 #include "util.h"
+#include "names.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -110,26 +111,13 @@ zlb_worker_options_defaults (zlb_worker_options_t *options)
 }
 
 static bool
-s_id_valid (const char *id)
-{
-    size_t len = strlen (id);
-    if (len == 0 || len > ZLB_WORKER_ID_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (id [i] < 0x21 || id [i] > 0x7e)
-            return false;     //  printable, no spaces: it goes into key=value logs
-    return true;
-}
-
-static bool
 s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
 {
     if (!endpoint || !o->service)
         return false;
-    if (!mdp_service_valid (o->service, strlen (o->service))
-    ||  strncmp (o->service, "mmi.", 4) == 0)
+    if (!zlb_worker_service_valid (o->service))
         return false;
-    if (o->id && !s_id_valid (o->id))
+    if (o->id && !zlb_worker_id_valid (o->id))
         return false;
     if (o->curve_server_key && !zlb_curve_key_valid (o->curve_server_key))
         return false;
