@@ -154,18 +154,21 @@ s_apply (const zlb_options_t *self, const zlb_option_t *entry, const char *value
         fprintf (self->out ? self->out : stdout, "%s %s\n", self->prog, ZLB_VERSION_STRING);
         return ZLB_OPTIONS_DONE;
     }
-    if (entry->given)
-        *entry->given = true;
-    if (entry->type == ZLB_OPT_FLAG) {
+    int rc = ZLB_OPTIONS_RUN;
+    if (entry->type == ZLB_OPT_FLAG)
         *(bool *) entry->target = true;
-        return ZLB_OPTIONS_RUN;
+    else {
+        const char *why = s_check (entry, value, reason, sizeof reason);
+        if (why)
+            return zlb_options_fail (self, flag, "'%s': %s", value, why);
+        bool text = entry->type != ZLB_OPT_INT && entry->type != ZLB_OPT_SIZE
+                 && entry->type != ZLB_OPT_DURATION && entry->type != ZLB_OPT_CUSTOM;
+        if (text)
+            rc = s_store_text (self, entry, flag, value);
     }
-    const char *why = s_check (entry, value, reason, sizeof reason);
-    if (why)
-        return zlb_options_fail (self, flag, "'%s': %s", value, why);
-    bool text = entry->type != ZLB_OPT_INT && entry->type != ZLB_OPT_SIZE
-             && entry->type != ZLB_OPT_DURATION && entry->type != ZLB_OPT_CUSTOM;
-    return text ? s_store_text (self, entry, flag, value) : ZLB_OPTIONS_RUN;
+    if (entry->given && rc == ZLB_OPTIONS_RUN)
+        *entry->given = true;
+    return rc;
 }
 
 //  --name, --name=value, --name value. *index moves past a value taken.
