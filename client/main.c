@@ -91,11 +91,7 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
          .check = zlb_opt_log_format, .default_text = "text", .help = "text or json lines"},
         {"quiet", 'q', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->quiet),
          .help = "print only the summary"},
-        {"broker-key", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->broker_key),
-         .help = "broker's public certificate: encrypt with CURVE"},
-        {"curve-secret", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->curve_secret),
-         .default_text = "a fresh key pair for this run",
-         .help = "our certificate (a _secret file from zlb-keygen)"},
+        ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
         {NULL}
     };
     const zlb_options_t options = {

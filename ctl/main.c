@@ -59,11 +59,7 @@ s_parse (s_args_t *args, int argc, char *argv [])
          .min = 50, .max = 3600000, .help = "watch refresh period (1s, 500ms)"},
         {"iterations", 'n', ZLB_OPT_INT, "N", ZLB_OPT_INTO (args->iterations), .min = 1,
          .max = 1000000000, .default_text = "never", .help = "watch: stop after N refreshes"},
-        {"broker-key", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->broker_key),
-         .help = "broker's public certificate: encrypt with CURVE"},
-        {"curve-secret", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->curve_secret),
-         .default_text = "a fresh key pair for this run",
-         .help = "our certificate (a _secret file from zlb-keygen)"},
+        ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
         {NULL}
     };
     const zlb_options_t options = {

@@ -69,6 +69,13 @@ typedef struct {
 //  target and target_size of a field, e.g. ZLB_OPT_INTO (args.count).
 #define ZLB_OPT_INTO(field) .target = &(field), .target_size = sizeof (field)
 
+//  The two CURVE options of every program that talks to a broker.
+#define ZLB_OPT_CURVE(broker_key, curve_secret, fresh_keys)                         \
+    {"broker-key", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (broker_key),              \
+     .help = "broker's public certificate: encrypt with CURVE"},                    \
+    {"curve-secret", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (curve_secret),          \
+     .default_text = (fresh_keys), .help = "our certificate (a _secret file from zlb-keygen)"}
+
 typedef struct {
     const char *prog;          //  "zlb-broker": errors and --version
     const char *usage;         //  the text before the options ("Usage: ...")

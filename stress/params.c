@@ -150,11 +150,7 @@ s_table (zlb_stress_params_t *self, zlb_option_t table [S_OPTIONS + 1])
         {"log-level", 0, ZLB_OPT_CUSTOM, "L", .target = &self->log_level,
          .check = zlb_opt_log_level, .default_text = "info", .help = "error|warning|"
          "notice|info|debug (debug logs every request and slows the run)"},
-        {"broker-key", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (self->broker_key),
-         .help = "broker's public certificate: encrypt with CURVE"},
-        {"curve-secret", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (self->curve_secret),
-         .default_text = "a fresh key pair per stream",
-         .help = "our certificate (zlb-keygen _secret file)"},
+        ZLB_OPT_CURVE (self->broker_key, self->curve_secret, "a fresh key pair per stream"),
         {NULL}
     };
     memcpy (table, options, sizeof options);

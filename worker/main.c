@@ -78,11 +78,7 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
         {"fail-on", 0, ZLB_OPT_STRING, "TEXT", ZLB_OPT_INTO (args->fail_on),
          .help = "TESTING AID: abort() on any request whose payload contains TEXT (a"
          " \"poison request\" that crashes the worker mid-request, for reliability tests)"},
-        {"broker-key", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->broker_key),
-         .help = "broker's public certificate: encrypt with CURVE"},
-        {"curve-secret", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->curve_secret),
-         .default_text = "a fresh key pair for this run",
-         .help = "our certificate (a _secret file from zlb-keygen)"},
+        ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
         {NULL}
     };
     const zlb_options_t options = {
