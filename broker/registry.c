@@ -72,14 +72,18 @@ s_silence_ms (zlb_broker_t *self)
 }
 
 broker_worker_t *
-broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t *service,
+broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_t *service,
                         int credit)
 {
     broker_worker_t *worker = (broker_worker_t *) zmalloc (sizeof (broker_worker_t));
     if (!worker)
         return NULL;
-    worker->address = zframe_dup (address);
-    mdp_address_str (address, worker->name, sizeof (worker->name));
+    worker->address = zframe_new (address.data, address.size);
+    if (!worker->address) {
+        free (worker);
+        return NULL;
+    }
+    broker_address_str (address.data, address.size, worker->name, sizeof (worker->name));
     worker->service = service;
     worker->credit = credit < 1 ? 1 : credit > BROKER_CREDIT_MAX ? BROKER_CREDIT_MAX : credit;
     worker->joined = broker_now (self);

@@ -68,22 +68,6 @@ broker_request_take (zlb_broker_t *self, broker_request_t *request, zmq_msg_t *f
     zmq_msg_move (&request->body [request->body_frames++], frame);
 }
 
-int
-broker_request_copy (zlb_broker_t *self, broker_request_t *request, zframe_t *frame)
-{
-    assert (request->body_frames < BROKER_BODY_MAX);
-    zmq_msg_t *body = &request->body [request->body_frames];
-    zmq_msg_close (body);
-    if (zmq_msg_init_size (body, zframe_size (frame)) != 0) {
-        zmq_msg_init (body);
-        return -1;
-    }
-    memcpy (zmq_msg_data (body), zframe_data (frame), zframe_size (frame));
-    request->body_frames++;
-    s_count_bytes (self, request, zframe_size (frame));
-    return 0;
-}
-
 //  Back to empty frames (what is shared with libzmq is released).
 static void
 s_body_clear (zlb_broker_t *self, broker_request_t *request)

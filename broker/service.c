@@ -131,15 +131,14 @@ s_address_for (broker_worker_t *worker, broker_request_t *request, byte *buf)
 static int
 s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request)
 {
-    unsigned char command = MDP_REQUEST;
     byte address [BROKER_ADDRESS_MAX + BROKER_TAG_SIZE];
-    broker_part_t parts [] = {
-        {"", 0}, {MDP_WORKER, strlen (MDP_WORKER)}, {&command, 1},
-        {address, s_address_for (worker, request, address)}, {"", 0}
-    };
+    size_t address_size = s_address_for (worker, request, address);
+    mdp_view_t message = {.peer = mdp_bytes (worker->key.data, worker->key.size),
+                          .worker = true, .command = MDP_REQUEST,
+                          .address = mdp_bytes (address, address_size),
+                          .body = request->body, .body_count = request->body_frames};
     //  The body goes as reference-counted copies: it stays ours for redelivery.
-    if (broker_send_frames (self, zframe_data (worker->address), zframe_size (worker->address),
-                            parts, 5, request->body, request->body_frames, true) == -1)
+    if (broker_send (self, &message, true) == -1)
         return -1;
     request->deliveries++;
     request->delivered_ns = zlb_mono_ns ();
