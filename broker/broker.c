@@ -411,6 +411,77 @@ s_timers (zlb_broker_t *self)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  After each step: remove the workers a send failed on, then dispatch
+//  every service that may have both ready workers and queued requests,
+//  one pass each. A pass that finds another dead worker starts a new round
+//  (each round removes at least one worker, so this ends).
+
+void
+broker_dispatch_later (zlb_broker_t *self, broker_service_t *service)
+{
+    if (service->pending)
+        return;
+    service->pending = true;
+    service->pending_next = self->pending;
+    self->pending = service;
+}
+
+void
+broker_worker_gone (zlb_broker_t *self, broker_worker_t *worker)
+{
+    if (worker->gone)
+        return;
+    if (worker->ready_handle) {
+        zlistx_delete (worker->service->ready, worker->ready_handle);
+        worker->ready_handle = NULL;
+    }
+    worker->gone = true;
+    worker->gone_next = self->gone;
+    self->gone = worker;
+}
+
+void
+broker_pending_forget (zlb_broker_t *self, broker_service_t *service,
+                       broker_worker_t *worker)
+{
+    if (service && service->pending) {
+        broker_service_t **link = &self->pending;
+        while (*link && *link != service)
+            link = &(*link)->pending_next;
+        if (*link)
+            *link = service->pending_next;
+        service->pending = false;
+    }
+    if (worker && worker->gone) {
+        broker_worker_t **link = &self->gone;
+        while (*link && *link != worker)
+            link = &(*link)->gone_next;
+        if (*link)
+            *link = worker->gone_next;
+        worker->gone = false;
+    }
+}
+
+static void
+s_settle (zlb_broker_t *self)
+{
+    while (self->gone || self->pending) {
+        while (self->gone) {
+            broker_worker_t *worker = self->gone;
+            broker_worker_delete (self, &worker, false, "send failed");
+        }
+        broker_service_t *service = self->pending;
+        self->pending = NULL;
+        while (service) {
+            broker_service_t *next = service->pending_next;
+            service->pending = false;
+            broker_service_dispatch (self, service);
+            service = next;
+        }
+    }
+}
+
 int
 zlb_broker_poll (zlb_broker_t *self, int timeout_ms)
 {
@@ -418,7 +489,9 @@ zlb_broker_poll (zlb_broker_t *self, int timeout_ms)
     int handled = s_input (self, timeout_ms);
     if (handled == -1)
         return -1;
+    s_settle (self);
     s_timers (self);
+    s_settle (self);
     return handled;
 }
 

@@ -74,6 +74,8 @@ struct _broker_service_t {
     zlistx_t *requests;           //  queued broker_request_t, oldest first
     zlistx_t *ready;              //  ready broker_worker_t, least recently used first
     size_t workers;               //  workers registered for the service (ready + busy)
+    bool pending;                 //  on broker->pending: dispatch it before the loop waits
+    broker_service_t *pending_next;  //  next on that list
     broker_service_stats_t stats; //  counters for mmi.services and /metrics
 };
 
@@ -94,6 +96,8 @@ struct _broker_worker_t {
     int64_t joined;               //  clock ms of its READY
     uint64_t served;              //  replies it sent that we forwarded
     char curve_key [41];          //  CURVE public key (Z85) it registered with, or ""
+    bool gone;                    //  a send to it failed: removed after the round
+    broker_worker_t *gone_next;   //  next on broker->gone
 };
 
 struct _zlb_broker_t {
@@ -103,6 +107,8 @@ struct _zlb_broker_t {
     zhashx_t *services;           //  name -> broker_service_t
     zhashx_t *workers;            //  address frame -> broker_worker_t
     zlistx_t *by_expiry;          //  workers, least recently heard from first
+    broker_service_t *pending;    //  services to dispatch after this step (by pending_next)
+    broker_worker_t *gone;        //  workers to remove after this step (by gone_next)
     broker_request_t *spare_requests;  //  free list of request objects, linked by next
     size_t spare_count;           //  its length (bounded)
     int64_t heartbeat_at;         //  next heartbeat round, clock ms
@@ -120,6 +126,15 @@ struct _zlb_broker_t {
 
 //  broker.c
 int64_t broker_now (zlb_broker_t *self);
+//  The service may have ready workers and queued requests at once: hand
+//  them out after the current step (once, whoever asks how often).
+void broker_dispatch_later (zlb_broker_t *self, broker_service_t *service);
+//  A send to worker failed: take it out of its ready list now and remove it
+//  after the current step, never inside a dispatch (no re-entry).
+void broker_worker_gone (zlb_broker_t *self, broker_worker_t *worker);
+//  A service or worker is about to be freed: off the pending lists.
+void broker_pending_forget (zlb_broker_t *self, broker_service_t *service,
+                            broker_worker_t *worker);
 //  Send a message (lib/mdp.h) to message->peer, never blocking: worker
 //  commands on the workers' socket when there is one. Body frames go as
 //  shared copies when keep (the caller sends them again), else moved out.
@@ -161,12 +176,6 @@ bool broker_security_admit (zlb_broker_t *self, zsock_t *from, const mdp_view_t 
 //  truncated: the message had more frames than the input holds.
 void broker_client_message (zlb_broker_t *self, mdp_view_t *view, mdp_error_t error,
                             bool truncated);
-//  Answer a request ourselves with an error reply (2 frames) on service.
-//  body (may be NULL) is the first body frame: its id is read from the
-//  first BROKER_ID_PREFIX bytes, nothing more.
-void broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
-                          const void *service, size_t service_size, const void *body,
-                          size_t body_size, int status, const char *text);
 
 //  backend.c: worker side
 //  A worker message (view->worker, view->command set), parsed with error.
@@ -182,7 +191,8 @@ broker_worker_t *broker_worker_register (zlb_broker_t *self, mdp_bytes_t address
                                          broker_service_t *service, int credit);
 //  Any message from a worker: push its expiry back.
 void broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker);
-//  Make a worker ready (back of its service's ready queue).
+//  Make a worker ready (back of its service's ready queue); its service is
+//  dispatched after the current step. A gone worker stays out.
 void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
 //  In-flight list: add a delivered request (youngest); take the one a
 //  REPLY answers out (NULL if none matches: the address frame carries the
@@ -190,8 +200,9 @@ void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
 void broker_worker_hold (broker_worker_t *worker, broker_request_t *request);
 broker_request_t *broker_worker_release (broker_worker_t *worker, const void *address,
                                          size_t size);
-//  Remove a worker; redeliver its in-flight request; send DISCONNECT first
-//  if disconnect. reason goes into the log line. *worker_p is NULLed.
+//  Remove a worker; requeue its in-flight requests (dispatched after the
+//  current step); send DISCONNECT first if disconnect. reason goes into the
+//  log line. *worker_p is NULLed.
 void broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p,
                            bool disconnect, const char *reason);
 void broker_workers_expire (zlb_broker_t *self, int64_t now);
@@ -210,10 +221,13 @@ broker_service_t *broker_service_require (zlb_broker_t *self, const void *name,
 //  nobody serves can never lock workers out. false if all have workers.
 bool broker_services_evict (zlb_broker_t *self);
 //  A new request: straight to a ready worker when none is queued before
-//  it (no queue node, no allocation), else to the back of the queue.
+//  it (no queue node, no allocation), else to the back of the queue (and
+//  the service is dispatched after the current step).
 void broker_service_submit (zlb_broker_t *self, broker_service_t *service,
                             broker_request_t *request);
-//  Hand queued requests to ready workers while both exist.
+//  Hand queued requests to ready workers while both exist: one pass. A
+//  worker that cannot be reached is marked gone (broker_worker_gone) and
+//  the request keeps its place.
 void broker_service_dispatch (zlb_broker_t *self, broker_service_t *service);
 //  Answer 504 to queued requests past their deadline.
 void broker_services_expire (zlb_broker_t *self, int64_t now);
@@ -234,9 +248,15 @@ void broker_request_pool_destroy (zlb_broker_t *self);
 //  Put a request at the back (new) or front (redelivery) of its service queue.
 void broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front);
 //  The worker holding it died: requeue at the front or fail with 502.
-//  The caller dispatches the service afterwards.
 void broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
                                broker_worker_t *worker, const char *reason);
+//  Answer a client ourselves with an error reply (2 frames) on service
+//  (known: its entry, counted, or NULL). body (may be NULL) is the first
+//  body frame: its id is read from the first BROKER_ID_PREFIX bytes only.
+void broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
+                          broker_service_t *known, const void *service,
+                          size_t service_size, const void *body, size_t body_size,
+                          int status, const char *text);
 //  Answer a request with an error reply and destroy it.
 void broker_request_fail (zlb_broker_t *self, broker_request_t **request_p,
                           int status, const char *text);

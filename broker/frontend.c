@@ -6,44 +6,8 @@
     frame is dropped (there is nothing to answer on).                       */
 
 #include "broker_impl.h"
-#include "msgpack_guard.h"
 
 #include <string.h>
-
-void
-broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
-                     const void *service, size_t service_size, const void *body,
-                     size_t body_size, int status, const char *text)
-{
-    switch (status) {
-        case ZLB_STATUS_BAD_REQUEST: self->stats.bad_request++; break;
-        case ZLB_STATUS_TOO_LARGE:   self->stats.too_large++;   break;
-        case ZLB_STATUS_FAILED:      self->stats.failed++;      break;
-        case ZLB_STATUS_BUSY:        self->stats.busy++;        break;
-        case ZLB_STATUS_NO_WORKER:   self->stats.deadline++;    break;
-        default: break;
-    }
-    //  Per-service error counts (a lookup, but this is the error path).
-    broker_service_t *known = broker_service_lookup (self, service, service_size);
-    int kind = broker_err_index (status);
-    if (known && kind >= 0)
-        known->stats.errors [kind]++;
-    //  The id, from the body's first BROKER_ID_PREFIX bytes only: an answer
-    //  must never cost more than the request (docs/protocol.md). 0: none.
-    uint64_t id = 0;
-    zlb_msgpack_peek_uint ((const uint8_t *) body, body_size, BROKER_ID_PREFIX, "id", &id);
-    zmsg_t *reply = zlb_error_reply_new (id, status, "broker", text);
-    if (!reply)
-        return;
-    mdp_bytes_t parts [BROKER_SEND_PARTS_MAX];
-    size_t count = 0;
-    for (zframe_t *frame = zmsg_first (reply); frame && count < BROKER_SEND_PARTS_MAX;
-         frame = zmsg_next (reply))
-        parts [count++] = mdp_bytes (zframe_data (frame), zframe_size (frame));
-    broker_send_client (self, mdp_bytes (client, client_size),
-                        mdp_bytes (service, service_size), parts, count);
-    zmsg_destroy (&reply);
-}
 
 //  Log (rate-limited) and answer a request we will not take; body is its
 //  first body frame (NULL if none), read for the id only.
@@ -58,8 +22,10 @@ s_reject_bytes (zlb_broker_t *self, const void *client, size_t client_size,
                                                                sizeof (name))),
                         ZLB_INT ("status", status), ZLB_STR ("reason", text),
                         ZLB_UINT ("service_bytes", service_size));
-    broker_client_error (self, client, client_size, service, service_size, body, body_size,
-                         status, text);
+    //  Per-service error counts (a lookup, but this is the error path).
+    broker_service_t *known = broker_service_lookup (self, service, service_size);
+    broker_client_error (self, client, client_size, known, service, service_size, body,
+                         body_size, status, text);
 }
 
 static void
