@@ -23,14 +23,14 @@
 #define BROKER_MMI_MAX_ENTRIES 10000
 
 static const char *
-s_service_code (zlb_broker_t *self, zmsg_t *body)
+s_service_code (zlb_broker_t *self, const mdp_view_t *view)
 {
-    zframe_t *name = zmsg_first (body);
-    if (!name)
+    if (!view->body_count)
         return "404";
     //  lookup validates the name, so any bytes are safe here
-    broker_service_t *service = broker_service_lookup (self, zframe_data (name),
-                                                       zframe_size (name));
+    zmq_msg_t *name = &view->body [0];
+    broker_service_t *service = broker_service_lookup (self, zmq_msg_data (name),
+                                                       zmq_msg_size (name));
     return service && service->workers > 0 ? "200" : "404";
 }
 
@@ -236,45 +236,41 @@ typedef void (s_packer_fn) (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
 
 //  The packer for a msgpack-answered service, or NULL.
 static s_packer_fn *
-s_packer_for (zframe_t *service)
+s_packer_for (mdp_bytes_t service)
 {
-    if (mdp_frame_is (service, "mmi.workers"))
+    if (mdp_bytes_is (service, "mmi.workers"))
         return s_pack_workers;
-    if (mdp_frame_is (service, "mmi.services"))
+    if (mdp_bytes_is (service, "mmi.services"))
         return s_pack_services;
-    if (mdp_frame_is (service, "mmi.stats"))
+    if (mdp_bytes_is (service, "mmi.stats"))
         return s_pack_stats;
     return NULL;
 }
 
 static void
-s_reply (zlb_broker_t *self, zframe_t *client, zframe_t *service, const void *data,
-         size_t size, const char *code)
+s_reply (zlb_broker_t *self, const mdp_view_t *view, const void *data, size_t size,
+         const char *code)
 {
-    broker_part_t parts [] = {
-        {"", 0},
-        {MDP_CLIENT, strlen (MDP_CLIENT)},
-        {zframe_data (service), zframe_size (service)},
-        {data, size}
-    };
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char name [BROKER_WORKER_NAME_MAX];
         zlb_log_kv (self->log, ZLB_LOG_DEBUG, "mmi",
-                    ZLB_STR ("client", mdp_address_str (client, name, sizeof (name))),
-                    ZLB_BYTES ("service", zframe_data (service), zframe_size (service)),
+                    ZLB_STR ("client", broker_address_str (view->peer.data, view->peer.size,
+                                                           name, sizeof (name))),
+                    ZLB_BYTES ("service", view->service.data, view->service.size),
                     ZLB_STR ("code", code), ZLB_UINT ("bytes", size));
     }
-    broker_send (self, client, parts, 4, NULL);
+    mdp_bytes_t body = mdp_bytes (data, size);
+    broker_send_client (self, view->peer, view->service, &body, 1);
 }
 
 void
-broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service, zmsg_t *body)
+broker_mmi_request (zlb_broker_t *self, const mdp_view_t *view)
 {
-    s_packer_fn *packer = s_packer_for (service);
+    s_packer_fn *packer = s_packer_for (view->service);
     if (!packer) {
-        const char *code = mdp_frame_is (service, "mmi.service")
-                         ? s_service_code (self, body) : "501";
-        s_reply (self, client, service, code, strlen (code), code);
+        const char *code = mdp_bytes_is (view->service, "mmi.service")
+                         ? s_service_code (self, view) : "501";
+        s_reply (self, view, code, strlen (code), code);
         return;
     }
     msgpack_sbuffer buffer;
@@ -282,6 +278,6 @@ broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service, zms
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
     packer (self, &pk, broker_now (self));
-    s_reply (self, client, service, buffer.data, buffer.size, "200");
+    s_reply (self, view, buffer.data, buffer.size, "200");
     msgpack_sbuffer_destroy (&buffer);
 }
