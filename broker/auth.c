@@ -142,13 +142,15 @@ s_handle_request (s_auth_t *self)
     const char *why = "not a CURVE handshake";
     size_t meta_size = curve ? s_decide (self, key, meta, &why) : 0;
     if (meta_size) {
-        zlb_log (self->log, ZLB_LOG_DEBUG, "auth_allowed", "key=%s address=%s", key, peer);
+        zlb_log_kv (self->log, ZLB_LOG_DEBUG, "auth_allowed", ZLB_STR ("key", key),
+                    ZLB_STR ("address", peer));
         s_reply (self, sequence, "200", "OK", key, meta, meta_size);
     }
     else {
-        zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "auth_denied",
-                         "key=%s address=%s mechanism=%s reason=\"%s\"", *key ? key : "-",
-                         peer, curve ? "CURVE" : "other", why);
+        zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "auth_denied",
+                            ZLB_STR ("key", *key ? key : NULL), ZLB_STR ("address", peer),
+                            ZLB_STR ("mechanism", curve ? "CURVE" : "other"),
+                            ZLB_STR ("reason", why));
         s_reply (self, sequence, "400", "No access", "", NULL, 0);
     }
     zmsg_destroy (&request);

@@ -5,13 +5,12 @@
     request deadlines), reaping (idle services). Nothing is freed while a
     handler is still using it: handlers finish, then timers run.
 
-    Input has two paths. The plain broker receives each message straight
-    into zmq_msg_t frames; a client REQUEST it can accept as it is and a
-    worker REPLY that matches a request in flight are handled right there
-    (frames moved into the request or out to the client, no allocation:
-    docs/performance.md). Everything else - and everything when CURVE is
-    on, whose checks read czmq frame metadata - becomes a zmsg_t and takes
-    the general path, which is where all the error handling lives.        */
+    Input has one path for every message on every socket, CURVE or not:
+    it is received straight into zmq_msg_t frames, parsed once by the MDP
+    codec (lib/mdp.h) into a view, checked (security.c) and handed to the
+    client side (frontend.c) or the worker side (backend.c). Body frames
+    are moved into requests and out to clients, never copied
+    (docs/architecture.md, docs/performance.md).                           */
 
 #include "broker_impl.h"
 
@@ -201,142 +200,86 @@ broker_address_str (const void *data, size_t size, char *buf, size_t bufsize)
 }
 
 static void
-s_send_failed (zlb_broker_t *self, const void *address, size_t size, int error)
+s_send_failed (zlb_broker_t *self, mdp_bytes_t peer, int error)
 {
     self->stats.send_failures++;
     char name [BROKER_WORKER_NAME_MAX];
     zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "send_failed",
-                        ZLB_STR ("peer", broker_address_str (address, size, name, sizeof (name))),
+                        ZLB_STR ("peer", broker_address_str (peer.data, peer.size, name,
+                                                             sizeof (name))),
                         ZLB_STR ("error", error == EAGAIN ? "pipe full" : zmq_strerror (error)));
     errno = error;
 }
 
-//  Routing id and the short parts of a message; the body follows. Returns
-//  the socket handle, or NULL when the send failed (counted and logged).
-static void *
-s_send_head (zlb_broker_t *self, const void *address, size_t size,
-             const broker_part_t *parts, size_t nparts, size_t nbody)
-{
-    void *handle = self->security ? broker_security_send_handle (self, parts, nparts)
-                                  : zsock_resolve (self->router);
-    size_t remaining = nparts + nbody;
-    assert (remaining > 0);
-    //  With ROUTER_MANDATORY the routing id frame is where a send fails;
-    //  once it is taken the rest of the message goes through.
-    if (zmq_send (handle, address, size, ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1) {
-        s_send_failed (self, address, size, errno);
-        return NULL;
-    }
-    for (size_t index = 0; index < nparts; index++) {
-        int flags = ZMQ_DONTWAIT | (--remaining ? ZMQ_SNDMORE : 0);
-        if (zmq_send (handle, parts [index].data, parts [index].size, flags) == -1) {
-            s_send_failed (self, address, size, errno);
-            return NULL;
-        }
-    }
-    return handle;
-}
-
 int
-broker_send_frames (zlb_broker_t *self, const void *address, size_t address_size,
-                    const broker_part_t *parts, size_t nparts, zmq_msg_t *frames,
-                    size_t nframes, bool keep)
+broker_send (zlb_broker_t *self, const mdp_view_t *message, bool keep)
 {
-    void *handle = s_send_head (self, address, address_size, parts, nparts, nframes);
-    if (!handle)
+    //  Worker commands go out on the workers' socket when there is one.
+    zsock_t *sock = message->worker && self->security ? broker_security_backend (self) : NULL;
+    void *handle = zsock_resolve (sock ? sock : self->router);
+    if (mdp_send (handle, message, keep) == -1) {
+        s_send_failed (self, message->peer, errno);
         return -1;
-    for (size_t index = 0; index < nframes; index++) {
-        int flags = ZMQ_DONTWAIT | (index + 1 < nframes ? ZMQ_SNDMORE : 0);
-        zmq_msg_t copy;
-        zmq_msg_t *frame = &frames [index];
-        if (keep) {
-            //  A copy shares the data (reference-counted); small frames
-            //  live inside the zmq_msg_t and are copied in place.
-            zmq_msg_init (&copy);
-            zmq_msg_copy (&copy, frame);
-            frame = &copy;
-        }
-        if (zmq_msg_send (frame, handle, flags) == -1) {
-            if (keep)
-                zmq_msg_close (&copy);
-            s_send_failed (self, address, address_size, errno);
-            return -1;
-        }
     }
     return 0;
 }
 
 int
-broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
-             size_t nparts, zmsg_t *body)
+broker_send_client (zlb_broker_t *self, mdp_bytes_t client, mdp_bytes_t service,
+                    const mdp_bytes_t *parts, size_t nparts)
 {
-    return broker_send_to (self, zframe_data (address), zframe_size (address),
-                           parts, nparts, body);
-}
-
-int
-broker_send_to (zlb_broker_t *self, const void *address, size_t address_size,
-                const broker_part_t *parts, size_t nparts, zmsg_t *body)
-{
-    size_t nbody = body ? zmsg_size (body) : 0;
-    size_t remaining = nbody;
-    void *handle = s_send_head (self, address, address_size, parts, nparts, nbody);
-    if (!handle)
-        return -1;
-    zframe_t *frame = body ? zmsg_first (body) : NULL;
-    for (; frame; frame = zmsg_next (body)) {
-        //  REUSE sends a reference-counted copy: the body stays ours for
-        //  redelivery and large frames are not copied.
-        int flags = ZFRAME_REUSE | ZFRAME_DONTWAIT | (--remaining ? ZFRAME_MORE : 0);
-        if (zframe_send (&frame, handle, flags) == -1) {
-            s_send_failed (self, address, address_size, errno);
-            return -1;
-        }
+    zmq_msg_t body [BROKER_SEND_PARTS_MAX];
+    size_t count = 0;
+    for (; count < nparts && count < BROKER_SEND_PARTS_MAX; count++) {
+        if (zmq_msg_init_size (&body [count], parts [count].size) != 0)
+            break;
+        if (parts [count].size)
+            memcpy (zmq_msg_data (&body [count]), parts [count].data, parts [count].size);
     }
-    return 0;
+    mdp_view_t message = {.peer = client, .client = true, .service = service,
+                          .body = body, .body_count = count};
+    int rc = count == nparts ? broker_send (self, &message, false) : -1;
+    for (size_t index = 0; index < count; index++)
+        zmq_msg_close (&body [index]);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
 //  Input
 
 static void
-s_malformed (zlb_broker_t *self, zframe_t *sender, mdp_error_t error, size_t frames)
+s_malformed (zlb_broker_t *self, mdp_bytes_t sender, const char *reason, size_t frames)
 {
     self->stats.malformed++;
     char name [BROKER_WORKER_NAME_MAX];
     broker_warn (self, "malformed_message", "peer=%s reason=\"%s\" frames=%zu",
-                 mdp_address_str (sender, name, sizeof (name)), mdp_strerror (error),
-                 frames);
+                 broker_address_str (sender.data, sender.size, name, sizeof (name)),
+                 reason, frames);
 }
 
-//  Envelope check shared by both sides: sender, "", header, then the rest.
+//  Every message, from every socket: parsed once, checked, handed on.
 static void
-s_handle_message (zlb_broker_t *self, zsock_t *from, zmsg_t **msg_p)
+s_handle (zlb_broker_t *self, zsock_t *from, broker_input_t *input)
 {
-    zmsg_t *msg = *msg_p;
-    size_t frames = zmsg_size (msg);
-    zframe_t *sender = zmsg_pop (msg);
-    zframe_t *empty = zmsg_pop (msg);
-    zframe_t *header = zmsg_pop (msg);
-    if (!sender || !empty || !header)
-        s_malformed (self, sender, MDP_E_SHORT, frames);
+    mdp_view_t view;
+    mdp_error_t error = mdp_parse (input->part, input->count, true, &view);
+    size_t frames = input->count + input->overflow;
+    if (!view.client && !view.worker)
+        s_malformed (self, view.peer, mdp_strerror (error), frames);
     else
-    if (zframe_size (empty) != 0)
-        s_malformed (self, sender, MDP_E_DELIMITER, frames);
-    else
-    if (self->security && !broker_security_admit (self, from, sender, header, msg))
+    if (self->security && !broker_security_admit (self, from, &view))
         ;                         //  refused: wrong endpoint, key or service (logged)
     else
-    if (mdp_frame_is (header, MDP_CLIENT))
-        broker_client_message (self, &sender, msg_p);
+    if (view.client && error == MDP_E_SHORT)
+        s_malformed (self, view.peer, "client request without service frame", frames);
     else
-    if (mdp_frame_is (header, MDP_WORKER))
-        broker_worker_message (self, sender, msg);
+    if (view.client)
+        broker_client_message (self, &view, error, input->overflow);
     else
-        s_malformed (self, sender, MDP_E_PROTOCOL, frames);
-    zframe_destroy (&sender);
-    zframe_destroy (&empty);
-    zframe_destroy (&header);
+    if (view.command == -1)
+        s_malformed (self, view.peer, "worker message without command", frames);
+    else
+        broker_worker_message (self, &view, error);
 }
 
 //  Milliseconds until the next timer is due, capped by timeout_ms.
@@ -385,58 +328,23 @@ s_recv_frames (void *handle, broker_input_t *input)
     return true;
 }
 
-//  Not a fast-path message: as czmq frames, down the general path.
-static void
-s_general (zlb_broker_t *self, broker_input_t *input)
-{
-    zmsg_t *msg = zmsg_new ();
-    for (size_t index = 0; msg && index < input->count; index++)
-        zmsg_addmem (msg, zmq_msg_data (&input->part [index]),
-                     zmq_msg_size (&input->part [index]));
-    if (!msg)
-        return;
-    if (input->overflow)
-        zmsg_addmem (msg, "", 0);    //  so that the frame count still says "too many"
-    s_handle_message (self, self->router, &msg);
-    zmsg_destroy (&msg);
-}
-
-//  The plain broker's loop (one socket, no CURVE): frames are received
-//  into zmq_msg_t and the common messages never become czmq objects.
+//  Handle up to BROKER_BATCH messages waiting on one socket, received
+//  straight into zmq_msg_t frames: handlers move what they keep.
 static int
-s_drain_frames (zlb_broker_t *self)
+s_drain (zlb_broker_t *self, zsock_t *sock)
 {
-    void *handle = zsock_resolve (self->router);
+    void *handle = zsock_resolve (sock);
     broker_input_t input;
     for (size_t index = 0; index < BROKER_PARTS_MAX; index++)
         zmq_msg_init (&input.part [index]);
     int handled = 0;
     while (handled < BROKER_BATCH && s_recv_frames (handle, &input)) {
-        if (!broker_client_fast (self, &input) && !broker_worker_fast (self, &input))
-            s_general (self, &input);
+        s_handle (self, sock, &input);
         //  Release what the handlers did not take; leave every part empty.
         for (size_t index = 0; index < input.count; index++) {
             zmq_msg_close (&input.part [index]);
             zmq_msg_init (&input.part [index]);
         }
-        handled++;
-    }
-    return handled;
-}
-
-//  Handle up to BROKER_BATCH messages waiting on one socket.
-static int
-s_drain (zlb_broker_t *self, zsock_t *sock)
-{
-    if (!self->security)
-        return s_drain_frames (self);
-    int handled = 0;
-    while (handled < BROKER_BATCH && (zsock_events (sock) & ZMQ_POLLIN)) {
-        zmsg_t *msg = zmsg_recv (sock);
-        if (!msg)
-            break;
-        s_handle_message (self, sock, &msg);
-        zmsg_destroy (&msg);
         handled++;
     }
     return handled;
@@ -503,6 +411,77 @@ s_timers (zlb_broker_t *self)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  After each step: remove the workers a send failed on, then dispatch
+//  every service that may have both ready workers and queued requests,
+//  one pass each. A pass that finds another dead worker starts a new round
+//  (each round removes at least one worker, so this ends).
+
+void
+broker_dispatch_later (zlb_broker_t *self, broker_service_t *service)
+{
+    if (service->pending)
+        return;
+    service->pending = true;
+    service->pending_next = self->pending;
+    self->pending = service;
+}
+
+void
+broker_worker_gone (zlb_broker_t *self, broker_worker_t *worker)
+{
+    if (worker->gone)
+        return;
+    if (worker->ready_handle) {
+        zlistx_delete (worker->service->ready, worker->ready_handle);
+        worker->ready_handle = NULL;
+    }
+    worker->gone = true;
+    worker->gone_next = self->gone;
+    self->gone = worker;
+}
+
+void
+broker_pending_forget (zlb_broker_t *self, broker_service_t *service,
+                       broker_worker_t *worker)
+{
+    if (service && service->pending) {
+        broker_service_t **link = &self->pending;
+        while (*link && *link != service)
+            link = &(*link)->pending_next;
+        if (*link)
+            *link = service->pending_next;
+        service->pending = false;
+    }
+    if (worker && worker->gone) {
+        broker_worker_t **link = &self->gone;
+        while (*link && *link != worker)
+            link = &(*link)->gone_next;
+        if (*link)
+            *link = worker->gone_next;
+        worker->gone = false;
+    }
+}
+
+static void
+s_settle (zlb_broker_t *self)
+{
+    while (self->gone || self->pending) {
+        while (self->gone) {
+            broker_worker_t *worker = self->gone;
+            broker_worker_delete (self, &worker, false, "send failed");
+        }
+        broker_service_t *service = self->pending;
+        self->pending = NULL;
+        while (service) {
+            broker_service_t *next = service->pending_next;
+            service->pending = false;
+            broker_service_dispatch (self, service);
+            service = next;
+        }
+    }
+}
+
 int
 zlb_broker_poll (zlb_broker_t *self, int timeout_ms)
 {
@@ -510,7 +489,9 @@ zlb_broker_poll (zlb_broker_t *self, int timeout_ms)
     int handled = s_input (self, timeout_ms);
     if (handled == -1)
         return -1;
+    s_settle (self);
     s_timers (self);
+    s_settle (self);
     return handled;
 }
 

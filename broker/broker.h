@@ -129,4 +129,10 @@ int zlb_broker_queue_depth (zlb_broker_t *self, const char *service);
 int zlb_broker_ready_workers (zlb_broker_t *self, const char *service);
 int zlb_broker_service_workers (zlb_broker_t *self, const char *service);
 
+//  For tests and fuzzers (invariants.c): NULL when the broker's counters and
+//  lists agree (queued and held bytes, in-flight lists, ready lists, never
+//  ready workers and queued requests for one service), else a description
+//  of the first rule broken. Walks every table: not for production loops.
+const char *broker_check_invariants (zlb_broker_t *self);
+
 #endif

@@ -34,7 +34,7 @@ typedef struct _broker_metrics_t broker_metrics_t;
                                       //  sent to credit workers (docs/protocol.md)
 #define BROKER_ADDRESS_MAX 255        //  longest routing id (ZMTP's limit)
 #define BROKER_BODY_MAX 8             //  body frames a request may have (more: 400)
-#define BROKER_PARTS_MAX (6 + BROKER_BODY_MAX)  //  frames of one message on the fast path
+#define BROKER_PARTS_MAX (6 + BROKER_BODY_MAX)  //  frames of one message we read
 #define BROKER_ID_PREFIX 256          //  body bytes read for the id of an error answer
 
 //  Routing id bytes: the key of the worker table, so that a lookup with
@@ -44,9 +44,8 @@ typedef struct {
     size_t size;
 } broker_key_t;
 
-//  One message received straight into zmq_msg_t, no czmq objects: the
-//  common messages (a client REQUEST, a worker REPLY) are handled from
-//  here without a single allocation; the rest are turned into a zmsg_t.
+//  One message received straight into zmq_msg_t, no czmq objects: every
+//  message is parsed from here (lib/mdp.h) and its body frames moved on.
 typedef struct {
     zmq_msg_t part [BROKER_PARTS_MAX];  //  frames, initialised (empty when unused)
     size_t count;                 //  frames received
@@ -75,6 +74,8 @@ struct _broker_service_t {
     zlistx_t *requests;           //  queued broker_request_t, oldest first
     zlistx_t *ready;              //  ready broker_worker_t, least recently used first
     size_t workers;               //  workers registered for the service (ready + busy)
+    bool pending;                 //  on broker->pending: dispatch it before the loop waits
+    broker_service_t *pending_next;  //  next on that list
     broker_service_stats_t stats; //  counters for mmi.services and /metrics
 };
 
@@ -95,6 +96,8 @@ struct _broker_worker_t {
     int64_t joined;               //  clock ms of its READY
     uint64_t served;              //  replies it sent that we forwarded
     char curve_key [41];          //  CURVE public key (Z85) it registered with, or ""
+    bool gone;                    //  a send to it failed: removed after the round
+    broker_worker_t *gone_next;   //  next on broker->gone
 };
 
 struct _zlb_broker_t {
@@ -104,6 +107,8 @@ struct _zlb_broker_t {
     zhashx_t *services;           //  name -> broker_service_t
     zhashx_t *workers;            //  address frame -> broker_worker_t
     zlistx_t *by_expiry;          //  workers, least recently heard from first
+    broker_service_t *pending;    //  services to dispatch after this step (by pending_next)
+    broker_worker_t *gone;        //  workers to remove after this step (by gone_next)
     broker_request_t *spare_requests;  //  free list of request objects, linked by next
     size_t spare_count;           //  its length (bounded)
     int64_t heartbeat_at;         //  next heartbeat round, clock ms
@@ -121,72 +126,60 @@ struct _zlb_broker_t {
 
 //  broker.c
 int64_t broker_now (zlb_broker_t *self);
-//  A short frame for broker_send: pointer and size, copied by libzmq.
-typedef struct {
-    const void *data;
-    size_t size;
-} broker_part_t;
-//  Send address + parts + body frames (body not consumed, may be NULL),
-//  never blocking. 0 on success; -1 with errno (EHOSTUNREACH: peer gone,
-//  EAGAIN: pipe full). Failures are counted and logged here.
-int broker_send (zlb_broker_t *self, zframe_t *address, const broker_part_t *parts,
-                 size_t nparts, zmsg_t *body);
-//  The same to an address given as bytes.
-int broker_send_to (zlb_broker_t *self, const void *address, size_t address_size,
-                    const broker_part_t *parts, size_t nparts, zmsg_t *body);
-//  The same with the body as zmq_msg_t frames: sent as reference-counted
-//  copies when keep (the caller may send them again), else moved out.
-int broker_send_frames (zlb_broker_t *self, const void *address, size_t address_size,
-                        const broker_part_t *parts, size_t nparts, zmq_msg_t *frames,
-                        size_t nframes, bool keep);
+//  The service may have ready workers and queued requests at once: hand
+//  them out after the current step (once, whoever asks how often).
+void broker_dispatch_later (zlb_broker_t *self, broker_service_t *service);
+//  A send to worker failed: take it out of its ready list now and remove it
+//  after the current step, never inside a dispatch (no re-entry).
+void broker_worker_gone (zlb_broker_t *self, broker_worker_t *worker);
+//  A service or worker is about to be freed: off the pending lists.
+void broker_pending_forget (zlb_broker_t *self, broker_service_t *service,
+                            broker_worker_t *worker);
+//  Send a message (lib/mdp.h) to message->peer, never blocking: worker
+//  commands on the workers' socket when there is one. Body frames go as
+//  shared copies when keep (the caller sends them again), else moved out.
+//  0 on success; -1 with errno (EHOSTUNREACH: peer gone, EAGAIN: pipe
+//  full). Failures are counted and logged here.
+int broker_send (zlb_broker_t *self, const mdp_view_t *message, bool keep);
+//  "" MDPC01 service and body frames (copied: short answers we made) to a
+//  client; at most BROKER_SEND_PARTS_MAX of them.
+#define BROKER_SEND_PARTS_MAX 4
+int broker_send_client (zlb_broker_t *self, mdp_bytes_t client, mdp_bytes_t service,
+                        const mdp_bytes_t *parts, size_t nparts);
 //  Printable routing id (itself when printable, else hex) into buf.
 char *broker_address_str (const void *data, size_t size, char *buf, size_t bufsize);
 
 //  A ROUTER with all the broker's socket options (for the backend too).
 zsock_t *broker_router_new (zlb_broker_t *self);
 
-//  A worker just registered: bind its routing id to the key on frame.
-void broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame);
+//  A worker just registered: bind its routing id to the key on frame (any
+//  received frame of its READY: libzmq attaches the metadata to each).
+void broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zmq_msg_t *frame);
 //  True when CURVE is on.
 bool broker_security_curve (zlb_broker_t *self);
 
 //  security.c (only called when self->security is set)
 void broker_security_destroy (broker_security_t **self_p);
-//  The socket handle a command goes out on (MDPW01 to the backend).
-void *broker_security_send_handle (zlb_broker_t *self, const broker_part_t *parts,
-                                   size_t nparts);
 //  The workers' ROUTER, NULL when workers share the main one.
 zsock_t *broker_security_backend (zlb_broker_t *self);
-//  May this message (header popped, msg = the rest) go on? false: refused,
+//  May this message (parsed, from the socket from) go on? false: refused,
 //  logged and, for worker commands, answered with DISCONNECT. Under CURVE
 //  this includes a registered worker's routing id arriving under another
 //  key (its connection went and another key took the free id; the worker
 //  is removed). With ROUTER_HANDOVER off libzmq never attaches a second
 //  connection under a routing id in use.
-bool broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
-                            zframe_t *header, zmsg_t *msg);
+bool broker_security_admit (zlb_broker_t *self, zsock_t *from, const mdp_view_t *view);
 
 //  frontend.c: client side
-//  May take the sender frame and the message (then NULLs the caller's).
-void broker_client_message (zlb_broker_t *self, zframe_t **sender_p, zmsg_t **msg_p);
-//  Fast path: accept a well-formed client REQUEST for a known service with
-//  room in its queue straight from the received frames (moved, not
-//  copied), or answer one with an invalid service name or an oversized
-//  body (400, 413) without copying it. false: none of these; the caller
-//  takes the general path.
-bool broker_client_fast (zlb_broker_t *self, broker_input_t *input);
-//  Answer a request ourselves with an error reply (2 frames) on service.
-//  body (may be NULL) is the first body frame: its id is read from the
-//  first BROKER_ID_PREFIX bytes, nothing more.
-void broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
-                          const void *service, size_t service_size, const void *body,
-                          size_t body_size, int status, const char *text);
+//  A client message (view->client), parsed with error (never MDP_E_SHORT:
+//  broker.c drops those). Body frames it keeps are moved out of the view.
+//  truncated: the message had more frames than the input holds.
+void broker_client_message (zlb_broker_t *self, mdp_view_t *view, mdp_error_t error,
+                            bool truncated);
 
 //  backend.c: worker side
-void broker_worker_message (zlb_broker_t *self, zframe_t *sender, zmsg_t *msg);
-//  Fast path: forward a registered worker's REPLY that matches a request
-//  it holds, straight from the received frames. false: not that case.
-bool broker_worker_fast (zlb_broker_t *self, broker_input_t *input);
+//  A worker message (view->worker, view->command set), parsed with error.
+void broker_worker_message (zlb_broker_t *self, mdp_view_t *view, mdp_error_t error);
 //  Send a worker command with no frames after it (HEARTBEAT, DISCONNECT).
 int broker_worker_command (zlb_broker_t *self, zframe_t *address, int command);
 
@@ -194,11 +187,12 @@ int broker_worker_command (zlb_broker_t *self, zframe_t *address, int command);
 broker_worker_t *broker_worker_lookup (zlb_broker_t *self, zframe_t *address);
 broker_worker_t *broker_worker_lookup_bytes (zlb_broker_t *self, const void *data,
                                              size_t size);
-broker_worker_t *broker_worker_register (zlb_broker_t *self, zframe_t *address,
+broker_worker_t *broker_worker_register (zlb_broker_t *self, mdp_bytes_t address,
                                          broker_service_t *service, int credit);
 //  Any message from a worker: push its expiry back.
 void broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker);
-//  Make a worker ready (back of its service's ready queue).
+//  Make a worker ready (back of its service's ready queue); its service is
+//  dispatched after the current step. A gone worker stays out.
 void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
 //  In-flight list: add a delivered request (youngest); take the one a
 //  REPLY answers out (NULL if none matches: the address frame carries the
@@ -206,8 +200,9 @@ void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
 void broker_worker_hold (broker_worker_t *worker, broker_request_t *request);
 broker_request_t *broker_worker_release (broker_worker_t *worker, const void *address,
                                          size_t size);
-//  Remove a worker; redeliver its in-flight request; send DISCONNECT first
-//  if disconnect. reason goes into the log line. *worker_p is NULLed.
+//  Remove a worker; requeue its in-flight requests (dispatched after the
+//  current step); send DISCONNECT first if disconnect. reason goes into the
+//  log line. *worker_p is NULLed.
 void broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p,
                            bool disconnect, const char *reason);
 void broker_workers_expire (zlb_broker_t *self, int64_t now);
@@ -226,10 +221,13 @@ broker_service_t *broker_service_require (zlb_broker_t *self, const void *name,
 //  nobody serves can never lock workers out. false if all have workers.
 bool broker_services_evict (zlb_broker_t *self);
 //  A new request: straight to a ready worker when none is queued before
-//  it (no queue node, no allocation), else to the back of the queue.
+//  it (no queue node, no allocation), else to the back of the queue (and
+//  the service is dispatched after the current step).
 void broker_service_submit (zlb_broker_t *self, broker_service_t *service,
                             broker_request_t *request);
-//  Hand queued requests to ready workers while both exist.
+//  Hand queued requests to ready workers while both exist: one pass. A
+//  worker that cannot be reached is marked gone (broker_worker_gone) and
+//  the request keeps its place.
 void broker_service_dispatch (zlb_broker_t *self, broker_service_t *service);
 //  Answer 504 to queued requests past their deadline.
 void broker_services_expire (zlb_broker_t *self, int64_t now);
@@ -238,29 +236,34 @@ void broker_services_reap (zlb_broker_t *self);
 void broker_services_destroy_all (zlb_broker_t *self);
 
 //  request.c
-//  A request with no body yet (add it with broker_request_take/_copy).
+//  A request with no body yet (add it with broker_request_take).
 //  NULL when out of memory.
 broker_request_t *broker_request_new (zlb_broker_t *self, const void *client,
                                       size_t client_size, broker_service_t *service);
 //  Add a body frame, moved (the frame is left empty) or copied.
 //  Both count the bytes in self->stats.held_bytes until the request is destroyed.
 void broker_request_take (zlb_broker_t *self, broker_request_t *request, zmq_msg_t *frame);
-int broker_request_copy (zlb_broker_t *self, broker_request_t *request, zframe_t *frame);
 void broker_request_destroy (zlb_broker_t *self, broker_request_t **request_p);
 void broker_request_pool_destroy (zlb_broker_t *self);
 //  Put a request at the back (new) or front (redelivery) of its service queue.
 void broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front);
 //  The worker holding it died: requeue at the front or fail with 502.
-//  The caller dispatches the service afterwards.
 void broker_request_redeliver (zlb_broker_t *self, broker_request_t **request_p,
                                broker_worker_t *worker, const char *reason);
+//  Answer a client ourselves with an error reply (2 frames) on service
+//  (known: its entry, counted, or NULL). body (may be NULL) is the first
+//  body frame: its id is read from the first BROKER_ID_PREFIX bytes only.
+void broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
+                          broker_service_t *known, const void *service,
+                          size_t service_size, const void *body, size_t body_size,
+                          int status, const char *text);
 //  Answer a request with an error reply and destroy it.
 void broker_request_fail (zlb_broker_t *self, broker_request_t **request_p,
                           int status, const char *text);
 
 //  mmi.c
-void broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service,
-                         zmsg_t *body);
+//  A client request for an mmi.* service, answered at once.
+void broker_mmi_request (zlb_broker_t *self, const mdp_view_t *view);
 //  Seconds since a worker was last heard from (any command counts).
 double broker_worker_silent_s (zlb_broker_t *self, broker_worker_t *worker, int64_t now);
 //  Seconds the oldest queued request of a service has waited (0 if none).

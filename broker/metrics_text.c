@@ -131,7 +131,7 @@ s_broker_counters (s_out_t *out, const zlb_broker_stats_t *s)
         {"zlb_replies_total", "Worker replies forwarded to clients.", s->replies},
         {"zlb_redeliveries_total", "Requests requeued after their worker died.", s->redeliveries},
         {"zlb_workers_joined_total", "READY commands accepted.", s->workers_seen},
-        {"zlb_workers_expired_total", "Workers removed for silence.", s->expired},
+        {"zlb_workers_expired_total", "Workers declared dead: idle and silent, connection lost, or busy past --busy-timeout-ms.", s->expired},
         {"zlb_malformed_total", "Messages dropped as malformed.", s->malformed},
         {"zlb_disconnects_total", "DISCONNECTs sent for protocol errors.", s->disconnects},
         {"zlb_send_failures_total", "Sends that failed (peer gone or pipe full).", s->send_failures},

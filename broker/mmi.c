@@ -14,6 +14,7 @@
     services); that is fine for tools polling every second or so.            */
 
 #include "broker_impl.h"
+#include "msgpack_put.h"
 
 #include <msgpack.h>
 #include <string.h>
@@ -22,14 +23,14 @@
 #define BROKER_MMI_MAX_ENTRIES 10000
 
 static const char *
-s_service_code (zlb_broker_t *self, zmsg_t *body)
+s_service_code (zlb_broker_t *self, const mdp_view_t *view)
 {
-    zframe_t *name = zmsg_first (body);
-    if (!name)
+    if (!view->body_count)
         return "404";
     //  lookup validates the name, so any bytes are safe here
-    broker_service_t *service = broker_service_lookup (self, zframe_data (name),
-                                                       zframe_size (name));
+    zmq_msg_t *name = &view->body [0];
+    broker_service_t *service = broker_service_lookup (self, zmq_msg_data (name),
+                                                       zmq_msg_size (name));
     return service && service->workers > 0 ? "200" : "404";
 }
 
@@ -52,50 +53,25 @@ broker_service_oldest_s (broker_service_t *service, int64_t now)
 }
 
 //  --------------------------------------------------------------------------
-//  msgpack helpers: a key and its value
+//  A capped list, {NAME: [...], count, truncated}: how many entries of
+//  total to pack (at most BROKER_MMI_MAX_ENTRIES), and the two closing
+//  fields that say how many there were in all and whether it stopped short.
 
-static void
-s_key (msgpack_packer *pk, const char *key)
+static size_t
+s_pack_list_begin (msgpack_packer *pk, const char *name, size_t total)
 {
-    size_t size = strlen (key);
-    msgpack_pack_str (pk, size);
-    msgpack_pack_str_body (pk, key, size);
+    size_t count = total < BROKER_MMI_MAX_ENTRIES ? total : BROKER_MMI_MAX_ENTRIES;
+    msgpack_pack_map (pk, 3);
+    zlb_put_key (pk, name);
+    msgpack_pack_array (pk, count);
+    return count;
 }
 
-static void
-s_str (msgpack_packer *pk, const char *key, const char *value, size_t size)
-{
-    s_key (pk, key);
-    msgpack_pack_str (pk, size);
-    msgpack_pack_str_body (pk, value, size);
-}
-
-//  The last two fields of a capped list's map: how many there were in
-//  all, and whether the list stopped short of them.
 static void
 s_pack_list_end (msgpack_packer *pk, size_t count, size_t total)
 {
-    s_key (pk, "count");
-    msgpack_pack_uint64 (pk, total);
-    s_key (pk, "truncated");
-    if (count < total)
-        msgpack_pack_true (pk);
-    else
-        msgpack_pack_false (pk);
-}
-
-static void
-s_uint (msgpack_packer *pk, const char *key, uint64_t value)
-{
-    s_key (pk, key);
-    msgpack_pack_uint64 (pk, value);
-}
-
-static void
-s_double (msgpack_packer *pk, const char *key, double value)
-{
-    s_key (pk, key);
-    msgpack_pack_double (pk, value);
+    zlb_put_uint (pk, "count", total);
+    zlb_put_bool (pk, "truncated", count < total);
 }
 
 //  --------------------------------------------------------------------------
@@ -131,30 +107,27 @@ s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, 
     msgpack_pack_map (pk, 10);
     size_t shown;
     const char *id = s_worker_public_id (self, worker, &shown);
-    s_str (pk, "id", id, shown);
-    s_str (pk, "service", worker->service->name, worker->service->name_size);
-    s_str (pk, "state", busy ? "busy" : "ready", busy ? 4 : 5);
-    s_uint (pk, "inflight", (uint64_t) worker->inflight);
-    s_uint (pk, "credit", (uint64_t) worker->credit);
-    s_double (pk, "last_seen_s", broker_worker_silent_s (self, worker, now));
-    s_uint (pk, "served", worker->served);
-    s_key (pk, "inflight_s");
+    zlb_put_str (pk, "id", id, shown);
+    zlb_put_str (pk, "service", worker->service->name, worker->service->name_size);
+    zlb_put_str (pk, "state", busy ? "busy" : "ready", busy ? 4 : 5);
+    zlb_put_uint (pk, "inflight", (uint64_t) worker->inflight);
+    zlb_put_uint (pk, "credit", (uint64_t) worker->credit);
+    zlb_put_double (pk, "last_seen_s", broker_worker_silent_s (self, worker, now));
+    zlb_put_uint (pk, "served", worker->served);
+    zlb_put_key (pk, "inflight_s");
     if (request)
         msgpack_pack_double (pk, (double) (now - request->received) / 1000.0);
     else
         msgpack_pack_nil (pk);
-    s_uint (pk, "attempt", request ? (uint64_t) request->deliveries : 0);
-    s_double (pk, "uptime_s", (double) (now - worker->joined) / 1000.0);
+    zlb_put_uint (pk, "attempt", request ? (uint64_t) request->deliveries : 0);
+    zlb_put_double (pk, "uptime_s", (double) (now - worker->joined) / 1000.0);
 }
 
 static void
 s_pack_workers (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
 {
     size_t total = zlistx_size (self->by_expiry);
-    size_t count = total < BROKER_MMI_MAX_ENTRIES ? total : BROKER_MMI_MAX_ENTRIES;
-    msgpack_pack_map (pk, 3);
-    s_key (pk, "workers");
-    msgpack_pack_array (pk, count);
+    size_t count = s_pack_list_begin (pk, "workers", total);
     size_t packed = 0;
     broker_worker_t *worker = (broker_worker_t *) zlistx_first (self->by_expiry);
     for (; worker && packed < count;
@@ -174,13 +147,13 @@ s_pack_errors (msgpack_packer *pk, const broker_service_stats_t *stats)
     uint64_t total = 0;
     for (int kind = 0; kind < BROKER_ERR_KINDS; kind++)
         total += stats->errors [kind];
-    s_uint (pk, "errors", total);
-    s_key (pk, "errors_by_status");
+    zlb_put_uint (pk, "errors", total);
+    zlb_put_key (pk, "errors_by_status");
     msgpack_pack_map (pk, BROKER_ERR_KINDS);
     for (int kind = 0; kind < BROKER_ERR_KINDS; kind++) {
         char code [8];
         snprintf (code, sizeof (code), "%d", broker_err_status [kind]);
-        s_uint (pk, code, stats->errors [kind]);
+        zlb_put_uint (pk, code, stats->errors [kind]);
     }
 }
 
@@ -190,30 +163,27 @@ s_pack_service (msgpack_packer *pk, broker_service_t *service, int64_t now)
     const broker_service_stats_t *stats = &service->stats;
     size_t ready = zlistx_size (service->ready);
     msgpack_pack_map (pk, 15);
-    s_str (pk, "service", service->name, service->name_size);
-    s_uint (pk, "workers", service->workers);
-    s_uint (pk, "ready", ready);
-    s_uint (pk, "busy", service->workers - ready);
-    s_uint (pk, "queued", zlistx_size (service->requests));
-    s_double (pk, "oldest_s", broker_service_oldest_s (service, now));
-    s_uint (pk, "requests", stats->requests);
-    s_uint (pk, "replies", stats->replies);
-    s_uint (pk, "redeliveries", stats->redeliveries);
+    zlb_put_str (pk, "service", service->name, service->name_size);
+    zlb_put_uint (pk, "workers", service->workers);
+    zlb_put_uint (pk, "ready", ready);
+    zlb_put_uint (pk, "busy", service->workers - ready);
+    zlb_put_uint (pk, "queued", zlistx_size (service->requests));
+    zlb_put_double (pk, "oldest_s", broker_service_oldest_s (service, now));
+    zlb_put_uint (pk, "requests", stats->requests);
+    zlb_put_uint (pk, "replies", stats->replies);
+    zlb_put_uint (pk, "redeliveries", stats->redeliveries);
     s_pack_errors (pk, stats);
-    s_double (pk, "p50_s", broker_timing_quantile (&stats->timing, 0.50));
-    s_double (pk, "p99_s", broker_timing_quantile (&stats->timing, 0.99));
-    s_uint (pk, "service_time_count", stats->timing.total);
-    s_double (pk, "service_time_sum_s", (double) stats->timing.sum_us / 1e6);
+    zlb_put_double (pk, "p50_s", broker_timing_quantile (&stats->timing, 0.50));
+    zlb_put_double (pk, "p99_s", broker_timing_quantile (&stats->timing, 0.99));
+    zlb_put_uint (pk, "service_time_count", stats->timing.total);
+    zlb_put_double (pk, "service_time_sum_s", (double) stats->timing.sum_us / 1e6);
 }
 
 static void
 s_pack_services (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
 {
     size_t total = zhashx_size (self->services);
-    size_t count = total < BROKER_MMI_MAX_ENTRIES ? total : BROKER_MMI_MAX_ENTRIES;
-    msgpack_pack_map (pk, 3);
-    s_key (pk, "services");
-    msgpack_pack_array (pk, count);
+    size_t count = s_pack_list_begin (pk, "services", total);
     size_t packed = 0;
     broker_service_t *service = (broker_service_t *) zhashx_first (self->services);
     for (; service && packed < count;
@@ -231,33 +201,33 @@ s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
     zlb_broker_stats_t s;
     zlb_broker_stats (self, &s);
     msgpack_pack_map (pk, 27);
-    s_str (pk, "version", ZLB_VERSION_STRING, strlen (ZLB_VERSION_STRING));
-    s_double (pk, "uptime_s", (double) (now - self->started) / 1000.0);
-    s_uint (pk, "started_ns", (uint64_t) self->started_wall_ns);
-    s_uint (pk, "requests", s.requests);
-    s_uint (pk, "routed", s.routed);
-    s_uint (pk, "replies", s.replies);
-    s_uint (pk, "workers", s.workers);
-    s_uint (pk, "workers_seen", s.workers_seen);
-    s_uint (pk, "services", s.services);
-    s_uint (pk, "queued", s.queued);
-    s_uint (pk, "redeliveries", s.redeliveries);
-    s_uint (pk, "expired", s.expired);
-    s_uint (pk, "busy", s.busy);
-    s_uint (pk, "deadline", s.deadline);
-    s_uint (pk, "failed", s.failed);
-    s_uint (pk, "too_large", s.too_large);
-    s_uint (pk, "bad_request", s.bad_request);
-    s_uint (pk, "malformed", s.malformed);
-    s_uint (pk, "disconnects", s.disconnects);
-    s_uint (pk, "send_failures", s.send_failures);
-    s_uint (pk, "refused", s.refused);
-    s_uint (pk, "heartbeat_ms", (uint64_t) self->options.heartbeat_ms);
-    s_uint (pk, "liveness", (uint64_t) self->options.liveness);
-    s_uint (pk, "request_timeout_ms", (uint64_t) self->options.request_timeout_ms);
-    s_uint (pk, "max_queue", self->options.max_queue);
-    s_uint (pk, "held_bytes", s.held_bytes);
-    s_uint (pk, "max_held_bytes", self->options.max_held_bytes);
+    zlb_put_str (pk, "version", ZLB_VERSION_STRING, strlen (ZLB_VERSION_STRING));
+    zlb_put_double (pk, "uptime_s", (double) (now - self->started) / 1000.0);
+    zlb_put_uint (pk, "started_ns", (uint64_t) self->started_wall_ns);
+    zlb_put_uint (pk, "requests", s.requests);
+    zlb_put_uint (pk, "routed", s.routed);
+    zlb_put_uint (pk, "replies", s.replies);
+    zlb_put_uint (pk, "workers", s.workers);
+    zlb_put_uint (pk, "workers_seen", s.workers_seen);
+    zlb_put_uint (pk, "services", s.services);
+    zlb_put_uint (pk, "queued", s.queued);
+    zlb_put_uint (pk, "redeliveries", s.redeliveries);
+    zlb_put_uint (pk, "expired", s.expired);
+    zlb_put_uint (pk, "busy", s.busy);
+    zlb_put_uint (pk, "deadline", s.deadline);
+    zlb_put_uint (pk, "failed", s.failed);
+    zlb_put_uint (pk, "too_large", s.too_large);
+    zlb_put_uint (pk, "bad_request", s.bad_request);
+    zlb_put_uint (pk, "malformed", s.malformed);
+    zlb_put_uint (pk, "disconnects", s.disconnects);
+    zlb_put_uint (pk, "send_failures", s.send_failures);
+    zlb_put_uint (pk, "refused", s.refused);
+    zlb_put_uint (pk, "heartbeat_ms", (uint64_t) self->options.heartbeat_ms);
+    zlb_put_uint (pk, "liveness", (uint64_t) self->options.liveness);
+    zlb_put_uint (pk, "request_timeout_ms", (uint64_t) self->options.request_timeout_ms);
+    zlb_put_uint (pk, "max_queue", self->options.max_queue);
+    zlb_put_uint (pk, "held_bytes", s.held_bytes);
+    zlb_put_uint (pk, "max_held_bytes", self->options.max_held_bytes);
 }
 
 //  --------------------------------------------------------------------------
@@ -266,45 +236,41 @@ typedef void (s_packer_fn) (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
 
 //  The packer for a msgpack-answered service, or NULL.
 static s_packer_fn *
-s_packer_for (zframe_t *service)
+s_packer_for (mdp_bytes_t service)
 {
-    if (mdp_frame_is (service, "mmi.workers"))
+    if (mdp_bytes_is (service, "mmi.workers"))
         return s_pack_workers;
-    if (mdp_frame_is (service, "mmi.services"))
+    if (mdp_bytes_is (service, "mmi.services"))
         return s_pack_services;
-    if (mdp_frame_is (service, "mmi.stats"))
+    if (mdp_bytes_is (service, "mmi.stats"))
         return s_pack_stats;
     return NULL;
 }
 
 static void
-s_reply (zlb_broker_t *self, zframe_t *client, zframe_t *service, const void *data,
-         size_t size, const char *code)
+s_reply (zlb_broker_t *self, const mdp_view_t *view, const void *data, size_t size,
+         const char *code)
 {
-    broker_part_t parts [] = {
-        {"", 0},
-        {MDP_CLIENT, strlen (MDP_CLIENT)},
-        {zframe_data (service), zframe_size (service)},
-        {data, size}
-    };
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char name [BROKER_WORKER_NAME_MAX];
         zlb_log_kv (self->log, ZLB_LOG_DEBUG, "mmi",
-                    ZLB_STR ("client", mdp_address_str (client, name, sizeof (name))),
-                    ZLB_BYTES ("service", zframe_data (service), zframe_size (service)),
+                    ZLB_STR ("client", broker_address_str (view->peer.data, view->peer.size,
+                                                           name, sizeof (name))),
+                    ZLB_BYTES ("service", view->service.data, view->service.size),
                     ZLB_STR ("code", code), ZLB_UINT ("bytes", size));
     }
-    broker_send (self, client, parts, 4, NULL);
+    mdp_bytes_t body = mdp_bytes (data, size);
+    broker_send_client (self, view->peer, view->service, &body, 1);
 }
 
 void
-broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service, zmsg_t *body)
+broker_mmi_request (zlb_broker_t *self, const mdp_view_t *view)
 {
-    s_packer_fn *packer = s_packer_for (service);
+    s_packer_fn *packer = s_packer_for (view->service);
     if (!packer) {
-        const char *code = mdp_frame_is (service, "mmi.service")
-                         ? s_service_code (self, body) : "501";
-        s_reply (self, client, service, code, strlen (code), code);
+        const char *code = mdp_bytes_is (view->service, "mmi.service")
+                         ? s_service_code (self, view) : "501";
+        s_reply (self, view, code, strlen (code), code);
         return;
     }
     msgpack_sbuffer buffer;
@@ -312,6 +278,6 @@ broker_mmi_request (zlb_broker_t *self, zframe_t *client, zframe_t *service, zms
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
     packer (self, &pk, broker_now (self));
-    s_reply (self, client, service, buffer.data, buffer.size, "200");
+    s_reply (self, view, buffer.data, buffer.size, "200");
     msgpack_sbuffer_destroy (&buffer);
 }

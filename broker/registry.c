@@ -72,14 +72,18 @@ s_silence_ms (zlb_broker_t *self)
 }
 
 broker_worker_t *
-broker_worker_register (zlb_broker_t *self, zframe_t *address, broker_service_t *service,
+broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_t *service,
                         int credit)
 {
     broker_worker_t *worker = (broker_worker_t *) zmalloc (sizeof (broker_worker_t));
     if (!worker)
         return NULL;
-    worker->address = zframe_dup (address);
-    mdp_address_str (address, worker->name, sizeof (worker->name));
+    worker->address = zframe_new (address.data, address.size);
+    if (!worker->address) {
+        free (worker);
+        return NULL;
+    }
+    broker_address_str (address.data, address.size, worker->name, sizeof (worker->name));
     worker->service = service;
     worker->credit = credit < 1 ? 1 : credit > BROKER_CREDIT_MAX ? BROKER_CREDIT_MAX : credit;
     worker->joined = broker_now (self);
@@ -110,10 +114,11 @@ void
 broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker)
 {
     assert (worker->inflight < worker->credit && !worker->ready_handle);
+    if (worker->gone)
+        return;                   //  a send to it failed: it is about to go
     worker->ready_handle = zlistx_add_end (worker->service->ready, worker);
-    //  May hand it a request at once, or even delete it if the send fails:
-    //  callers must not touch worker after this.
-    broker_service_dispatch (self, worker->service);
+    if (zlistx_size (worker->service->requests))
+        broker_dispatch_later (self, worker->service);
 }
 
 void
@@ -189,6 +194,7 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
         zlistx_delete (service->ready, worker->ready_handle);
     zlistx_delete (self->by_expiry, worker->expiry_handle);
     zhashx_delete (self->workers, &worker->key);
+    broker_pending_forget (self, NULL, worker);
     service->workers--;
     broker_request_t *request = worker->request;
     worker->request = worker->request_tail = NULL;
@@ -199,7 +205,7 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
                 ZLB_UINT ("workers", zhashx_size (self->workers)));
     //  Every request it held goes back to the front of the queue, each
     //  exactly once: youngest first, so that the oldest ends up first in
-    //  line. Then one dispatch hands them out in that order.
+    //  line. The dispatch after this step hands them out in that order.
     broker_request_t *reversed = NULL;
     while (request) {
         broker_request_t *next = request->next;
@@ -214,7 +220,7 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
         reversed = next;
     }
     if (worker->inflight)
-        broker_service_dispatch (self, service);
+        broker_dispatch_later (self, service);
     zframe_destroy (&worker->address);
     free (worker);
 }
@@ -323,4 +329,5 @@ broker_workers_destroy_all (zlb_broker_t *self)
         zframe_destroy (&worker->address);
         free (worker);
     }
+    self->gone = NULL;
 }

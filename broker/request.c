@@ -6,6 +6,7 @@
     bounded free list: under load the broker allocates no request structs. */
 
 #include "broker_impl.h"
+#include "msgpack_guard.h"
 
 #include <string.h>
 
@@ -68,22 +69,6 @@ broker_request_take (zlb_broker_t *self, broker_request_t *request, zmq_msg_t *f
     zmq_msg_move (&request->body [request->body_frames++], frame);
 }
 
-int
-broker_request_copy (zlb_broker_t *self, broker_request_t *request, zframe_t *frame)
-{
-    assert (request->body_frames < BROKER_BODY_MAX);
-    zmq_msg_t *body = &request->body [request->body_frames];
-    zmq_msg_close (body);
-    if (zmq_msg_init_size (body, zframe_size (frame)) != 0) {
-        zmq_msg_init (body);
-        return -1;
-    }
-    memcpy (zmq_msg_data (body), zframe_data (frame), zframe_size (frame));
-    request->body_frames++;
-    s_count_bytes (self, request, zframe_size (frame));
-    return 0;
-}
-
 //  Back to empty frames (what is shared with libzmq is released).
 static void
 s_body_clear (zlb_broker_t *self, broker_request_t *request)
@@ -127,6 +112,48 @@ broker_request_pool_destroy (zlb_broker_t *self)
 }
 
 void
+broker_client_error (zlb_broker_t *self, const void *client, size_t client_size,
+                     broker_service_t *known, const void *service, size_t service_size,
+                     const void *body, size_t body_size, int status, const char *text)
+{
+    switch (status) {
+        case ZLB_STATUS_BAD_REQUEST: self->stats.bad_request++; break;
+        case ZLB_STATUS_TOO_LARGE:   self->stats.too_large++;   break;
+        case ZLB_STATUS_FAILED:      self->stats.failed++;      break;
+        case ZLB_STATUS_BUSY:        self->stats.busy++;        break;
+        case ZLB_STATUS_NO_WORKER:   self->stats.deadline++;    break;
+        default: break;
+    }
+    int kind = broker_err_index (status);
+    if (known && kind >= 0)
+        known->stats.errors [kind]++;
+    //  The id, from the body's first BROKER_ID_PREFIX bytes only: an answer
+    //  must never cost more than the request (docs/protocol.md). 0: none.
+    uint64_t id = 0;
+    zlb_msgpack_peek_uint ((const uint8_t *) body, body_size, BROKER_ID_PREFIX, "id", &id);
+    zmsg_t *reply = zlb_error_reply_new (id, status, "broker", text);
+    if (!reply)
+        return;
+    mdp_bytes_t parts [BROKER_SEND_PARTS_MAX];
+    size_t count = 0;
+    for (zframe_t *frame = zmsg_first (reply); frame && count < BROKER_SEND_PARTS_MAX;
+         frame = zmsg_next (reply))
+        parts [count++] = mdp_bytes (zframe_data (frame), zframe_size (frame));
+    broker_send_client (self, mdp_bytes (client, client_size),
+                        mdp_bytes (service, service_size), parts, count);
+    zmsg_destroy (&reply);
+}
+
+void
+broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front)
+{
+    zlistx_t *queue = request->service->requests;
+    request->handle = front ? zlistx_add_start (queue, request)
+                            : zlistx_add_end (queue, request);
+    self->stats.queued++;
+}
+
+void
 broker_request_fail (zlb_broker_t *self, broker_request_t **request_p, int status,
                      const char *text)
 {
@@ -135,8 +162,8 @@ broker_request_fail (zlb_broker_t *self, broker_request_t **request_p, int statu
         return;
     broker_service_t *service = request->service;
     zmq_msg_t *body = request->body_frames ? &request->body [0] : NULL;
-    broker_client_error (self, request->client, request->client_size, service->name,
-                         service->name_size, body ? zmq_msg_data (body) : NULL,
+    broker_client_error (self, request->client, request->client_size, service,
+                         service->name, service->name_size, body ? zmq_msg_data (body) : NULL,
                          body ? zmq_msg_size (body) : 0, status, text);
     broker_request_destroy (self, request_p);
 }

@@ -148,18 +148,6 @@ zlb_broker_log_security (zlb_broker_t *self)
                  security && security->backend ? "separate" : "shared");
 }
 
-void *
-broker_security_send_handle (zlb_broker_t *self, const broker_part_t *parts, size_t nparts)
-{
-    broker_security_t *security = self->security;
-    //  Every command we send has "" then the protocol header: MDPW01 goes
-    //  to a worker, so on the backend when there is one.
-    if (security->backend && nparts > 1 && parts [1].size == 6
-    &&  memcmp (parts [1].data, MDP_WORKER, 6) == 0)
-        return zsock_resolve (security->backend);
-    return zsock_resolve (self->router);
-}
-
 zsock_t *
 broker_security_backend (zlb_broker_t *self)
 {
@@ -171,42 +159,45 @@ broker_security_backend (zlb_broker_t *self)
 
 //  DISCONNECT straight back on the socket the peer spoke on.
 static void
-s_disconnect (zsock_t *from, zframe_t *sender)
+s_disconnect (zsock_t *from, mdp_bytes_t sender)
 {
-    byte command = MDP_DISCONNECT;
-    void *handle = zsock_resolve (from);
-    if (zmq_send (handle, zframe_data (sender), zframe_size (sender),
-                  ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
-        return;
-    zmq_send (handle, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send (handle, MDP_WORKER, 6, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send (handle, &command, 1, ZMQ_DONTWAIT);
+    mdp_view_t message = {.peer = sender, .worker = true, .command = MDP_DISCONNECT};
+    mdp_send (zsock_resolve (from), &message, false);
+}
+
+//  Metadata of the connection a message came on (any received frame of it:
+//  libzmq attaches the properties to each), or NULL.
+static const char *
+s_meta (const mdp_view_t *view, const char *property)
+{
+    return view->header ? zmq_msg_gets (view->header, property) : NULL;
 }
 
 //  Count, log (rate-limited) and maybe DISCONNECT a refused message.
-//  header: any frame of it (libzmq attaches the key to each).
 static bool
-s_refuse (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
-          bool disconnect, const char *event, const char *reason)
+s_refuse (zlb_broker_t *self, zsock_t *from, const mdp_view_t *view, bool disconnect,
+          const char *event, const char *reason)
 {
     broker_security_t *security = self->security;
     self->stats.refused++;
-    const char *key = zframe_meta (header, "User-Id");
+    const char *key = s_meta (view, "User-Id");
     char name [BROKER_WORKER_NAME_MAX];
     zlb_log_kv_limited (self->log, &security->limit, ZLB_LOG_WARNING, event,
-                        ZLB_STR ("peer", mdp_address_str (sender, name, sizeof (name))),
+                        ZLB_STR ("peer", broker_address_str (view->peer.data, view->peer.size,
+                                                            name, sizeof (name))),
                         ZLB_STR ("key", key && *key ? key : "-"),
                         ZLB_STR ("endpoint", from == security->backend ? "backend" : "frontend"),
                         ZLB_STR ("reason", reason));
     if (disconnect)
-        s_disconnect (from, sender);
+        s_disconnect (from, view->peer);
     return false;
 }
 
 void
-broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zframe_t *frame)
+broker_security_bind (zlb_broker_t *self, broker_worker_t *worker, zmq_msg_t *frame)
 {
-    const char *key = broker_security_curve (self) ? zframe_meta (frame, "User-Id") : NULL;
+    const char *key = broker_security_curve (self) && frame
+                    ? zmq_msg_gets (frame, "User-Id") : NULL;
     snprintf (worker->curve_key, sizeof (worker->curve_key), "%s", key ? key : "");
 }
 
@@ -239,19 +230,15 @@ s_list_has (const char *list, const void *item, size_t size)
 //  READY from a CURVE peer: its key must be allowed as a worker, and for
 //  this service if its certificate restricts the services.
 static bool
-s_admit_ready (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header,
-               zmsg_t *msg)
+s_admit_ready (zlb_broker_t *self, zsock_t *from, const mdp_view_t *view)
 {
-    const char *roles = zframe_meta (header, BROKER_META_ROLES);
-    if (!s_list_has (roles, "worker", 6))
-        return s_refuse (self, from, sender, header, true, "worker_refused",
+    if (!s_list_has (s_meta (view, BROKER_META_ROLES), "worker", 6))
+        return s_refuse (self, from, view, true, "worker_refused",
                          "key not allowed as a worker");
-    const char *services = zframe_meta (header, BROKER_META_SERVICES);
-    zmsg_first (msg);
-    zframe_t *service = zmsg_next (msg);
-    if (services && (!service
-                     || !s_list_has (services, zframe_data (service), zframe_size (service))))
-        return s_refuse (self, from, sender, header, true, "worker_refused",
+    const char *services = s_meta (view, BROKER_META_SERVICES);
+    if (services && (!view->service.data
+                     || !s_list_has (services, view->service.data, view->service.size)))
+        return s_refuse (self, from, view, true, "worker_refused",
                          "service not in the key's certificate");
     return true;
 }
@@ -261,49 +248,43 @@ s_admit_ready (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *he
 //  registered with: its connection is gone and another key took the free
 //  id, so whatever the broker would send there is no longer the worker's.
 static bool
-s_identity_holds (zlb_broker_t *self, zsock_t *from, zframe_t *sender, zframe_t *header)
+s_identity_holds (zlb_broker_t *self, zsock_t *from, const mdp_view_t *view)
 {
-    broker_worker_t *worker = broker_worker_lookup (self, sender);
-    const char *key = worker ? zframe_meta (header, "User-Id") : NULL;
+    broker_worker_t *worker = broker_worker_lookup_bytes (self, view->peer.data,
+                                                          view->peer.size);
+    const char *key = worker ? s_meta (view, "User-Id") : NULL;
     if (!worker || (key && streq (key, worker->curve_key)))
         return true;
-    s_refuse (self, from, sender, header, true, "identity_mismatch",
+    s_refuse (self, from, view, true, "identity_mismatch",
               "routing id of a worker registered with another key");
     broker_worker_delete (self, &worker, false, "routing id reused by another key");
     return false;
 }
 
 bool
-broker_security_admit (zlb_broker_t *self, zsock_t *from, zframe_t *sender,
-                       zframe_t *header, zmsg_t *msg)
+broker_security_admit (zlb_broker_t *self, zsock_t *from, const mdp_view_t *view)
 {
     broker_security_t *security = self->security;
-    bool client = mdp_frame_is (header, MDP_CLIENT);
-    bool worker = !client && mdp_frame_is (header, MDP_WORKER);
-    if (!client && !worker)
+    if (!view->client && !view->worker)
         return true;              //  the normal path reports it as malformed
     bool on_backend = security->backend && from == security->backend;
-    if (client && on_backend)
-        return s_refuse (self, from, sender, header, false, "wrong_endpoint",
+    if (view->client && on_backend)
+        return s_refuse (self, from, view, false, "wrong_endpoint",
                          "client command on the workers' endpoint");
-    if (worker && security->backend && !on_backend)
-        return s_refuse (self, from, sender, header, true, "wrong_endpoint",
+    if (view->worker && security->backend && !on_backend)
+        return s_refuse (self, from, view, true, "wrong_endpoint",
                          "worker command on the clients' endpoint");
     if (!security->cert)
         return true;              //  plain: endpoints are the only check
-    if (!s_identity_holds (self, from, sender, header))
+    if (!s_identity_holds (self, from, view))
         return false;
-    if (client) {
-        const char *roles = zframe_meta (header, BROKER_META_ROLES);
-        return s_list_has (roles, "client", 6)
-            || s_refuse (self, from, sender, header, false, "client_refused",
+    if (view->client)
+        return s_list_has (s_meta (view, BROKER_META_ROLES), "client", 6)
+            || s_refuse (self, from, view, false, "client_refused",
                          "key not allowed as a client");
-    }
-    zframe_t *command = zmsg_first (msg);
-    if (command && zframe_size (command) == 1 && *zframe_data (command) == MDP_READY)
-        return s_admit_ready (self, from, sender, header, msg);
-    const char *roles = zframe_meta (header, BROKER_META_ROLES);
-    return s_list_has (roles, "worker", 6)
-        || s_refuse (self, from, sender, header, true, "worker_refused",
+    if (view->command == MDP_READY)
+        return s_admit_ready (self, from, view);
+    return s_list_has (s_meta (view, BROKER_META_ROLES), "worker", 6)
+        || s_refuse (self, from, view, true, "worker_refused",
                      "key not allowed as a worker");
 }

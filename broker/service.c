@@ -35,6 +35,7 @@ s_service_destroy (zlb_broker_t *self, broker_service_t **service_p)
     }
     zlistx_destroy (&service->requests);
     zlistx_destroy (&service->ready);
+    broker_pending_forget (self, service, NULL);
     free (service->name);
     free (service);
     *service_p = NULL;
@@ -88,15 +89,6 @@ broker_services_evict (zlb_broker_t *self)
     return true;
 }
 
-void
-broker_request_enqueue (zlb_broker_t *self, broker_request_t *request, bool front)
-{
-    zlistx_t *queue = request->service->requests;
-    request->handle = front ? zlistx_add_start (queue, request)
-                            : zlistx_add_end (queue, request);
-    self->stats.queued++;
-}
-
 static broker_request_t *
 s_dequeue (zlb_broker_t *self, broker_service_t *service)
 {
@@ -131,15 +123,14 @@ s_address_for (broker_worker_t *worker, broker_request_t *request, byte *buf)
 static int
 s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request)
 {
-    unsigned char command = MDP_REQUEST;
     byte address [BROKER_ADDRESS_MAX + BROKER_TAG_SIZE];
-    broker_part_t parts [] = {
-        {"", 0}, {MDP_WORKER, strlen (MDP_WORKER)}, {&command, 1},
-        {address, s_address_for (worker, request, address)}, {"", 0}
-    };
+    size_t address_size = s_address_for (worker, request, address);
+    mdp_view_t message = {.peer = mdp_bytes (worker->key.data, worker->key.size),
+                          .worker = true, .command = MDP_REQUEST,
+                          .address = mdp_bytes (address, address_size),
+                          .body = request->body, .body_count = request->body_frames};
     //  The body goes as reference-counted copies: it stays ours for redelivery.
-    if (broker_send_frames (self, zframe_data (worker->address), zframe_size (worker->address),
-                            parts, 5, request->body, request->body_frames, true) == -1)
+    if (broker_send (self, &message, true) == -1)
         return -1;
     request->deliveries++;
     request->delivered_ns = zlb_mono_ns ();
@@ -157,8 +148,9 @@ s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *reques
 }
 
 //  Give a request to the worker at the head of the ready queue. 0 when it
-//  went; -1 when that worker could not be reached: then the worker is gone
-//  (what it held is requeued) and the request is still the caller's.
+//  went; -1 when that worker could not be reached: then the worker is out
+//  of the ready queue, marked gone (removed after this step), and the
+//  request is still the caller's.
 static int
 s_hand_over (zlb_broker_t *self, broker_service_t *service, broker_request_t *request)
 {
@@ -175,7 +167,7 @@ s_hand_over (zlb_broker_t *self, broker_service_t *service, broker_request_t *re
         }
         return 0;
     }
-    broker_worker_delete (self, &worker, false, "send failed");
+    broker_worker_gone (self, worker);
     return -1;
 }
 
@@ -187,7 +179,8 @@ broker_service_submit (zlb_broker_t *self, broker_service_t *service,
     &&  s_hand_over (self, service, request) == 0)
         return;
     broker_request_enqueue (self, request, false);
-    broker_service_dispatch (self, service);
+    if (zlistx_size (service->ready))
+        broker_dispatch_later (self, service);
 }
 
 void

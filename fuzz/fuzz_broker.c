@@ -46,10 +46,24 @@ s_drain_peers (zsock_t **peers)
         }
 }
 
+//  One broker step, then its bookkeeping rules (invariants.c): a broken
+//  one is a bug even when nothing crashed.
+static int
+s_step (zlb_broker_t *broker)
+{
+    int handled = zlb_broker_poll (broker, 0);
+    const char *broken = broker_check_invariants (broker);
+    if (broken) {
+        fprintf (stderr, "broker invariant broken: %s\n", broken);
+        abort ();
+    }
+    return handled;
+}
+
 static void
 s_run (zlb_broker_t *broker, zsock_t **peers)
 {
-    while (zlb_broker_poll (broker, 0) > 0)
+    while (s_step (broker) > 0)
         ;
     s_drain_peers (peers);
 }

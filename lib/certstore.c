@@ -48,7 +48,7 @@ s_scan (zlb_certstore_t *self, s_shape_t *shape, bool load)
     struct dirent *entry;
     while ((entry = readdir (dir)) && shape->files < ZLB_CERTSTORE_MAX_FILES) {
         if (!s_wanted (entry)
-        ||  fstatat (dirfd (dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0)
+        ||  fstatat (dirfd (dir), entry->d_name, &info, 0) != 0)
             continue;
         shape->files++;
         shape->bytes += info.st_size;

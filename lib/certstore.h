@@ -1,10 +1,11 @@
 /*  certstore.h - an allow-list directory of public certificates (internal).
 
     What czmq's zcertstore does for a directory, with our bounded reads:
-    every regular file in the directory (not in subdirectories, names not
-    starting with '.') that is a certificate is in the store, found by its
-    public key. Each file is read with zlb_curve_cert_read (no symbolic
-    links or FIFOs, at most 64 KiB each), at most ZLB_CERTSTORE_MAX_FILES
+    every regular file in the directory, or symbolic link to one (not in
+    subdirectories, names not starting with '.', so a Kubernetes secret
+    volume's "..data" is skipped and its per-key links are read) that is a
+    certificate is in the store, found by its public key. Each file is read
+    with zlb_curve_cert_read (no FIFOs, at most 64 KiB each), at most ZLB_CERTSTORE_MAX_FILES
     files. A lookup first checks whether the directory changed (entries,
     sizes, modification times) and reloads it if so, so keys can be added
     and removed while the broker runs.                                     */

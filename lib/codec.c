@@ -6,6 +6,7 @@
     and bin objects point into the input, so payloads are not copied.     */
 
 #include "msgpack_guard.h"
+#include "msgpack_put.h"
 #include "zlb/zlb.h"
 
 #include <msgpack.h>
@@ -28,32 +29,6 @@ s_sink_write (void *data, const char *buf, size_t len)
         memcpy (sink->data + sink->size, buf, len);
     sink->size += len;
     return 0;
-}
-
-static void
-s_pack_key (msgpack_packer *pk, const char *key)
-{
-    size_t length = strlen (key);
-    msgpack_pack_str (pk, length);
-    msgpack_pack_str_body (pk, key, length);
-}
-
-static void
-s_pack_bin (msgpack_packer *pk, const char *key, const uint8_t *data, size_t size)
-{
-    s_pack_key (pk, key);
-    msgpack_pack_bin (pk, size);
-    if (size)
-        msgpack_pack_bin_body (pk, data, size);
-}
-
-static void
-s_pack_text (msgpack_packer *pk, const char *key, const char *text)
-{
-    size_t length = strlen (text);
-    s_pack_key (pk, key);
-    msgpack_pack_str (pk, length);
-    msgpack_pack_str_body (pk, text, length);
 }
 
 typedef void (s_pack_fn) (msgpack_packer *pk, const void *body);
@@ -85,10 +60,10 @@ s_pack_request (msgpack_packer *pk, const void *body)
 {
     const zlb_request_t *request = (const zlb_request_t *) body;
     msgpack_pack_map (pk, 4);
-    s_pack_key (pk, "id");       msgpack_pack_uint64 (pk, request->id);
-    s_pack_key (pk, "ts");       msgpack_pack_uint64 (pk, request->ts);
-    s_pack_key (pk, "attempt");  msgpack_pack_uint32 (pk, request->attempt);
-    s_pack_bin (pk, "payload", request->payload, request->payload_size);
+    zlb_put_key (pk, "id");       msgpack_pack_uint64 (pk, request->id);
+    zlb_put_key (pk, "ts");       msgpack_pack_uint64 (pk, request->ts);
+    zlb_put_key (pk, "attempt");  msgpack_pack_uint32 (pk, request->attempt);
+    zlb_put_bin (pk, "payload", request->payload, request->payload_size);
 }
 
 static void
@@ -96,10 +71,10 @@ s_pack_reply (msgpack_packer *pk, const void *body)
 {
     const zlb_reply_t *reply = (const zlb_reply_t *) body;
     msgpack_pack_map (pk, reply->payload ? 2 : 1);
-    s_pack_key (pk, "id");
+    zlb_put_key (pk, "id");
     msgpack_pack_uint64 (pk, reply->id);
     if (reply->payload)
-        s_pack_bin (pk, "payload", reply->payload, reply->payload_size);
+        zlb_put_bin (pk, "payload", reply->payload, reply->payload_size);
 }
 
 static void
@@ -108,14 +83,14 @@ s_pack_confirm (msgpack_packer *pk, const void *body)
     const zlb_confirm_t *confirm = (const zlb_confirm_t *) body;
     bool has_error = confirm->error && confirm->status != ZLB_STATUS_OK;
     msgpack_pack_map (pk, has_error ? 7 : 6);
-    s_pack_key (pk, "id");       msgpack_pack_uint64 (pk, confirm->id);
-    s_pack_key (pk, "status");   msgpack_pack_int (pk, confirm->status);
-    s_pack_text (pk, "worker", confirm->worker ? confirm->worker : "");
-    s_pack_key (pk, "t_recv");   msgpack_pack_int64 (pk, confirm->t_recv);
-    s_pack_key (pk, "t_send");   msgpack_pack_int64 (pk, confirm->t_send);
-    s_pack_key (pk, "attempt");  msgpack_pack_uint32 (pk, confirm->attempt);
+    zlb_put_key (pk, "id");       msgpack_pack_uint64 (pk, confirm->id);
+    zlb_put_key (pk, "status");   msgpack_pack_int (pk, confirm->status);
+    zlb_put_text (pk, "worker", confirm->worker ? confirm->worker : "");
+    zlb_put_key (pk, "t_recv");   msgpack_pack_int64 (pk, confirm->t_recv);
+    zlb_put_key (pk, "t_send");   msgpack_pack_int64 (pk, confirm->t_send);
+    zlb_put_key (pk, "attempt");  msgpack_pack_uint32 (pk, confirm->attempt);
     if (has_error)
-        s_pack_text (pk, "error", confirm->error);
+        zlb_put_text (pk, "error", confirm->error);
 }
 
 zframe_t *

@@ -18,8 +18,8 @@
 //  True if text is a 40-character Z85 key.
 bool zlb_curve_key_valid (const char *text);
 
-//  A certificate file read the safe way (file.h: no symlinks or FIFOs, at
-//  most 64 KiB), its fstat in *info (may be NULL). NULL with a reason.
+//  A certificate file read the safe way (file.h: regular files only, links
+//  followed, at most 64 KiB), its fstat in *info (may be NULL). NULL with a reason.
 zcert_t *zlb_curve_cert_read (const char *path, struct stat *info, const char **err);
 
 //  The public key of a certificate file (public or secret file), or a

@@ -12,7 +12,7 @@ static const char *
 s_open_reason (int error)
 {
     switch (error) {
-        case ELOOP:  return "is a symbolic link (give the file itself)";
+        case ELOOP:  return "too many levels of symbolic links";
         case ENOENT: return "no such file";
         case EACCES: return "permission denied";
         case ENXIO:  return "is a socket or FIFO, not a file";
@@ -62,7 +62,7 @@ zlb_file_read_small (const char *path, size_t *size, struct stat *info,
     char *data = NULL;
     size_t used = 0;
     struct stat status;
-    int fd = path ? open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+    int fd = path ? open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
                   : -1;
     if (fd < 0)
         reason = path ? s_open_reason (errno) : "no file given";

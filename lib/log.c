@@ -2,6 +2,7 @@
 
 #include "zlb/zlb.h"
 #include "escape.h"
+#include "util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -99,19 +100,6 @@ zlb_log_reopen (zlb_log_t *self)
     dup2 (fd, self->fd);
     close (fd);
     return 0;
-}
-
-//  "2026-11-27T08:22:51.123456Z" into buf (at least 28 bytes).
-static size_t
-s_timestamp (char *buf, size_t size)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r (&now.tv_sec, &tm);
-    size_t len = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    len += snprintf (buf + len, size - len, ".%06ldZ", now.tv_nsec / 1000);
-    return len;
 }
 
 void
@@ -248,7 +236,7 @@ s_head (zlb_log_t *self, s_line_t *line, zlb_log_level_t level, const char *even
     line->buf = (zlb_buf_t) {line->data, 0, room - S_TAIL_ROOM, false};
     line->cut = false;
     char stamp [40];
-    size_t stamp_size = s_timestamp (stamp, sizeof stamp);
+    size_t stamp_size = zlb_utc_timestamp (stamp, sizeof stamp, true);
     if (!line->json) {
         char head [LINE_MAX_BYTES / 2];
         int size = snprintf (head, sizeof head, " %-7s %s ", s_level_names [level],

@@ -1,4 +1,5 @@
-/*  mdp.c - Majordomo 0.1 frame helpers shared by broker, client and worker. */
+/*  mdp.c - the Majordomo 0.1 codec (parse, send) and frame helpers shared
+    by broker, client and worker.                                          */
 
 #include "mdp.h"
 
@@ -17,6 +18,7 @@ mdp_strerror (mdp_error_t error)
         case MDP_E_SERVICE:   return "invalid service name";
         case MDP_E_ADDRESS:   return "invalid client address";
         case MDP_E_EXTRA:     return "unexpected extra frames";
+        case MDP_E_BODY:      return "message without body";
     }
     return "unknown error";
 }
@@ -81,4 +83,235 @@ mdp_bytes_str (const void *data, size_t size, char *buf, size_t bufsize)
     for (size_t index = 0; index < size && used + 3 <= bufsize; index++)
         used += snprintf (buf + used, bufsize - used, "%02x", bytes [index]);
     return buf;
+}
+
+bool
+mdp_bytes_is (mdp_bytes_t bytes, const char *text)
+{
+    size_t length = strlen (text);
+    return bytes.data && bytes.size == length && memcmp (bytes.data, text, length) == 0;
+}
+
+bool
+mdp_service_is_mmi (mdp_bytes_t service)
+{
+    return service.size >= 4 && memcmp (service.data, "mmi.", 4) == 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Parsing
+
+static mdp_bytes_t
+s_frame_bytes (zmq_msg_t *frame)
+{
+    return mdp_bytes (zmq_msg_data (frame), zmq_msg_size (frame));
+}
+
+//  The frames after the envelope are the body.
+static void
+s_set_body (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
+{
+    if (index >= count)
+        return;                   //  view was zeroed: no body
+    view->body = &frames [index];
+    view->body_count = count - index;
+    for (size_t at = index; at < count; at++)
+        view->body_bytes += zmq_msg_size (&frames [at]);
+}
+
+//  The credit extension's frame, "credit=N": N, or 0 if it is anything else.
+static int
+s_credit_parse (mdp_bytes_t frame)
+{
+    if (frame.size < 8 || frame.size > 11 || memcmp (frame.data, "credit=", 7) != 0)
+        return 0;
+    int credit = 0;
+    for (size_t index = 7; index < frame.size; index++) {
+        if (frame.data [index] < '0' || frame.data [index] > '9')
+            return 0;
+        credit = credit * 10 + (frame.data [index] - '0');
+    }
+    return credit >= 1 && credit <= MDP_CREDIT_MAX ? credit : 0;
+}
+
+//  Client message: service body...
+static mdp_error_t
+s_parse_client (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
+{
+    if (index >= count)
+        return MDP_E_SHORT;
+    view->service = s_frame_bytes (&frames [index]);
+    s_set_body (view, frames, index + 1, count);
+    if (!mdp_service_valid (view->service.data, view->service.size))
+        return MDP_E_SERVICE;
+    return view->body_count ? MDP_OK : MDP_E_BODY;
+}
+
+//  READY: service ["credit=N"]
+static mdp_error_t
+s_parse_ready (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
+{
+    if (index >= count)
+        return MDP_E_SHORT;
+    view->service = s_frame_bytes (&frames [index]);
+    if (count - index > 2)
+        return MDP_E_EXTRA;
+    if (count - index == 2
+    &&  (view->credit = s_credit_parse (s_frame_bytes (&frames [index + 1]))) == 0)
+        return MDP_E_EXTRA;
+    if (!mdp_service_valid (view->service.data, view->service.size))
+        return MDP_E_SERVICE;
+    return MDP_OK;
+}
+
+//  REQUEST, REPLY: address "" body...
+static mdp_error_t
+s_parse_addressed (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
+{
+    if (count - index < 2)
+        return MDP_E_SHORT;
+    view->address = s_frame_bytes (&frames [index]);
+    if (zmq_msg_size (&frames [index + 1]) != 0)
+        return MDP_E_DELIMITER;
+    s_set_body (view, frames, index + 2, count);
+    if (view->address.size == 0 || view->address.size > MDP_ADDRESS_MAX + MDP_TAG_MAX)
+        return MDP_E_ADDRESS;
+    return MDP_OK;
+}
+
+//  Worker message: command, then the command's frames.
+static mdp_error_t
+s_parse_worker (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
+{
+    if (index >= count)
+        return MDP_E_SHORT;
+    zmq_msg_t *command = &frames [index++];
+    view->command = zmq_msg_size (command) == 1 ? *(byte *) zmq_msg_data (command) : 0;
+    switch (view->command) {
+        case MDP_READY:
+            return s_parse_ready (view, frames, index, count);
+        case MDP_REQUEST:
+        case MDP_REPLY:
+            return s_parse_addressed (view, frames, index, count);
+        case MDP_HEARTBEAT:
+        case MDP_DISCONNECT:
+            return index == count ? MDP_OK : MDP_E_EXTRA;
+        default:
+            return MDP_E_COMMAND;
+    }
+}
+
+mdp_error_t
+mdp_parse (zmq_msg_t *frames, size_t count, bool routed, mdp_view_t *view)
+{
+    *view = (mdp_view_t) { .command = -1, .credit = 1 };
+    if (!frames)
+        count = 0;
+    size_t index = 0;
+    if (routed && count > 0)
+        view->peer = s_frame_bytes (&frames [index++]);
+    if (count < index + 2)
+        return MDP_E_SHORT;
+    if (zmq_msg_size (&frames [index++]) != 0)
+        return MDP_E_DELIMITER;
+    view->header = &frames [index];
+    mdp_bytes_t header = s_frame_bytes (&frames [index++]);
+    //  Both headers are 6 bytes: one size test, then fixed-size compares
+    //  the compiler inlines (this runs for every message the broker gets).
+    if (header.size == 6) {
+        view->client = memcmp (header.data, MDP_CLIENT, 6) == 0;
+        view->worker = !view->client && memcmp (header.data, MDP_WORKER, 6) == 0;
+    }
+    if (view->client)
+        return s_parse_client (view, frames, index, count);
+    if (view->worker)
+        return s_parse_worker (view, frames, index, count);
+    return MDP_E_PROTOCOL;
+}
+
+//  --------------------------------------------------------------------------
+//  Sending
+
+typedef struct {
+    void *handle;
+    size_t remaining;             //  frames still to send, this one included
+} s_sender_t;
+
+static int
+s_send_bytes (s_sender_t *sender, const void *data, size_t size)
+{
+    int flags = ZMQ_DONTWAIT | (--sender->remaining ? ZMQ_SNDMORE : 0);
+    return zmq_send (sender->handle, data, size, flags) == -1 ? -1 : 0;
+}
+
+//  The frames between the header and the body; their count.
+static size_t
+s_envelope (const mdp_view_t *message, mdp_bytes_t *parts, byte *command, char *credit)
+{
+    size_t count = 0;
+    if (message->client)
+        parts [count++] = message->service;
+    else {
+        *command = (byte) message->command;
+        parts [count++] = mdp_bytes (command, 1);
+        if (message->command == MDP_READY) {
+            parts [count++] = message->service;
+            if (message->credit > 1) {
+                int size = snprintf (credit, 16, "credit=%d", message->credit);
+                parts [count++] = mdp_bytes (credit, (size_t) size);
+            }
+        }
+        else
+        if (message->command == MDP_REQUEST || message->command == MDP_REPLY) {
+            parts [count++] = message->address;
+            parts [count++] = mdp_bytes ("", 0);
+        }
+    }
+    return count;
+}
+
+//  The body frames, shared (keep) or moved.
+static int
+s_send_body (s_sender_t *sender, zmq_msg_t *frames, size_t count, bool keep)
+{
+    for (size_t index = 0; index < count; index++) {
+        int flags = ZMQ_DONTWAIT | (--sender->remaining ? ZMQ_SNDMORE : 0);
+        zmq_msg_t copy;
+        zmq_msg_t *frame = &frames [index];
+        if (keep) {
+            //  A copy shares the data (reference-counted); small frames
+            //  live inside the zmq_msg_t and are copied in place.
+            zmq_msg_init (&copy);
+            zmq_msg_copy (&copy, frame);
+            frame = &copy;
+        }
+        int rc = zmq_msg_send (frame, sender->handle, flags);
+        if (keep && rc == -1)
+            zmq_msg_close (&copy);
+        if (rc == -1)
+            return -1;
+    }
+    return 0;
+}
+
+int
+mdp_send (void *handle, const mdp_view_t *message, bool keep)
+{
+    mdp_bytes_t parts [4];
+    byte command;
+    char credit [16];
+    size_t nparts = s_envelope (message, parts, &command, credit);
+    bool routed = message->peer.size > 0;
+    s_sender_t sender = { handle, routed + 2 + nparts + message->body_count };
+    const char *header = message->client ? MDP_CLIENT : MDP_WORKER;
+    //  With ROUTER_MANDATORY the routing id frame is where a send fails;
+    //  once it is taken the rest of the message goes through.
+    if ((routed && s_send_bytes (&sender, message->peer.data, message->peer.size) == -1)
+    ||  s_send_bytes (&sender, "", 0) == -1
+    ||  s_send_bytes (&sender, header, strlen (header)) == -1)
+        return -1;
+    for (size_t index = 0; index < nparts; index++)
+        if (s_send_bytes (&sender, parts [index].data, parts [index].size) == -1)
+            return -1;
+    return s_send_body (&sender, message->body, message->body_count, keep);
 }

@@ -1,14 +1,18 @@
-/*  mdp.h - Majordomo Protocol 0.1 (ZeroMQ RFC 7/MDP) frames, internal.
+/*  mdp.h - Majordomo Protocol 0.1 (ZeroMQ RFC 7/MDP): the one codec.
 
     Shared by the broker, the client and the worker so that all three agree
-    on the wire. The parsers never assert on input: a message that does not
-    fit returns an error code and the caller logs and drops it.            */
+    on the wire. mdp_parse reads a received message (an array of zmq_msg_t
+    frames) into a view that points into those frames: nothing is copied.
+    It never asserts on input: a message that does not fit returns an error
+    code (the view holds what was read before it) and the caller logs and
+    drops or answers it. mdp_send writes a view back onto a socket.        */
 
 #ifndef ZLB_MDP_H_INCLUDED
 #define ZLB_MDP_H_INCLUDED
 
 #include <czmq.h>
 #include <stdbool.h>
+#include <zmq.h>
 #include "mdp_names.h"         //  exported as zlb_mdp_*
 
 #define MDP_CLIENT "MDPC01"
@@ -22,6 +26,9 @@
 #define MDP_DISCONNECT  0x05
 
 #define MDP_SERVICE_MAX 255       //  longest service name we accept
+#define MDP_ADDRESS_MAX 255       //  longest routing id (ZMTP's limit)
+#define MDP_TAG_MAX 8             //  bytes a credit broker may append to a client address
+#define MDP_CREDIT_MAX 1000       //  largest "credit=N" in a READY (docs/protocol.md)
 
 typedef enum {
     MDP_OK = 0,
@@ -31,13 +38,64 @@ typedef enum {
     MDP_E_COMMAND,                //  unknown worker command byte
     MDP_E_SERVICE,                //  empty service name, too long or not text
     MDP_E_ADDRESS,                //  empty or oversized client address
-    MDP_E_EXTRA                   //  frames after a command that takes none
+    MDP_E_EXTRA,                  //  frames after a command that takes none
+    MDP_E_BODY                    //  client message without a body frame
 } mdp_error_t;
+
+//  Bytes inside a frame, not owned. data is NULL when the frame is absent.
+typedef struct {
+    const byte *data;
+    size_t size;
+} mdp_bytes_t;
+
+//  One MDP message, as frames: what mdp_parse reads and mdp_send writes.
+//    client: [peer] "" MDPC01 service body...
+//    worker: [peer] "" MDPW01 READY service ["credit=N"]
+//                             REQUEST|REPLY address "" body...
+//                             HEARTBEAT | DISCONNECT
+//  peer is the routing id a ROUTER adds (empty on a DEALER).
+typedef struct {
+    mdp_bytes_t peer;             //  routing id, or empty
+    zmq_msg_t *header;            //  received header frame (metadata), or NULL
+    bool client;                  //  MDPC01
+    bool worker;                  //  MDPW01
+    int command;                  //  worker command byte; 0 if the frame is not
+                                  //  one byte, -1 if there is none
+    mdp_bytes_t service;          //  client messages and READY
+    mdp_bytes_t address;          //  REQUEST and REPLY: the client's address
+    int credit;                   //  READY: "credit=N", 1 without it
+    zmq_msg_t *body;              //  body frames (inside the parsed array)
+    size_t body_count;            //  how many
+    size_t body_bytes;            //  their total size (set by mdp_parse)
+} mdp_view_t;
+
+//  Parse count frames into view. routed: the first frame is the sender's
+//  routing id (a ROUTER received it). MDP_OK or the first error; on error
+//  every field read before it is set (peer, header, command...).
+mdp_error_t mdp_parse (zmq_msg_t *frames, size_t count, bool routed, mdp_view_t *view);
+
+//  Send message on a socket (a routing id first when peer is set), never
+//  blocking. Body frames go as shared copies when keep (the caller may send
+//  them again), else they are moved out. 0, or -1 with libzmq's errno.
+int mdp_send (void *handle, const mdp_view_t *message, bool keep);
+
+//  A view of bytes (NULL, 0 for none).
+static inline mdp_bytes_t
+mdp_bytes (const void *data, size_t size)
+{
+    return (mdp_bytes_t) { (const byte *) data, size };
+}
+
+//  True if the bytes start with the reserved "mmi." prefix (RFC 8).
+bool mdp_service_is_mmi (mdp_bytes_t service);
 
 const char *mdp_strerror (mdp_error_t error);
 
 //  Name of a worker command byte ("READY", ...), or "UNKNOWN".
 const char *mdp_command_name (int command);
+
+//  True if bytes are exactly the string text.
+bool mdp_bytes_is (mdp_bytes_t bytes, const char *text);
 
 //  True if frame holds exactly the string text (length-checked, no asserts).
 bool mdp_frame_is (zframe_t *frame, const char *text);

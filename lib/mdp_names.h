@@ -10,6 +10,10 @@
 #ifndef ZLB_MDP_NAMES_H_INCLUDED
 #define ZLB_MDP_NAMES_H_INCLUDED
 
+#define mdp_parse           zlb_mdp_parse
+#define mdp_send            zlb_mdp_send
+#define mdp_service_is_mmi  zlb_mdp_service_is_mmi
+#define mdp_bytes_is        zlb_mdp_bytes_is
 #define mdp_strerror        zlb_mdp_strerror
 #define mdp_command_name    zlb_mdp_command_name
 #define mdp_frame_is        zlb_mdp_frame_is

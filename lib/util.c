@@ -137,3 +137,18 @@ zlb_frame_limit (size_t max_body)
     size_t limit = max_body + 64 * 1024;
     return limit > INT32_MAX || limit < max_body ? INT32_MAX : (int) limit;
 }
+
+size_t
+zlb_utc_timestamp (char *buf, size_t size, bool micros)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r (&now.tv_sec, &tm);
+    size_t len = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (micros)
+        len += snprintf (buf + len, size - len, ".%06ldZ", now.tv_nsec / 1000);
+    else
+        len += snprintf (buf + len, size - len, "Z");
+    return len < size ? len : size - 1;
+}

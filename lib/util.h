@@ -17,6 +17,11 @@ int zlb_parse_duration_ms (const char *text, int64_t unit_ms, int64_t *ms);
 //  Parse a size: "64", "4k"/"4KiB", "1m"/"1MiB", "2g"/"2GiB". 0 on success, -1 otherwise.
 int zlb_parse_size (const char *text, int64_t *bytes);
 
+//  The wall-clock time in UTC, ISO 8601: "2026-11-27T08:22:51Z", or with
+//  micros "2026-11-27T08:22:51.123456Z" (buf of at least 28 bytes).
+//  Returns its length.
+size_t zlb_utc_timestamp (char *buf, size_t size, bool micros);
+
 //  Default worker/client id: "hostname-pid" into buf.
 char *zlb_default_id (char *buf, size_t bufsize);
 

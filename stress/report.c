@@ -3,6 +3,7 @@
 #include "report.h"
 #include "outputs.h"
 #include "verdict.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -160,21 +161,12 @@ zlb_stress_summary_print (FILE *out, const zlb_stress_params_t *params,
 
 //  --- JSON -------------------------------------------------------------------
 
-//  A JSON string; worker ids and paths come from outside, so escape all.
+//  A JSON string; worker ids and paths come from outside, so escape all
+//  (the one JSON escaper, escape.h: controls and invalid UTF-8 too).
 static void
 s_json_string (FILE *out, const char *text)
 {
-    fputc ('"', out);
-    for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf (out, "\\%c", *c);
-        else
-        if (*c < 0x20 || *c == 0x7f)
-            fprintf (out, "\\u%04x", *c);
-        else
-            fputc (*c, out);
-    }
-    fputc ('"', out);
+    zlb_json_string_print (out, text, strlen (text));
 }
 
 static void

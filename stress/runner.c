@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 #include "stream.h"
+#include "util.h"
 
 #define S_NS_PER_S      1000000000LL
 #define S_MAX_SLEEP_NS  50000000LL      //  wake at least this often to see a stop
@@ -342,16 +343,6 @@ s_merge (s_thread_t *threads, size_t nthreads, s_shared_t *shared,
     }
 }
 
-static void
-s_utc_now (char *buf, size_t size)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r (&ts.tv_sec, &tm);
-    strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int
 zlb_stress_run (const zlb_stress_params_t *params, zlb_log_t *log,
                 zlb_stress_progress_fn *progress, void *progress_arg,
@@ -374,7 +365,7 @@ zlb_stress_run (const zlb_stress_params_t *params, zlb_log_t *log,
             goto cleanup;
     //  The clock starts once every client exists, so connecting is not measured.
     s_plan (&shared, params);
-    s_utc_now (result->started_at, sizeof (result->started_at));
+    zlb_utc_timestamp (result->started_at, sizeof (result->started_at), false);
     zlb_log (log, ZLB_LOG_INFO, "run_start", "threads=%zu clients=%zu", params->threads,
              params->clients);
     atomic_store (&shared.running, (int) params->threads);

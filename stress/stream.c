@@ -202,9 +202,10 @@ s_send_one (zlb_stress_stream_t *self, const zlb_stress_plan_t *plan,
     if (zlb_client_send (self->client, params->service, self->buf, params->size, &id)) {
         sink->stats->send_failures++;
         self->retry_after_ns = sent_ns + S_SEND_BACKOFF_NS;
-        zlb_log_limited (sink->log, &sink->limit, ZLB_LOG_WARNING, "send_failed",
-                         "stream=%zu errno=%d reason=\"%s\"", self->index, errno,
-                         strerror (errno));
+        int error = errno;
+        zlb_log_kv_limited (sink->log, &sink->limit, ZLB_LOG_WARNING, "send_failed",
+                            ZLB_UINT ("stream", self->index), ZLB_INT ("errno", error),
+                            ZLB_STR ("reason", strerror (error)));
         return -1;
     }
     uint32_t slot = self->free [--self->nfree];
@@ -290,6 +291,22 @@ s_record_error (zlb_stress_sink_t *sink, int status)
     zlb_stress_stats_error (sink->stats, status);
 }
 
+//  One debug line per result. The worker id is a peer's text: typed field.
+static void
+s_log_result (zlb_log_t *log, const zlb_stress_stream_t *self, const zlb_result_t *r,
+              uint64_t seq, bool match, int64_t rtt, int64_t corrected)
+{
+    char rtt_us [32], corrected_us [32], service_us [32];
+    snprintf (rtt_us, sizeof rtt_us, "%.1f", rtt / 1e3);
+    snprintf (corrected_us, sizeof corrected_us, "%.1f", corrected / 1e3);
+    snprintf (service_us, sizeof service_us, "%.1f", r->service_ns / 1e3);
+    zlb_log_kv (log, ZLB_LOG_DEBUG, "result", ZLB_UINT ("stream", self->index),
+                ZLB_UINT ("id", r->id), ZLB_UINT ("seq", seq), ZLB_INT ("status", r->status),
+                ZLB_INT ("match", match), ZLB_STR ("worker", r->worker),
+                ZLB_UINT ("attempts", r->attempts), ZLB_STR ("rtt_us", rtt_us),
+                ZLB_STR ("corrected_us", corrected_us), ZLB_STR ("service_us", service_us));
+}
+
 static void
 s_handle (zlb_stress_stream_t *self, const zlb_stress_plan_t *plan,
           zlb_stress_sink_t *sink, const zlb_result_t *r, int64_t now)
@@ -300,8 +317,8 @@ s_handle (zlb_stress_stream_t *self, const zlb_stress_plan_t *plan,
         //  somewhere: count it as a mismatch, not as a request outcome.
         sink->stats->mismatched++;
         sink->stats->unknown++;
-        zlb_log_limited (sink->log, &sink->limit, ZLB_LOG_WARNING, "unknown_id",
-                         "stream=%zu id=%" PRIu64, self->index, r->id);
+        zlb_log_kv_limited (sink->log, &sink->limit, ZLB_LOG_WARNING, "unknown_id",
+                            ZLB_UINT ("stream", self->index), ZLB_UINT ("id", r->id));
         return;
     }
     s_slot_t slot = self->slots [slot_index];
@@ -322,9 +339,10 @@ s_handle (zlb_stress_stream_t *self, const zlb_stress_plan_t *plan,
         else {
             sink->stats->mismatched++;
             s_record_error (sink, ZLB_STRESS_STATUS_MISMATCH);
-            zlb_log_limited (sink->log, &sink->limit, ZLB_LOG_WARNING, "payload_mismatch",
-                             "stream=%zu id=%" PRIu64 " seq=%" PRIu64 " size=%zu worker=%s",
-                             self->index, r->id, slot.seq, r->payload_size, r->worker);
+            zlb_log_kv_limited (sink->log, &sink->limit, ZLB_LOG_WARNING, "payload_mismatch",
+                                ZLB_UINT ("stream", self->index), ZLB_UINT ("id", r->id),
+                                ZLB_UINT ("seq", slot.seq), ZLB_UINT ("size", r->payload_size),
+                                ZLB_STR ("worker", r->worker));
         }
     }
     else
@@ -334,11 +352,8 @@ s_handle (zlb_stress_stream_t *self, const zlb_stress_plan_t *plan,
     }
     else
         s_record_error (sink, r->status);
-    zlb_log (sink->log, ZLB_LOG_DEBUG, "result",
-             "stream=%zu id=%" PRIu64 " seq=%" PRIu64 " status=%d match=%d worker=%s"
-             " attempts=%u rtt_us=%.1f corrected_us=%.1f service_us=%.1f",
-             self->index, r->id, slot.seq, r->status, match, r->worker, r->attempts,
-             rtt / 1e3, corrected / 1e3, r->service_ns / 1e3);
+    if (zlb_log_enabled (sink->log, ZLB_LOG_DEBUG))
+        s_log_result (sink->log, self, r, slot.seq, match, rtt, corrected);
 }
 
 int

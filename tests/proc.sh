@@ -54,3 +54,12 @@ wait_exit () {
     EXIT_RC=$?
     return 0
 }
+
+# require_programs NAME...: fail (the sourcing harness's fail) unless each
+# zlb program is built in ZLB_BIN.
+require_programs () {
+    local p
+    for p in "$@"; do
+        [ -x "$ZLB_BIN/$p" ] || fail "program $ZLB_BIN/$p is not built"
+    done
+}

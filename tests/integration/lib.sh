@@ -121,13 +121,6 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------
 # The zlb programs
 
-require_programs () {
-    local p
-    for p in "$@"; do
-        [ -x "$ZLB_BIN/$p" ] || fail "program $ZLB_BIN/$p is not built"
-    done
-}
-
 # start_broker [ARGS...]: broker on ENDPOINT, ready when its socket exists.
 start_broker () {
     rm -f "$BROKER_SOCK"

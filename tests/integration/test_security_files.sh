@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Secret files and zlb-keygen: a 43 MB "secret", a FIFO and a symbolic link
+# Secret files and zlb-keygen: a 43 MB "secret", a FIFO and a link to a FIFO
 # given as --curve-secret get a clear error at once (bounded reads of small
-# regular files only); an allow-list directory holding a FIFO and a huge
-# file still lets the valid key in; zlb-keygen never writes through a
+# regular files only), a link to a good secret works (Kubernetes secret
+# volumes are links); an allow-list directory holding a FIFO, a huge file
+# and a dangling link still lets the valid key in, and a link to a
+# certificate counts as that certificate; zlb-keygen never writes through a
 # symbolic link (dangling or not), replaces only with --force (atomically),
 # and refuses an over-long or invalid services list.
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +17,7 @@ mkdir -p "$BAD"
 head -c $((43 * 1024 * 1024)) /dev/zero | tr '\0' 'x' > "$BAD/huge_secret"
 mkfifo "$BAD/fifo_secret"
 ln -s "$KEYS/client_secret" "$BAD/link_secret"
+ln -s "$BAD/fifo_secret" "$BAD/link_fifo"
 chmod 600 "$BAD/huge_secret" "$BAD/fifo_secret"
 
 # refused NAME PATTERN COMMAND...: COMMAND exits non-zero within a generous
@@ -28,13 +31,13 @@ refused () {
     assert_grep "$pattern" "$T_DIR/$name.err" "$name: no clear error"
 }
 
-step "a 43 MB, a FIFO and a symlinked secret file are refused with a reason"
+step "a 43 MB, a FIFO and a link to a FIFO as secret file are refused with a reason"
 refused huge "larger than 64 KiB" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
     --broker-key "$KEYS/broker" --curve-secret "$BAD/huge_secret" x
 refused fifo "not a regular file" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
     --broker-key "$KEYS/broker" --curve-secret "$BAD/fifo_secret" x
-refused link "symbolic link" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
-    --broker-key "$KEYS/broker" --curve-secret "$BAD/link_secret" x
+refused link-fifo "not a regular file" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
+    --broker-key "$KEYS/broker" --curve-secret "$BAD/link_fifo" x
 refused broker-huge "larger than 64 KiB" "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT" \
     --curve-secret "$BAD/huge_secret" --log -
 refused broker-fifo "not a regular file" "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT" \
@@ -42,10 +45,10 @@ refused broker-fifo "not a regular file" "$ZLB_BIN/zlb-broker" --bind "$ENDPOINT
 refused key-fifo "not a regular file" "$ZLB_BIN/zlb-worker" --connect "$ENDPOINT" \
     --broker-key "$BAD/fifo_secret"
 
-step "an allow-list holding a FIFO, a huge file and a symlink still admits the valid key"
+step "an allow-list holding a FIFO, a huge file and a dangling link still admits the valid key"
 mkfifo "$KEYS/clients/fifo"
 cp "$BAD/huge_secret" "$KEYS/clients/huge"
-ln -s "$KEYS/stranger" "$KEYS/clients/stranger-link"
+ln -s "$T_DIR/nowhere" "$KEYS/clients/dangling"
 start_broker "${CURVE_BROKER[@]}"
 start_curve_worker w1 worker
 # shellcheck disable=SC2046
@@ -53,7 +56,16 @@ run_client ok 60 $(curve_flags client) --timeout-ms 2000 --retries 2 hello
 [ "$EXIT_RC" = 0 ] || fail "the allowed client failed (rc=$EXIT_RC)"
 # shellcheck disable=SC2046
 run_client stranger 60 $(curve_flags stranger) --timeout-ms 300 --retries 0 hello
-[ "$EXIT_RC" = 1 ] || fail "a key behind a symlink in the allow-list got in"
+[ "$EXIT_RC" = 1 ] || fail "a key not in the allow-list got in"
+
+step "a link to a certificate in the allow-list admits it; a secret read through a link works"
+ln -s "$KEYS/stranger" "$KEYS/clients/stranger-link"
+run_client secret-via-link 60 --connect "$ENDPOINT" --broker-key "$KEYS/broker" \
+    --curve-secret "$BAD/link_secret" --timeout-ms 2000 --retries 2 hello
+[ "$EXIT_RC" = 0 ] || fail "the client secret read through a link failed (rc=$EXIT_RC)"
+# shellcheck disable=SC2046
+run_client stranger-admitted 60 $(curve_flags stranger) --timeout-ms 2000 --retries 2 hello
+[ "$EXIT_RC" = 0 ] || fail "a key linked into the allow-list was refused (rc=$EXIT_RC)"
 
 step "zlb-keygen: a dangling symlink at the secret path is not followed"
 ln -s "$T_DIR/planted" "$KEYS/new_secret"

@@ -276,13 +276,6 @@ STRESS_JSON="$T_DIR/stress.json"
 # ---------------------------------------------------------------------------
 # The zlb programs on the hosts
 
-require_programs () {
-    local p
-    for p in "$@"; do
-        [ -x "$ZLB_BIN/$p" ] || fail "program $ZLB_BIN/$p is not built"
-    done
-}
-
 # start_broker [ARGS...]: on the broker host, bound to its address.
 start_broker () {
     spawn_on broker broker "$ZLB_BIN/zlb-broker" --bind "$BROKER_EP" "${HB[@]}" \

@@ -80,12 +80,23 @@ fixture_stop (fixture_t **f_p)
     *f_p = NULL;
 }
 
+//  One step of the broker, then every bookkeeping rule (invariants.c).
+static inline int
+fixture_step (fixture_t *f, int timeout_ms)
+{
+    int handled = zlb_broker_poll (f->broker, timeout_ms);
+    const char *broken = broker_check_invariants (f->broker);
+    if (broken)
+        fail_msg ("broker invariant broken: %s", broken);
+    return handled;
+}
+
 //  Run the broker until it has nothing more to do.
 static inline void
 fixture_pump (fixture_t *f)
 {
     for (int round = 0; round < 20; round++)
-        if (zlb_broker_poll (f->broker, 10) == 0)
+        if (fixture_step (f, 10) == 0)
             break;
 }
 

@@ -54,12 +54,7 @@ s_dealer (const s_args_t *args, const char *secret)
 static void
 s_worker_send (zsock_t *sock, int command, const char *service)
 {
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "");
-    zmsg_addstr (msg, PEER_WORKER);
-    peer_add_byte (msg, command);
-    if (service)
-        zmsg_addstr (msg, service);
+    zmsg_t *msg = peer_worker_msg (command, service);
     zmsg_send (&msg, sock);
 }
 

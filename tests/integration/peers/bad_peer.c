@@ -40,18 +40,6 @@ static const bad_case_t s_cases [] = {
 };
 
 static zmsg_t *
-s_worker_msg (int command, const char *service)
-{
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "");
-    zmsg_addstr (msg, PEER_WORKER);
-    peer_add_byte (msg, command);
-    if (service)
-        zmsg_addstr (msg, service);
-    return msg;
-}
-
-static zmsg_t *
 s_client_msg (const char *service)
 {
     zmsg_t *msg = zmsg_new ();
@@ -65,7 +53,7 @@ s_client_msg (const char *service)
 static zmsg_t *
 s_fake_reply (void)
 {
-    zmsg_t *msg = s_worker_msg (3, NULL);
+    zmsg_t *msg = peer_worker_msg (3, NULL);
     zmsg_addstr (msg, "no-such-client");
     zmsg_addstr (msg, "");
     zmsg_addstr (msg, "reply body");
@@ -107,27 +95,27 @@ s_send_case (zsock_t *sock, const char *name, size_t size)
     else if (streq (name, "request-no-body"))
         msg = s_client_msg ("echo");
     else if (streq (name, "bad-command"))
-        msg = s_worker_msg (9, NULL);
+        msg = peer_worker_msg (9, NULL);
     else if (streq (name, "bad-command-registered")) {
-        s_send (sock, s_worker_msg (1, "echo"));
-        msg = s_worker_msg (9, NULL);
+        s_send (sock, peer_worker_msg (1, "echo"));
+        msg = peer_worker_msg (9, NULL);
     }
     else if (streq (name, "reply-unregistered"))
         msg = s_fake_reply ();
     else if (streq (name, "reply-idle")) {
-        s_send (sock, s_worker_msg (1, "echo"));
+        s_send (sock, peer_worker_msg (1, "echo"));
         msg = s_fake_reply ();
     }
     else if (streq (name, "ready-twice")) {
-        s_send (sock, s_worker_msg (1, "echo"));
-        msg = s_worker_msg (1, "echo");
+        s_send (sock, peer_worker_msg (1, "echo"));
+        msg = peer_worker_msg (1, "echo");
     }
     else if (streq (name, "ready-mmi"))
-        msg = s_worker_msg (1, "mmi.x");
+        msg = peer_worker_msg (1, "mmi.x");
     else if (streq (name, "ready-empty"))
-        msg = s_worker_msg (1, "");
+        msg = peer_worker_msg (1, "");
     else if (streq (name, "ready-long"))
-        msg = s_worker_msg (1, long_name);
+        msg = peer_worker_msg (1, long_name);
     else if (streq (name, "request-empty-service")) {
         msg = s_client_msg ("");
         zframe_t *body = peer_request_body (1, "x");

@@ -35,6 +35,19 @@ peer_add_byte (zmsg_t *msg, int byte)
     zmsg_addmem (msg, &b, 1);
 }
 
+//  A worker command as a dealer sends it: "", MDPW01, command[, service].
+static inline zmsg_t *
+peer_worker_msg (int command, const char *service)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "");
+    zmsg_addstr (msg, PEER_WORKER);
+    peer_add_byte (msg, command);
+    if (service)
+        zmsg_addstr (msg, service);
+    return msg;
+}
+
 static inline void
 peer_pack_str (msgpack_packer *pk, const char *text)
 {
