@@ -6,24 +6,22 @@
     bad flags.                                                              */
 
 #include <czmq.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
+#include "options.h"
 #include "util.h"
 #include "zlb/zlb.h"
 
-#define MAX_BINDS 16
+#define S_DEFAULT_BIND "tcp://127.0.0.1:5555"
 
 typedef struct {
     zlb_broker_options_t broker;  //  passed to the core
-    const char *binds [MAX_BINDS];  //  endpoints to bind
-    int nbinds;                   //  how many
-    const char *backends [MAX_BINDS];  //  workers' endpoints (--backend)
-    int nbackends;                //  how many
+    zlb_opt_list_t binds;         //  endpoints to bind (--bind, --frontend)
+    zlb_opt_list_t backends;      //  workers' endpoints (--backend)
     const char *curve_secret;     //  our CURVE secret file: encryption on
     const char *allow_clients;    //  directory of client public certs
     const char *allow_workers;    //  directory of worker public certs
@@ -44,227 +42,79 @@ s_on_hup (int signum)
     s_reopen_log = 1;
 }
 
-static void
-s_usage (FILE *out)
+//  --log-level: the level, and its name as given for the banner.
+static const char *
+s_log_level (const char *value, void *target)
 {
-    fprintf (out,
-        "Usage: zlb-broker [OPTIONS]\n"
-        "Majordomo 0.1 (RFC 7) load-balancing broker.\n\n"
-        "  --bind ENDPOINT           bind here (repeatable; default tcp://127.0.0.1:5555)\n"
-        "  --heartbeat-ms MS         heartbeat interval (default 2500)\n"
-        "  --liveness N              silent intervals before an idle worker is dead\n"
-        "                            (default 3)\n"
-        "  --busy-timeout-ms MS      longest a busy worker may stay silent (default\n"
-        "                            300000 = 5 min; 0 = no limit); a dead or frozen\n"
-        "                            busy worker's connection is noticed sooner\n"
-        "  --request-timeout-ms MS   longest a request waits for a worker (default 10000)\n"
-        "  --max-queue N             waiting requests per service (default 10000)\n"
-        "  --max-redeliveries N      redeliveries after worker deaths (default 3)\n"
-        "  --max-body BYTES          largest request body, e.g. 1m (default 1MiB)\n"
-        "  --max-services N          services in the table (default 1024)\n"
-        "  --max-held-bytes BYTES    request bodies held at once, queued or in flight,\n"
-        "                            all services (default 256MiB); beyond: 503 busy\n"
-        "  --log FILE                log file, - for stderr (default broker_log.log)\n"
-        "  --log-level LEVEL         error|warning|notice|info|debug (default info)\n"
-        "  --log-format FORMAT       text|json lines (default text)\n"
-        "  --metrics HOST:PORT       serve Prometheus /metrics over HTTP here\n"
-        "                            (e.g. 127.0.0.1:9550; also tcp://HOST:PORT)\n"
-        "  --frontend ENDPOINT       clients' endpoint (repeatable; like --bind)\n"
-        "  --backend ENDPOINT        workers' endpoint (repeatable): workers only\n"
-        "                            here, clients only on --bind/--frontend\n"
-        "  --curve-secret FILE       encrypt with CURVE; our keys (zlb-keygen _secret)\n"
-        "  --allow-clients DIR       public certs of keys allowed as clients (default any)\n"
-        "  --allow-workers DIR       public certs of keys allowed as workers (default any);\n"
-        "                            a cert's services=\"a,b\" limits what it may offer\n"
-        "  --help                    show this help\n"
-        "  --version                 show the version\n\n"
-        "SIGINT/SIGTERM stop the broker; SIGHUP reopens the log file (logrotate).\n");
-}
-
-static int
-s_bad_value (const char *flag, const char *value)
-{
-    fprintf (stderr, "zlb-broker: invalid value for --%s: '%s'\nTry 'zlb-broker --help'.\n",
-             flag, value);
-    return 2;
-}
-
-//  Integer options: flag name, bounds, and where the value goes.
-static int
-s_apply_count (zlb_broker_options_t *opts, const char *flag, const char *value)
-{
-    static const struct {
-        const char *name;
-        int64_t min, max;
-    } limits [] = {
-        {"liveness", 1, 1000},
-        {"max-queue", 1, 10000000},
-        {"max-redeliveries", 0, 1000},
-        {"max-services", 1, 1000000}
-    };
-    for (size_t index = 0; index < sizeof (limits) / sizeof (limits [0]); index++) {
-        if (!streq (flag, limits [index].name))
-            continue;
-        int64_t number;
-        if (zlb_parse_int64 (value, limits [index].min, limits [index].max, &number))
-            return s_bad_value (flag, value);
-        switch (index) {
-            case 0: opts->liveness = (int) number; break;
-            case 1: opts->max_queue = (size_t) number; break;
-            case 2: opts->max_redeliveries = (int) number; break;
-            default: opts->max_services = (size_t) number; break;
-        }
-        return 0;
-    }
-    return 0;
-}
-
-//  Apply one option; 0 on success, 2 on a bad value.
-static int
-s_apply_security (s_config_t *config, const char *flag, const char *value)
-{
-    if (streq (flag, "backend")) {
-        if (config->nbackends == MAX_BINDS) {
-            fprintf (stderr, "zlb-broker: at most %d --backend endpoints\n", MAX_BINDS);
-            return 2;
-        }
-        config->backends [config->nbackends++] = value;
-    }
-    else
-    if (streq (flag, "curve-secret"))
-        config->curve_secret = value;
-    else
-    if (streq (flag, "allow-clients"))
-        config->allow_clients = value;
-    else
-    if (streq (flag, "allow-workers"))
-        config->allow_workers = value;
-    else
-        return -1;                //  not a security flag
-    return 0;
-}
-
-static int
-s_apply (s_config_t *config, const char *flag, const char *value)
-{
-    zlb_broker_options_t *opts = &config->broker;
-    int64_t number;
-    if (streq (flag, "frontend"))
-        flag = "bind";            //  the same list: where clients connect
-    int rc = s_apply_security (config, flag, value);
-    if (rc >= 0)
-        return rc;
-    if (streq (flag, "bind")) {
-        if (config->nbinds == MAX_BINDS) {
-            fprintf (stderr, "zlb-broker: at most %d --bind endpoints\n", MAX_BINDS);
-            return 2;
-        }
-        config->binds [config->nbinds++] = value;
-    }
-    else
-    if (streq (flag, "log"))
-        config->log_path = value;
-    else
-    if (streq (flag, "metrics"))
-        config->metrics = value;
-    else
-    if (streq (flag, "log-format")) {
-        if (zlb_log_format_parse (value, &config->log_format))
-            return s_bad_value (flag, value);
-    }
-    else
-    if (streq (flag, "log-level")) {
-        if (zlb_log_level_parse (value, &config->log_level))
-            return s_bad_value (flag, value);
+    s_config_t *config = (s_config_t *) target;
+    const char *why = zlb_opt_log_level (value, &config->log_level);
+    if (!why)
         config->log_level_text = value;
-    }
-    else
-    if (streq (flag, "max-body")) {
-        if (zlb_parse_size (value, &number) || number < 1 || number > 256 * 1024 * 1024)
-            return s_bad_value (flag, value);
-        opts->max_body = (size_t) number;
-    }
-    else
-    if (streq (flag, "max-held-bytes")) {
-        if (zlb_parse_size (value, &number) || number < 1)
-            return s_bad_value (flag, value);
-        opts->max_held_bytes = (size_t) number;
-    }
-    else
-    if (streq (flag, "busy-timeout-ms")) {
-        if (zlb_parse_duration_ms (value, 1, &number) || number < 0 || number > 86400000)
-            return s_bad_value (flag, value);
-        opts->busy_timeout_ms = number;
-    }
-    else
-    if (streq (flag, "heartbeat-ms") || streq (flag, "request-timeout-ms")) {
-        if (zlb_parse_duration_ms (value, 1, &number) || number < 1 || number > 86400000)
-            return s_bad_value (flag, value);
-        if (streq (flag, "heartbeat-ms"))
-            opts->heartbeat_ms = number;
-        else
-            opts->request_timeout_ms = number;
-    }
-    else
-        return s_apply_count (opts, flag, value);
-    return 0;
+    return why;
 }
+
+#define S_DAY_MS 86400000
 
 //  Parse argv into config. Returns -1 to go on, else an exit code.
 static int
 s_parse (s_config_t *config, int argc, char *argv [])
 {
-    static struct option longopts [] = {
-        {"bind", required_argument, 0, 0},
-        {"heartbeat-ms", required_argument, 0, 0},
-        {"liveness", required_argument, 0, 0},
-        {"busy-timeout-ms", required_argument, 0, 0},
-        {"request-timeout-ms", required_argument, 0, 0},
-        {"max-queue", required_argument, 0, 0},
-        {"max-redeliveries", required_argument, 0, 0},
-        {"max-body", required_argument, 0, 0},
-        {"max-held-bytes", required_argument, 0, 0},
-        {"max-services", required_argument, 0, 0},
-        {"log", required_argument, 0, 0},
-        {"log-level", required_argument, 0, 0},
-        {"frontend", required_argument, 0, 0},
-        {"backend", required_argument, 0, 0},
-        {"curve-secret", required_argument, 0, 0},
-        {"allow-clients", required_argument, 0, 0},
-        {"allow-workers", required_argument, 0, 0},
-        {"log-format", required_argument, 0, 0},
-        {"metrics", required_argument, 0, 0},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}
+    zlb_broker_options_t *opts = &config->broker;
+    const zlb_option_t table [] = {
+        {"bind", 0, ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (config->binds),
+         .repeatable = true, .default_text = S_DEFAULT_BIND, .help = "bind here"},
+        {"heartbeat-ms", 0, ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (opts->heartbeat_ms),
+         .min = 1, .max = S_DAY_MS, .help = "heartbeat interval"},
+        {"liveness", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (opts->liveness), .min = 1,
+         .max = 1000, .help = "silent intervals before an idle worker is dead"},
+        {"busy-timeout-ms", 0, ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (opts->busy_timeout_ms),
+         .min = 0, .max = S_DAY_MS, .help = "longest a busy worker may stay silent"
+         " (0 = no limit); a dead or frozen busy worker's connection is noticed sooner"},
+        {"request-timeout-ms", 0, ZLB_OPT_DURATION, "MS",
+         ZLB_OPT_INTO (opts->request_timeout_ms), .min = 1, .max = S_DAY_MS,
+         .help = "longest a request waits for a worker"},
+        {"max-queue", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (opts->max_queue), .min = 1,
+         .max = 10000000, .help = "waiting requests per service"},
+        {"max-redeliveries", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (opts->max_redeliveries),
+         .min = 0, .max = 1000, .help = "redeliveries after worker deaths"},
+        {"max-body", 0, ZLB_OPT_SIZE, "BYTES", ZLB_OPT_INTO (opts->max_body), .min = 1,
+         .max = 256 * 1024 * 1024, .help = "largest request body, e.g. 1m"},
+        {"max-services", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (opts->max_services), .min = 1,
+         .max = 1000000, .help = "services in the table"},
+        {"max-held-bytes", 0, ZLB_OPT_SIZE, "BYTES", ZLB_OPT_INTO (opts->max_held_bytes),
+         .min = 1, .max = INT64_MAX, .help = "request bodies held at once, queued or"
+         " in flight, all services; beyond: 503 busy"},
+        {"log", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (config->log_path),
+         .help = "log file, - for stderr"},
+        {"log-level", 0, ZLB_OPT_CUSTOM, "LEVEL", .target = config, .check = s_log_level,
+         .default_text = "info", .help = "error|warning|notice|info|debug"},
+        {"log-format", 0, ZLB_OPT_CUSTOM, "FORMAT", .target = &config->log_format,
+         .check = zlb_opt_log_format, .default_text = "text", .help = "text|json lines"},
+        {"metrics", 0, ZLB_OPT_STRING, "HOST:PORT", ZLB_OPT_INTO (config->metrics),
+         .help = "serve Prometheus /metrics over HTTP here (e.g. 127.0.0.1:9550;"
+         " also tcp://HOST:PORT)"},
+        {"frontend", 0, ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (config->binds),
+         .repeatable = true, .help = "clients' endpoint (like --bind)"},
+        {"backend", 0, ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (config->backends),
+         .repeatable = true, .help = "workers' endpoint: workers only here, clients"
+         " only on --bind/--frontend"},
+        {"curve-secret", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (config->curve_secret),
+         .help = "encrypt with CURVE; our keys (zlb-keygen _secret)"},
+        {"allow-clients", 0, ZLB_OPT_PATH, "DIR", ZLB_OPT_INTO (config->allow_clients),
+         .default_text = "any", .help = "public certs of keys allowed as clients"},
+        {"allow-workers", 0, ZLB_OPT_PATH, "DIR", ZLB_OPT_INTO (config->allow_workers),
+         .default_text = "any", .help = "public certs of keys allowed as workers;"
+         " a cert's services=\"a,b\" limits what it may offer"},
+        {NULL}
     };
-    int index = 0;
-    int option;
-    opterr = 0;
-    while ((option = getopt_long (argc, argv, "hV", longopts, &index)) != -1) {
-        if (option == 'h') {
-            s_usage (stdout);
-            return 0;
-        }
-        if (option == 'V') {
-            printf ("zlb-broker %s\n", ZLB_VERSION_STRING);
-            return 0;
-        }
-        if (option == '?') {
-            fprintf (stderr, "zlb-broker: unknown option or missing value: '%s'\n"
-                     "Try 'zlb-broker --help'.\n", argv [optind - 1]);
-            return 2;
-        }
-        int rc = s_apply (config, longopts [index].name, optarg);
-        if (rc)
-            return rc;
-    }
-    if (optind < argc) {
-        fprintf (stderr, "zlb-broker: unexpected argument '%s'\nTry 'zlb-broker --help'.\n",
-                 argv [optind]);
-        return 2;
-    }
-    return -1;
+    const zlb_options_t options = {
+        .prog = "zlb-broker", .table = table, .max_args = 0,
+        .usage = "Usage: zlb-broker [OPTIONS]\n"
+                 "Majordomo 0.1 (RFC 7) load-balancing broker.\n\n",
+        .footer = "SIGINT/SIGTERM stop the broker; SIGHUP reopens the log file (logrotate).\n"
+    };
+    int rc = zlb_options_parse (&options, argc, argv, NULL, NULL);
+    return rc == ZLB_OPTIONS_RUN ? -1 : rc == ZLB_OPTIONS_DONE ? 0 : 2;
 }
 
 //  --metrics takes HOST:PORT or a tcp:// endpoint.
@@ -312,9 +162,9 @@ s_bind_failed (const char *endpoint)
 static int
 s_bind_backends (zlb_broker_t *broker, const s_config_t *config)
 {
-    for (int index = 0; index < config->nbackends; index++)
-        if (zlb_broker_bind_backend (broker, config->backends [index]) == -1)
-            return s_bind_failed (config->backends [index]);
+    for (int index = 0; index < config->backends.count; index++)
+        if (zlb_broker_bind_backend (broker, config->backends.items [index]) == -1)
+            return s_bind_failed (config->backends.items [index]);
     zlb_broker_log_security (broker);
     return 0;
 }
@@ -324,10 +174,10 @@ static void
 s_banner (const s_config_t *config)
 {
     fprintf (stderr, "zlb-broker %s: listening on", ZLB_VERSION_STRING);
-    for (int index = 0; index < config->nbinds; index++)
-        fprintf (stderr, "%s %s", index ? "," : "", config->binds [index]);
-    for (int index = 0; index < config->nbackends; index++)
-        fprintf (stderr, "%s %s", index ? "," : "; workers on", config->backends [index]);
+    for (int index = 0; index < config->binds.count; index++)
+        fprintf (stderr, "%s %s", index ? "," : "", config->binds.items [index]);
+    for (int index = 0; index < config->backends.count; index++)
+        fprintf (stderr, "%s %s", index ? "," : "; workers on", config->backends.items [index]);
     fprintf (stderr, "; log %s (%s)", streq (config->log_path, "-") ? "on stderr"
              : config->log_path, config->log_level_text);
     if (config->metrics) {
@@ -346,8 +196,8 @@ main (int argc, char *argv [])
     int rc = s_parse (&config, argc, argv);
     if (rc >= 0)
         return rc;
-    if (config.nbinds == 0)
-        config.binds [config.nbinds++] = "tcp://127.0.0.1:5555";
+    if (config.binds.count == 0)
+        config.binds.items [config.binds.count++] = S_DEFAULT_BIND;
 
     zlb_log_t *log = zlb_log_new (config.log_path, "broker", "main", config.log_level);
     if (!log) {
@@ -363,9 +213,9 @@ main (int argc, char *argv [])
         return 1;
     }
     rc = s_security_setup (broker, &config);
-    for (int index = 0; index < config.nbinds && rc == 0; index++)
-        if (zlb_broker_bind (broker, config.binds [index]) == -1)
-            rc = s_bind_failed (config.binds [index]);
+    for (int index = 0; index < config.binds.count && rc == 0; index++)
+        if (zlb_broker_bind (broker, config.binds.items [index]) == -1)
+            rc = s_bind_failed (config.binds.items [index]);
     if (rc == 0)
         rc = s_bind_backends (broker, &config);
     if (rc == 0 && config.metrics && s_metrics_bind (broker, config.metrics) == -1)

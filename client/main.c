@@ -6,13 +6,12 @@
     this file parses flags, prints and logs.                                */
 
 #include "zlb/zlb.h"
-#include "mdp.h"
 #include "util.h"
 #include "curve.h"
 #include "escape.h"
+#include "options.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +55,48 @@ typedef struct {
     int64_t rtt_sum;              //  ns, over ok replies
 } s_tally_t;
 
-static void
-s_usage (FILE *out)
+//  Returns 0 to run, 1 after --help/--version, -1 on bad usage.
+static int
+s_parse_args (s_args_t *args, int argc, char *argv [])
 {
-    fprintf (out,
+    *args = (s_args_t) {
+        .connect = "tcp://127.0.0.1:5555", .service = "echo", .log_path = "client_log.log",
+        .log_level = ZLB_LOG_INFO, .size = 64, .timeout_ms = 3000, .retries = 3, .pipeline = 1
+    };
+    const zlb_option_t table [] = {
+        {"connect", 'c', ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->connect),
+         .help = "broker endpoint"},
+        {"service", 's', ZLB_OPT_SERVICE, "NAME", ZLB_OPT_INTO (args->service),
+         .help = "service to call; mmi.* services print the broker's raw answer"
+         " (200, 404, 501)"},
+        {"count", 'n', ZLB_OPT_INT, "N", ZLB_OPT_INTO (args->count), .min = 1,
+         .max = 1000000000, .default_text = "", .help = "send N generated payloads"
+         " instead of MESSAGEs"},
+        {"size", 'S', ZLB_OPT_SIZE, "B", ZLB_OPT_INTO (args->size), .min = 0,
+         .max = S_MAX_SIZE, .help = "generated payload size, e.g. 64, 4k"},
+        {"raw", 'R', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->raw),
+         .help = "one plain MDP request, FRAMEs as its body frames"},
+        {"timeout-ms", 't', ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (args->timeout_ms),
+         .min = 1, .max = 86400000, .help = "wait per attempt before resending"},
+        {"retries", 'r', ZLB_OPT_INT, "N", ZLB_OPT_INTO (args->retries), .min = 0,
+         .max = 1000, .help = "resends after the first attempt (0 = one attempt only)"},
+        {"pipeline", 'p', ZLB_OPT_INT, "K", ZLB_OPT_INTO (args->pipeline), .min = 1,
+         .max = 100000, .help = "requests in flight at once"},
+        {"log", 'l', ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->log_path),
+         .help = "log file; - for stderr"},
+        {"log-level", 'L', ZLB_OPT_CUSTOM, "LEVEL", .target = &args->log_level,
+         .check = zlb_opt_log_level, .default_text = "info",
+         .help = "error, warning, notice, info, debug"},
+        {"log-format", 0, ZLB_OPT_CUSTOM, "FORMAT", .target = &args->log_format,
+         .check = zlb_opt_log_format, .default_text = "text", .help = "text or json lines"},
+        {"quiet", 'q', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->quiet),
+         .help = "print only the summary"},
+        ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
+        {NULL}
+    };
+    const zlb_options_t options = {
+        .prog = "zlb-client", .table = table, .max_args = -1,
+        .usage =
 "Usage: zlb-client [options] MESSAGE...\n"
 "       zlb-client [options] --count N [--size B]\n"
 "       zlb-client [options] --raw FRAME...\n"
@@ -68,128 +105,20 @@ s_usage (FILE *out)
 "time, worker service time and latency estimate (microseconds).\n"
 "With --raw, send one plain MDP request whose body frames are the FRAMEs\n"
 "(no zlb map) and print the reply's frames as they come, for any MDP/0.1\n"
-"service (non-printable bytes escaped as \\xHH).\n"
-"\n"
-"  -c, --connect ENDPOINT  broker endpoint (default tcp://127.0.0.1:5555)\n"
-"  -s, --service NAME      service to call (default echo); mmi.* services\n"
-"                          print the broker's raw answer (200, 404, 501)\n"
-"  -n, --count N           send N generated payloads instead of MESSAGEs\n"
-"  -S, --size B            generated payload size, e.g. 64, 4k (default 64)\n"
-"  -R, --raw               one plain MDP request, FRAMEs as its body frames\n"
-"  -t, --timeout-ms MS     wait per attempt before resending (default 3000)\n"
-"  -r, --retries N         resends after the first attempt (default 3;\n"
-"                          0 = one attempt only)\n"
-"  -p, --pipeline K        requests in flight at once (default 1)\n"
-"  -l, --log FILE          log file (default client_log.log; - for stderr)\n"
-"  -L, --log-level LEVEL   error, warning, notice, info, debug (default info)\n"
-"      --log-format FORMAT text or json lines (default text)\n"
-"  -q, --quiet             print only the summary\n"
-"      --broker-key FILE   broker's public certificate: encrypt with CURVE\n"
-"      --curve-secret FILE our certificate (a _secret file from zlb-keygen;\n"
-"                          default: a fresh key pair for this run)\n"
-"  -h, --help              show this help\n"
-"  -V, --version           show the version\n"
-"\n"
+"service (non-printable bytes escaped as \\xHH).\n\n",
+        .footer =
 "Exit status: 0 every request got status 200; 1 a request failed (timeout\n"
 "or error status); 2 bad options; 3 a reply was not in zlb's format (status\n"
-"415: the service is a plain MDP worker, call it with --raw).\n");
-}
-
-static int
-s_bad (const char *option, const char *value, const char *expected)
-{
-    fprintf (stderr, "zlb-client: bad value '%s' for %s: expected %s\n"
-                     "Try 'zlb-client --help'.\n", value, option, expected);
-    return -1;
-}
-
-//  One option into args. -1 after printing why it is wrong.
-static int
-s_parse_option (s_args_t *args, int option, const char *value)
-{
-    int64_t ms;
-    switch (option) {
-        case 'c': args->connect = value; return 0;
-        case 's':
-            if (!mdp_service_valid (value, strlen (value)))
-                return s_bad ("--service", value, "1-255 printable characters, no spaces");
-            args->service = value;
-            return 0;
-        case 'n':
-            return zlb_parse_int64 (value, 1, 1000000000, &args->count)
-                 ? s_bad ("--count", value, "an integer 1..1000000000") : 0;
-        case 'S':
-            if (zlb_parse_size (value, &args->size) || args->size < 0 || args->size > S_MAX_SIZE)
-                return s_bad ("--size", value, "a size 0..256MiB, e.g. 64 or 4k");
-            return 0;
-        case 't':
-            if (zlb_parse_duration_ms (value, 1, &ms) || ms < 1 || ms > 86400000)
-                return s_bad ("--timeout-ms", value, "milliseconds 1..86400000");
-            args->timeout_ms = ms;
-            return 0;
-        case 'r':
-            return zlb_parse_int64 (value, 0, 1000, &args->retries)
-                 ? s_bad ("--retries", value, "an integer 0..1000") : 0;
-        case 'p':
-            return zlb_parse_int64 (value, 1, 100000, &args->pipeline)
-                 ? s_bad ("--pipeline", value, "an integer 1..100000") : 0;
-        case 'l': args->log_path = value; return 0;
-        case 'L':
-            return zlb_log_level_parse (value, &args->log_level)
-                 ? s_bad ("--log-level", value, "error, warning, notice, info or debug") : 0;
-        case 'q': args->quiet = true; return 0;
-        case 'R': args->raw = true; return 0;
-        case 'J':
-            return zlb_log_format_parse (value, &args->log_format)
-                 ? s_bad ("--log-format", value, "text or json") : 0;
-        case 'K': args->broker_key = value; return 0;
-        case 'C': args->curve_secret = value; return 0;
-        default:  return -1;
-    }
-}
-
-//  Returns 0 to run, 1 after --help/--version, -1 on bad usage.
-static int
-s_parse_args (s_args_t *args, int argc, char *argv [])
-{
-    static const struct option options [] = {
-        {"connect", required_argument, 0, 'c'}, {"service", required_argument, 0, 's'},
-        {"count", required_argument, 0, 'n'}, {"size", required_argument, 0, 'S'},
-        {"timeout-ms", required_argument, 0, 't'}, {"retries", required_argument, 0, 'r'},
-        {"pipeline", required_argument, 0, 'p'}, {"log", required_argument, 0, 'l'},
-        {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
-        {"log-format", required_argument, 0, 'J'}, {"raw", no_argument, 0, 'R'},
-        {"broker-key", required_argument, 0, 'K'}, {"curve-secret", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
+"415: the service is a plain MDP worker, call it with --raw).\n"
     };
-    *args = (s_args_t) {
-        .connect = "tcp://127.0.0.1:5555", .service = "echo", .log_path = "client_log.log",
-        .log_level = ZLB_LOG_INFO, .size = 64, .timeout_ms = 3000, .retries = 3, .pipeline = 1
-    };
-    int option;
-    while ((option = getopt_long (argc, argv, "c:s:n:S:t:r:p:l:L:qRhV", options, NULL)) != -1) {
-        if (option == 'h') { s_usage (stdout); return 1; }
-        if (option == 'V') { printf ("zlb-client %s\n", ZLB_VERSION_STRING); return 1; }
-        if (option == '?' || option == ':') {
-            fprintf (stderr, "Try 'zlb-client --help'.\n");
-            return -1;
-        }
-        if (s_parse_option (args, option, optarg))
-            return -1;
-    }
-    args->messages = argv + optind;
-    args->message_count = argc - optind;
-    if (args->raw && (args->count || !args->message_count)) {
-        fprintf (stderr, "zlb-client: --raw sends the FRAME arguments, not --count\n"
-                         "Try 'zlb-client --help'.\n");
-        return -1;
-    }
-    if ((args->message_count > 0) == (args->count > 0)) {
-        fprintf (stderr, "zlb-client: give either MESSAGE arguments or --count N%s\n"
-                         "Try 'zlb-client --help'.\n",
-                 args->message_count ? ", not both" : "");
-        return -1;
-    }
+    int rc = zlb_options_parse (&options, argc, argv, &args->messages, &args->message_count);
+    if (rc != ZLB_OPTIONS_RUN)
+        return rc;
+    if (args->raw && (args->count || !args->message_count))
+        return zlb_options_fail (&options, "--raw", "sends the FRAME arguments, not --count");
+    if ((args->message_count > 0) == (args->count > 0))
+        return zlb_options_fail (&options, NULL, "give either MESSAGE arguments or"
+                                 " --count N%s", args->message_count ? ", not both" : "");
     return 0;
 }
 

@@ -12,9 +12,9 @@
 #include "escape.h"
 #include "msgpack_guard.h"
 #include "render.h"
+#include "options.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +44,27 @@ typedef struct {
     bool ok;
 } s_reply_t;
 
-static void
-s_usage (FILE *out)
+//  0 to run, 1 after --help/--version, -1 on bad usage (message printed).
+static int
+s_parse (s_args_t *args, int argc, char *argv [])
 {
-    fprintf (out,
+    const zlb_option_t table [] = {
+        {"connect", 'c', ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->endpoint),
+         .help = "broker endpoint"},
+        {"json", 'j', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->json),
+         .help = "print the replies as JSON (one object per line)"},
+        {"timeout-ms", 't', ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (args->timeout_ms),
+         .min = 1, .max = 600000, .help = "wait for an answer"},
+        {"interval", 'i', ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (args->interval_ms),
+         .min = 50, .max = 3600000, .help = "watch refresh period (1s, 500ms)"},
+        {"iterations", 'n', ZLB_OPT_INT, "N", ZLB_OPT_INTO (args->iterations), .min = 1,
+         .max = 1000000000, .default_text = "never", .help = "watch: stop after N refreshes"},
+        ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
+        {NULL}
+    };
+    const zlb_options_t options = {
+        .prog = "zlb-ctl", .table = table, .max_args = 1,
+        .usage =
         "Usage: zlb-ctl [OPTIONS] COMMAND\n"
         "Look inside a running zlb broker (its mmi.* introspection services).\n"
         "\n"
@@ -58,93 +75,25 @@ s_usage (FILE *out)
         "  stats       broker-wide counters only\n"
         "  watch       status and workers, refreshed like top (q or Ctrl-C quits)\n"
         "\n"
-        "Options:\n"
-        "  -c, --connect ENDPOINT   broker endpoint (default tcp://127.0.0.1:5555)\n"
-        "  -j, --json               print the replies as JSON (one object per line)\n"
-        "  -t, --timeout-ms MS      wait for an answer (default 2000)\n"
-        "  -i, --interval MS        watch refresh period (default 1000; 1s, 500ms)\n"
-        "  -n, --iterations N       watch: stop after N refreshes (default: never)\n"
-        "      --broker-key FILE    broker's public certificate: encrypt with CURVE\n"
-        "      --curve-secret FILE  our certificate (a _secret file from zlb-keygen;\n"
-        "                           default: a fresh key pair for this run)\n"
-        "  -h, --help               show this help\n"
-        "  -V, --version            show the version\n"
-        "\n"
+        "Options:\n",
+        .footer =
         "Exit status: 0 ok, 1 the broker did not answer (or answered nonsense),\n"
-        "2 bad usage.\n");
-}
-
-static int
-s_bad (const char *flag, const char *value)
-{
-    fprintf (stderr, "zlb-ctl: invalid value for %s: '%s'\n", flag, value);
-    return -1;
-}
-
-static int
-s_parse_option (s_args_t *args, int option, const char *value)
-{
-    int64_t number;
-    switch (option) {
-        case 'c': args->endpoint = value; return 0;
-        case 'j': args->json = true; return 0;
-        case 't':
-            if (zlb_parse_duration_ms (value, 1, &number) || number < 1 || number > 600000)
-                return s_bad ("--timeout-ms", value);
-            args->timeout_ms = (int) number;
-            return 0;
-        case 'i':
-            if (zlb_parse_duration_ms (value, 1, &number) || number < 50 || number > 3600000)
-                return s_bad ("--interval", value);
-            args->interval_ms = number;
-            return 0;
-        case 'n':
-            if (zlb_parse_int64 (value, 1, INT64_C (1000000000), &args->iterations))
-                return s_bad ("--iterations", value);
-            return 0;
-        case 'K': args->broker_key = value; return 0;
-        case 'C': args->curve_secret = value; return 0;
-        default:
-            return -1;
-    }
-}
-
-//  0 to run, 1 after --help/--version, -1 on bad usage (message printed).
-static int
-s_parse (s_args_t *args, int argc, char *argv [])
-{
-    static const struct option options [] = {
-        {"connect", required_argument, 0, 'c'}, {"json", no_argument, 0, 'j'},
-        {"timeout-ms", required_argument, 0, 't'}, {"interval", required_argument, 0, 'i'},
-        {"iterations", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'},
-        {"broker-key", required_argument, 0, 'K'}, {"curve-secret", required_argument, 0, 'C'},
-        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
+        "2 bad usage.\n"
     };
-    int option;
-    while ((option = getopt_long (argc, argv, "c:jt:i:n:hV", options, NULL)) != -1) {
-        if (option == 'h') {
-            s_usage (stdout);
-            return 1;
-        }
-        if (option == 'V') {
-            printf ("zlb-ctl %s\n", ZLB_VERSION_STRING);
-            return 1;
-        }
-        if (option == '?' || s_parse_option (args, option, optarg))
-            return -1;
-    }
-    if (optind != argc - 1) {
-        fprintf (stderr, "zlb-ctl: expected one command (status, services, workers, stats,"
-                 " watch)\n");
-        return -1;
-    }
-    args->command = argv [optind];
+    char **commands;
+    int count;
+    int rc = zlb_options_parse (&options, argc, argv, &commands, &count);
+    if (rc != ZLB_OPTIONS_RUN)
+        return rc;
+    if (count != 1)
+        return zlb_options_fail (&options, NULL, "expected one command (status, services,"
+                                 " workers, stats, watch)");
+    args->command = commands [0];
     const char *known [] = {"status", "services", "workers", "stats", "watch"};
     for (size_t index = 0; index < sizeof (known) / sizeof (known [0]); index++)
         if (streq (args->command, known [index]))
             return 0;
-    fprintf (stderr, "zlb-ctl: unknown command '%s'\n", args->command);
-    return -1;
+    return zlb_options_fail (&options, NULL, "unknown command '%s'", args->command);
 }
 
 //  --------------------------------------------------------------------------
@@ -324,8 +273,6 @@ main (int argc, char *argv [])
     s_args_t args = {.endpoint = "tcp://127.0.0.1:5555", .timeout_ms = 2000,
                      .interval_ms = 1000};
     int rc = s_parse (&args, argc, argv);
-    if (rc < 0)
-        fprintf (stderr, "Try 'zlb-ctl --help'.\n");
     if (rc)
         return rc > 0 ? 0 : 2;
     zlb_client_t *client = s_client_new (&args);

@@ -13,7 +13,6 @@
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,10 +20,14 @@
 
 #include "certstore.h"
 #include "curve.h"
-#include "mdp.h"
+#include "names.h"
+#include "options.h"
 #include "zlb/zlb.h"
 
 #define S_PATH_MAX 4096
+#define S_TEXT(macro) S_QUOTE (macro)
+#define S_QUOTE(text) #text
+#define S_SERVICES_MAX_TEXT S_TEXT (ZLB_CERT_SERVICES_MAX)
 
 typedef struct {
     const char *path;             //  public file; secret is path + "_secret"
@@ -33,24 +36,6 @@ typedef struct {
     bool force;                   //  overwrite existing files
     bool quiet;                   //  do not print the public key
 } s_args_t;
-
-static void
-s_usage (FILE *out)
-{
-    fprintf (out,
-"Usage: zlb-keygen [OPTIONS] PATH\n"
-"Write a CURVE certificate pair: PATH (public) and PATH_secret (both keys,\n"
-"mode 0600). Prints the public key (Z85).\n\n"
-"  --name NAME          metadata: a name for logs and humans\n"
-"  --services LIST      metadata: services a worker with this key may offer,\n"
-"                       comma-separated (the broker enforces it when the\n"
-"                       public file is in its --allow-workers directory)\n"
-"  --force              replace existing files (atomically; a symbolic link\n"
-"                       at PATH is replaced, never followed)\n"
-"  -q, --quiet          print nothing\n"
-"  -h, --help           show this help\n"
-"  -V, --version        show the version\n");
-}
 
 //  A services list must be service names (not mmi.*) separated by commas,
 //  shorter than the broker honours.
@@ -63,7 +48,9 @@ s_services_valid (const char *list)
     while (true) {
         const char *comma = strchr (start, ',');
         size_t size = comma ? (size_t) (comma - start) : strlen (start);
-        if (!mdp_service_valid (start, size) || (size >= 4 && memcmp (start, "mmi.", 4) == 0))
+        char name [ZLB_CERT_SERVICES_MAX];
+        snprintf (name, sizeof name, "%.*s", (int) size, start);
+        if (!zlb_worker_service_valid (name))
             return false;
         if (!comma)
             return true;
@@ -71,45 +58,58 @@ s_services_valid (const char *list)
     }
 }
 
+//  --services: the list, checked.
+static const char *
+s_services (const char *value, void *target)
+{
+    if (!s_services_valid (value))
+        return "expected service names (printable, no spaces, not mmi.*) separated by"
+               " commas, under " S_SERVICES_MAX_TEXT " bytes in all";
+    *(const char **) target = value;
+    return NULL;
+}
+
+//  --name: it goes between quotes in the certificate's metadata.
+static const char *
+s_name (const char *value, void *target)
+{
+    if (strpbrk (value, "\"\n\r"))
+        return "expected a name without quotes or newlines";
+    *(const char **) target = value;
+    return NULL;
+}
+
 static int
 s_parse (s_args_t *args, int argc, char *argv [])
 {
-    static struct option longopts [] = {
-        {"name", required_argument, 0, 'n'}, {"services", required_argument, 0, 's'},
-        {"force", no_argument, 0, 'f'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}
+    const zlb_option_t table [] = {
+        {"name", 0, ZLB_OPT_CUSTOM, "NAME", .target = &args->name, .check = s_name,
+         .help = "metadata: a name for logs and humans"},
+        {"services", 0, ZLB_OPT_CUSTOM, "LIST", .target = &args->services,
+         .check = s_services, .help = "metadata: services a worker with this key may"
+         " offer, comma-separated (the broker enforces it when the public file is in"
+         " its --allow-workers directory)"},
+        {"force", 0, ZLB_OPT_FLAG, ZLB_OPT_INTO (args->force), .help = "replace existing"
+         " files (atomically; a symbolic link at PATH is replaced, never followed)"},
+        {"quiet", 'q', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->quiet), .help = "print nothing"},
+        {NULL}
     };
-    int option;
-    opterr = 0;
-    while ((option = getopt_long (argc, argv, "qhV", longopts, NULL)) != -1) {
-        switch (option) {
-            case 'n': args->name = optarg; break;
-            case 's': args->services = optarg; break;
-            case 'f': args->force = true; break;
-            case 'q': args->quiet = true; break;
-            case 'h': s_usage (stdout); return 0;
-            case 'V': printf ("zlb-keygen %s\n", ZLB_VERSION_STRING); return 0;
-            default:
-                fprintf (stderr, "zlb-keygen: unknown option or missing value: '%s'\n"
-                         "Try 'zlb-keygen --help'.\n", argv [optind - 1]);
-                return 2;
-        }
-    }
-    if (optind != argc - 1 || !*argv [optind]) {
-        fprintf (stderr, "zlb-keygen: give exactly one PATH\nTry 'zlb-keygen --help'.\n");
+    const zlb_options_t options = {
+        .prog = "zlb-keygen", .table = table, .max_args = 1,
+        .usage = "Usage: zlb-keygen [OPTIONS] PATH\n"
+            "Write a CURVE certificate pair: PATH (public) and PATH_secret (both keys,\n"
+            "mode 0600). Prints the public key (Z85).\n\n"
+    };
+    char **paths;
+    int count;
+    int rc = zlb_options_parse (&options, argc, argv, &paths, &count);
+    if (rc != ZLB_OPTIONS_RUN)
+        return rc == ZLB_OPTIONS_DONE ? 0 : 2;
+    if (count != 1 || !*paths [0]) {
+        zlb_options_fail (&options, NULL, "give exactly one PATH");
         return 2;
     }
-    args->path = argv [optind];
-    if (args->services && !s_services_valid (args->services)) {
-        fprintf (stderr, "zlb-keygen: invalid --services: service names (printable,"
-                 " no spaces, not mmi.*) separated by commas, under %d bytes in all\n",
-                 ZLB_CERT_SERVICES_MAX);
-        return 2;
-    }
-    if (args->name && strpbrk (args->name, "\"\n\r")) {
-        fprintf (stderr, "zlb-keygen: --name must not contain quotes or newlines\n");
-        return 2;
-    }
+    args->path = paths [0];
     return -1;
 }
 

@@ -769,7 +769,11 @@ zlb_client_request (zlb_client_t *self, const char *service,
                     const void *payload, size_t size, zlb_result_t *result)
 {
     uint64_t id;
-    if (!result || zlb_client_send (self, service, payload, size, &id))
+    if (!result) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (zlb_client_send (self, service, payload, size, &id))
         return -1;
     while (zlb_client_recv (self, result, -1) == 1) {
         if (result->id == id)

@@ -10,6 +10,7 @@
 #include "zlb/zlb.h"
 
 #include <msgpack.h>
+#include <errno.h>
 #include <string.h>
 
 //  --------------------------------------------------------------------------
@@ -36,6 +37,10 @@ typedef void (s_pack_fn) (msgpack_packer *pk, const void *body);
 static zframe_t *
 s_encode (s_pack_fn *pack, const void *body)
 {
+    if (!body) {
+        errno = EINVAL;
+        return NULL;
+    }
     s_sink_t sink = {NULL, 0};
     msgpack_packer packer;
     msgpack_packer_init (&packer, &sink, s_sink_write);
@@ -128,6 +133,18 @@ zlb_error_reply_new (uint64_t id, int status, const char *worker, const char *er
 
 //  --------------------------------------------------------------------------
 //  Decoding
+
+//  A decoder given nowhere to decode to: -1, errno EINVAL.
+static int
+s_no_output (const void *out, const char **err)
+{
+    if (out)
+        return 0;
+    if (err)
+        *err = "no output structure";
+    errno = EINVAL;
+    return -1;
+}
 
 //  Calls visit for each key/value of a map that fills the whole frame.
 typedef int (s_visit_fn) (void *out, const msgpack_object_str *key,
@@ -240,6 +257,16 @@ s_get_text (const msgpack_object *value, char *buf, size_t bufsize)
 
 #define S_FAIL(text) do { *err = (text); return -1; } while (0)
 
+//  s_decode_map, with errno EINVAL when the frame is not what it should be.
+static int
+s_decode (zframe_t *frame, s_visit_fn *visit, void *out, const char **err)
+{
+    int rc = s_decode_map (frame, visit, out, err);
+    if (rc)
+        errno = EINVAL;
+    return rc;
+}
+
 static int
 s_visit_request (void *out, const msgpack_object_str *key,
                  const msgpack_object *value, const char **err)
@@ -275,12 +302,16 @@ zlb_request_decode (zframe_t *frame, zlb_request_t *request, const char **err)
     const char *dummy;
     if (!err)
         err = &dummy;
+    if (s_no_output (request, err))
+        return -1;
     memset (request, 0, sizeof *request);
     request->attempt = 1;
-    if (s_decode_map (frame, s_visit_request, request, err))
+    if (s_decode (frame, s_visit_request, request, err))
         return -1;
-    if (request->id == 0)
+    if (request->id == 0) {
+        errno = EINVAL;
         S_FAIL ("missing id");
+    }
     return 0;
 }
 
@@ -304,8 +335,10 @@ s_visit_reply (void *out, const msgpack_object_str *key,
 int
 zlb_reply_decode (zframe_t *frame, zlb_reply_t *reply, const char **err)
 {
+    if (s_no_output (reply, err))
+        return -1;
     memset (reply, 0, sizeof *reply);
-    return s_decode_map (frame, s_visit_reply, reply, err);
+    return s_decode (frame, s_visit_reply, reply, err);
 }
 
 static int
@@ -360,12 +393,16 @@ zlb_confirm_decode (zframe_t *frame, zlb_confirm_t *confirm, const char **err)
     const char *dummy;
     if (!err)
         err = &dummy;
+    if (s_no_output (confirm, err))
+        return -1;
     memset (confirm, 0, sizeof *confirm);
     confirm->worker = confirm->worker_buf;
-    if (s_decode_map (frame, s_visit_confirm, confirm, err))
+    if (s_decode (frame, s_visit_confirm, confirm, err))
         return -1;
-    if (confirm->status == 0)
+    if (confirm->status == 0) {
+        errno = EINVAL;
         S_FAIL ("missing status");
+    }
     if (confirm->status == ZLB_STATUS_OK)
         confirm->error = NULL;
     return 0;

@@ -112,13 +112,15 @@ zlb_log_set_format (zlb_log_t *self, zlb_log_format_t format)
 int
 zlb_log_format_parse (const char *text, zlb_log_format_t *format)
 {
-    if (text && strcasecmp (text, "text") == 0)
+    if (text && format && strcasecmp (text, "text") == 0)
         *format = ZLB_LOG_TEXT;
     else
-    if (text && strcasecmp (text, "json") == 0)
+    if (text && format && strcasecmp (text, "json") == 0)
         *format = ZLB_LOG_JSON;
-    else
+    else {
+        errno = EINVAL;
         return -1;
+    }
     return 0;
 }
 
@@ -227,6 +229,8 @@ s_field (s_line_t *line, const zlb_log_field_t *field)
 static void
 s_head (zlb_log_t *self, s_line_t *line, zlb_log_level_t level, const char *event)
 {
+    if (!event)
+        event = "-";
     line->json = self->format == ZLB_LOG_JSON;
     size_t room = line->json ? sizeof line->data : LINE_MAX_BYTES;
     line->buf = (zlb_buf_t) {line->data, 0, room - S_TAIL_ROOM, false};
@@ -273,7 +277,7 @@ s_write_fields (zlb_log_t *self, zlb_log_level_t level, const char *event,
 {
     s_line_t line;
     s_head (self, &line, level, event);
-    for (size_t index = 0; index < count; index++)
+    for (size_t index = 0; fields && index < count; index++)
         s_field (&line, &fields [index]);
     s_finish (self, &line);
 }
@@ -404,12 +408,13 @@ zlb_log_write (zlb_log_t *self, zlb_log_level_t level, const char *event,
 int
 zlb_log_level_parse (const char *text, zlb_log_level_t *level)
 {
-    for (int index = 0; text && index <= ZLB_LOG_DEBUG; index++)
+    for (int index = 0; text && level && index <= ZLB_LOG_DEBUG; index++)
         if (strcasecmp (text, s_level_words [index]) == 0
         ||  strcasecmp (text, s_level_names [index]) == 0) {
             *level = (zlb_log_level_t) index;
             return 0;
         }
+    errno = EINVAL;
     return -1;
 }
 
@@ -431,6 +436,8 @@ s_limit_roll (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level, in
 static bool
 s_limit_allows (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level)
 {
+    if (!limit)
+        return true;              //  no limiter: no limit
     int64_t now = zlb_mono_ns () / 1000000;
     int burst = limit->burst > 0 ? limit->burst : 10;
     if (now - limit->window_start >= 1000)
@@ -446,6 +453,8 @@ s_limit_allows (zlb_log_t *self, zlb_ratelimit_t *limit, zlb_log_level_t level)
 void
 zlb_log_limit_flush (zlb_log_t *self, zlb_ratelimit_t *limit, bool force)
 {
+    if (!limit)
+        return;
     int64_t now = zlb_mono_ns () / 1000000;
     if (limit->suppressed && (force || now - limit->window_start >= 1000))
         s_limit_roll (self, limit, ZLB_LOG_WARNING, now);

@@ -13,6 +13,7 @@
 #include <czmq.h>
 #include <stdbool.h>
 #include <zmq.h>
+#include "mdp_names.h"         //  exported as zlb_mdp_*
 
 #define MDP_CLIENT "MDPC01"
 #define MDP_WORKER "MDPW01"

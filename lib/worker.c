@@ -16,6 +16,7 @@
 #include "mdp.h"
 #include "curve.h"
 #include "util.h"
+#include "names.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -103,6 +104,8 @@ s_ms_to_ns (int64_t ms)
 void
 zlb_worker_options_defaults (zlb_worker_options_t *options)
 {
+    if (!options)
+        return;
     memset (options, 0, sizeof (*options));
     options->service = "echo";
     options->heartbeat_ms = 2500;
@@ -110,26 +113,13 @@ zlb_worker_options_defaults (zlb_worker_options_t *options)
 }
 
 static bool
-s_id_valid (const char *id)
-{
-    size_t len = strlen (id);
-    if (len == 0 || len > ZLB_WORKER_ID_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (id [i] < 0x21 || id [i] > 0x7e)
-            return false;     //  printable, no spaces: it goes into key=value logs
-    return true;
-}
-
-static bool
 s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
 {
     if (!endpoint || !o->service)
         return false;
-    if (!mdp_service_valid (o->service, strlen (o->service))
-    ||  strncmp (o->service, "mmi.", 4) == 0)
+    if (!zlb_worker_service_valid (o->service))
         return false;
-    if (o->id && !s_id_valid (o->id))
+    if (o->id && !zlb_worker_id_valid (o->id))
         return false;
     if (o->curve_server_key && !zlb_curve_key_valid (o->curve_server_key))
         return false;
@@ -803,6 +793,10 @@ s_take_pending (zlb_worker_t *self, zlb_work_t *work)
 int
 zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
 {
+    if (!self || !work) {
+        errno = EINVAL;
+        return -1;
+    }
     if (self->request) {
         //  The caller moved on without answering: tell the client, and free
         //  the broker's slot for us, rather than leave it waiting.
@@ -833,7 +827,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
 static int
 s_answerable (zlb_worker_t *self, const zlb_work_t *work)
 {
-    if (!self->request || (work && work->id != self->request_id)) {
+    if (!self || !self->request || (work && work->id != self->request_id)) {
         errno = EINVAL;
         return -1;
     }
@@ -885,6 +879,8 @@ zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **body_
 void
 zlb_worker_idle (zlb_worker_t *self, int64_t usec)
 {
+    if (!self)
+        return;
     int64_t deadline = s_now (self) + usec * 1000;
     do                            //  at least once: idle (w, 0) services the socket
         s_step (self, deadline);
@@ -894,11 +890,15 @@ zlb_worker_idle (zlb_worker_t *self, int64_t usec)
 const char *
 zlb_worker_id (const zlb_worker_t *self)
 {
-    return self->id;
+    return self ? self->id : NULL;
 }
 
 void
 zlb_worker_stats (const zlb_worker_t *self, zlb_worker_stats_t *stats)
 {
-    *stats = self->stats;
+    if (stats && self)
+        *stats = self->stats;
+    else
+    if (stats)
+        memset (stats, 0, sizeof *stats);
 }

@@ -13,6 +13,7 @@
 #include "zlb/zlb.h"
 #include "outputs.h"
 #include "params.h"
+#include "options.h"
 #include "report.h"
 #include "runner.h"
 #include "verdict.h"
@@ -94,19 +95,10 @@ int
 main (int argc, char **argv)
 {
     zlb_stress_params_t params;
+    int parsed = zlb_stress_params_parse (&params, argc, argv);
+    if (parsed != ZLB_OPTIONS_RUN)
+        return parsed == ZLB_OPTIONS_DONE ? 0 : 2;
     char err [256] = "";
-    if (zlb_stress_params_parse (&params, argc, argv, err, sizeof (err))) {
-        fprintf (stderr, "zlb-stress: %s\nTry 'zlb-stress --help'.\n", err);
-        return 2;
-    }
-    if (params.help) {
-        zlb_stress_params_usage (stdout);
-        return 0;
-    }
-    if (params.version) {
-        printf ("zlb-stress %s\n", ZLB_VERSION_STRING);
-        return 0;
-    }
     zsys_init ();
     zsys_set_linger (0);
     s_progress_t progress = { isatty (STDERR_FILENO) != 0, false, NULL };

@@ -6,7 +6,6 @@
 #include "params.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,41 +14,7 @@
 #include "util.h"
 #include "curve.h"
 #include "outputs.h"
-
-enum {
-    OPT_CONNECT = 1000, OPT_SERVICE, OPT_CLIENTS, OPT_THREADS, OPT_PIPELINE,
-    OPT_RATE, OPT_DURATION, OPT_REQUESTS, OPT_WARMUP, OPT_SIZE, OPT_TIMEOUT,
-    OPT_RETRIES, OPT_DRAIN, OPT_JSON, OPT_CSV, OPT_REPORT, OPT_LOG,
-    OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION, OPT_BROKER_KEY, OPT_CURVE_SECRET,
-    OPT_MAX_ERROR_RATE
-};
-
-static const struct option s_options [] = {
-    { "connect",    required_argument, NULL, OPT_CONNECT },
-    { "service",    required_argument, NULL, OPT_SERVICE },
-    { "clients",    required_argument, NULL, OPT_CLIENTS },
-    { "threads",    required_argument, NULL, OPT_THREADS },
-    { "pipeline",   required_argument, NULL, OPT_PIPELINE },
-    { "rate",       required_argument, NULL, OPT_RATE },
-    { "duration",   required_argument, NULL, OPT_DURATION },
-    { "requests",   required_argument, NULL, OPT_REQUESTS },
-    { "warmup",     required_argument, NULL, OPT_WARMUP },
-    { "size",       required_argument, NULL, OPT_SIZE },
-    { "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
-    { "retries",    required_argument, NULL, OPT_RETRIES },
-    { "drain",      required_argument, NULL, OPT_DRAIN },
-    { "max-error-rate", required_argument, NULL, OPT_MAX_ERROR_RATE },
-    { "json",       required_argument, NULL, OPT_JSON },
-    { "csv",        required_argument, NULL, OPT_CSV },
-    { "report",     required_argument, NULL, OPT_REPORT },
-    { "log",        required_argument, NULL, OPT_LOG },
-    { "log-level",  required_argument, NULL, OPT_LOG_LEVEL },
-    { "broker-key", required_argument, NULL, OPT_BROKER_KEY },
-    { "curve-secret", required_argument, NULL, OPT_CURVE_SECRET },
-    { "help",       no_argument,       NULL, OPT_HELP },
-    { "version",    no_argument,       NULL, OPT_VERSION },
-    { NULL, 0, NULL, 0 }
-};
+#include "options.h"
 
 //  Limits: wide enough for any sane run, narrow enough that products of
 //  them (clients * pipeline slots, payload buffers) cannot overflow.
@@ -60,49 +25,18 @@ static const struct option s_options [] = {
 #define S_MAX_SIZE      (64 * 1024 * 1024)
 #define S_MAX_DRAIN_MS  60000
 
-void
-zlb_stress_params_usage (FILE *out)
-{
-    fprintf (out,
+static const char s_usage [] =
 "usage: zlb-stress [options]\n"
 "Load generator for a zlb / MDP 0.1 broker. Checks every reply and reports\n"
 "latency percentiles from a high-dynamic-range histogram.\n"
-"\n"
-"  --connect EP       broker endpoint (tcp://127.0.0.1:5555)\n"
-"  --service NAME     service to call (echo)\n"
-"  --clients N        request streams, one DEALER each (16)\n"
-"  --threads T        threads driving the streams (number of cores)\n"
-"  --pipeline K       requests in flight per stream (1 closed loop, 64 open loop)\n"
-"  --rate R           open loop: R requests/s in total at a constant pace;\n"
-"                     latency counts from each request's intended send time\n"
-"  --duration D       measured period, e.g. 10s, 500ms, 2m (10s)\n"
-"  --requests N       stop after N measured requests instead\n"
-"  --warmup D         unmeasured period before the measurement (0)\n"
-"  --size B           payload bytes, e.g. 64, 4k (64)\n"
-"  --timeout-ms MS    per-attempt timeout before a retry (3000)\n"
-"  --retries N        retries with the same id before a timeout (3)\n"
-"  --drain D          after the measured period, wait at most this long for\n"
-"                     the answers still in flight (progress lines say\n"
-"                     \"drain\"; default (retries+1) x timeout + 1s, at most 60s)\n"
-"  --max-error-rate X errors + timeouts allowed, as a fraction of the requests\n"
-"                     sent (0.01) or a percentage (1%%), before exit 1 (0)\n"
-"  --json FILE        summary, per-second series and histograms as JSON\n"
-"                     (- for standard output; the summary then goes to stderr)\n"
-"  --csv FILE         per-second series as CSV (- for standard output)\n"
-"  --report FILE      picture: FILE.svg, or FILE.html with the SVG inline\n"
-"  --log FILE         run log (start, parameters, summary)\n"
-"  --log-level L      error|warning|notice|info|debug (info; debug logs\n"
-"                     every request and slows the run)\n"
-"  --broker-key FILE  broker's public certificate: encrypt with CURVE\n"
-"  --curve-secret FILE  our certificate (zlb-keygen _secret file; default:\n"
-"                     a fresh key pair per stream)\n"
-"  --help, --version\n"
-"\n"
+"\n";
+
+static const char s_footer [] =
+"Durations without a unit are seconds, except --timeout-ms.\n"
 "Output paths are checked before any load is sent.\n"
 "Exit: 0 ok; 1 when no request succeeded, replies were lost or mismatched,\n"
 "or errors + timeouts exceed --max-error-rate (a hint on stderr says why);\n"
-"2 bad arguments or an output path that cannot be written.\n");
-}
+"2 bad arguments or an output path that cannot be written.\n";
 
 static int
 s_fail (char *err, size_t errsize, const char *fmt, ...)
@@ -132,29 +66,9 @@ s_defaults (zlb_stress_params_t *self)
     self->log_level = ZLB_LOG_INFO;
 }
 
-static int
-s_int (const char *name, const char *text, int64_t min, int64_t max, int64_t *value,
-       char *err, size_t errsize)
-{
-    if (zlb_parse_int64 (text, min, max, value))
-        return s_fail (err, errsize, "--%s: '%s' is not a whole number in %lld..%lld",
-                       name, text, (long long) min, (long long) max);
-    return 0;
-}
-
-static int
-s_duration (const char *name, const char *text, int64_t min, int64_t *ms,
-            char *err, size_t errsize)
-{
-    if (zlb_parse_duration_ms (text, 1000, ms) || *ms < min)
-        return s_fail (err, errsize, "--%s: '%s' is not a duration like 10s, 500ms, 2m",
-                       name, text);
-    return 0;
-}
-
-//  A fraction 0..1, or a percentage 0..100 followed by %.
-static int
-s_fraction (const char *name, const char *text, double *fraction, char *err, size_t errsize)
+//  --max-error-rate: a fraction 0..1, or a percentage 0..100 followed by %.
+static const char *
+s_fraction (const char *text, void *target)
 {
     char *end = NULL;
     errno = 0;
@@ -165,80 +79,81 @@ s_fraction (const char *name, const char *text, double *fraction, char *err, siz
         end++;
     }
     if (errno || end == text || *end || !isfinite (value) || value < 0 || value > 1)
-        return s_fail (err, errsize, "--%s: '%s' is not a fraction 0..1 or a percentage 0..100%%",
-                       name, text);
-    *fraction = value;
-    return 0;
+        return "expected a fraction 0..1 or a percentage 0..100%";
+    *(double *) target = value;
+    return NULL;
 }
 
-static int
-s_rate (const char *text, double *rate, char *err, size_t errsize)
+//  --rate: requests per second, over 0.
+static const char *
+s_rate (const char *text, void *target)
 {
     char *end = NULL;
     errno = 0;
     double value = strtod (text, &end);
-    if (errno || end == text || *end || !isfinite (value)
-    ||  value <= 0 || value > S_MAX_RATE)
-        return s_fail (err, errsize, "--rate: '%s' is not a rate in requests/s (> 0)", text);
-    *rate = value;
-    return 0;
+    if (errno || end == text || *end || !isfinite (value) || value <= 0 || value > S_MAX_RATE)
+        return "expected a rate in requests/s, over 0 and at most 1e9";
+    *(double *) target = value;
+    return NULL;
 }
 
-//  Apply one option; -1 with err filled when its value is bad.
-static int
-s_apply (zlb_stress_params_t *self, int option, const char *arg, char *err, size_t errsize)
+//  The options, into table (S_OPTIONS entries and the end).
+#define S_OPTIONS 21
+static void
+s_table (zlb_stress_params_t *self, zlb_option_t table [S_OPTIONS + 1])
 {
-    int64_t value = 0;
-    int rc = 0;
-    switch (option) {
-        case OPT_CONNECT:  self->connect = arg; break;
-        case OPT_SERVICE:  self->service = arg; break;
-        case OPT_CLIENTS:
-            rc = s_int ("clients", arg, 1, S_MAX_CLIENTS, &value, err, errsize);
-            self->clients = (size_t) value; break;
-        case OPT_THREADS:
-            rc = s_int ("threads", arg, 1, S_MAX_THREADS, &value, err, errsize);
-            self->threads = (size_t) value; break;
-        case OPT_PIPELINE:
-            rc = s_int ("pipeline", arg, 1, S_MAX_PIPELINE, &value, err, errsize);
-            self->pipeline = (size_t) value; self->pipeline_set = true; break;
-        case OPT_RATE:     rc = s_rate (arg, &self->rate, err, errsize); break;
-        case OPT_DURATION:
-            rc = s_duration ("duration", arg, 1, &self->duration_ms, err, errsize);
-            self->duration_set = true; break;
-        case OPT_REQUESTS:
-            rc = s_int ("requests", arg, 1, INT64_MAX, &value, err, errsize);
-            self->requests = (uint64_t) value; break;
-        case OPT_WARMUP:   rc = s_duration ("warmup", arg, 0, &self->warmup_ms, err, errsize); break;
-        case OPT_SIZE:
-            if (zlb_parse_size (arg, &value) || value < 0 || value > S_MAX_SIZE)
-                rc = s_fail (err, errsize, "--size: '%s' is not a size in 0..64MiB", arg);
-            self->size = (size_t) value; break;
-        case OPT_TIMEOUT:
-            rc = s_int ("timeout-ms", arg, 1, 3600000, &value, err, errsize);
-            self->timeout_ms = (int) value; break;
-        case OPT_RETRIES:
-            rc = s_int ("retries", arg, 0, 100, &value, err, errsize);
-            self->retries = (int) value; break;
-        case OPT_DRAIN:
-            rc = s_duration ("drain", arg, 0, &self->drain_ms, err, errsize); break;
-        case OPT_MAX_ERROR_RATE:
-            rc = s_fraction ("max-error-rate", arg, &self->max_error_rate, err, errsize); break;
-        case OPT_JSON:     self->json_path = arg; break;
-        case OPT_CSV:      self->csv_path = arg; break;
-        case OPT_REPORT:   self->report_path = arg; break;
-        case OPT_LOG:      self->log_path = arg; break;
-        case OPT_LOG_LEVEL:
-            if (zlb_log_level_parse (arg, &self->log_level))
-                rc = s_fail (err, errsize, "--log-level: '%s' is not error|warning|notice|info|debug", arg);
-            break;
-        case OPT_BROKER_KEY:   self->broker_key = arg; break;
-        case OPT_CURVE_SECRET: self->curve_secret = arg; break;
-        case OPT_HELP:     self->help = true; break;
-        case OPT_VERSION:  self->version = true; break;
-        default:           rc = s_fail (err, errsize, "unknown option"); break;
-    }
-    return rc;
+    const zlb_option_t options [S_OPTIONS + 1] = {
+        {"connect", 0, ZLB_OPT_ENDPOINT, "EP", ZLB_OPT_INTO (self->connect),
+         .help = "broker endpoint"},
+        {"service", 0, ZLB_OPT_SERVICE, "NAME", ZLB_OPT_INTO (self->service),
+         .help = "service to call"},
+        {"clients", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (self->clients), .min = 1,
+         .max = S_MAX_CLIENTS, .help = "request streams, one DEALER each"},
+        {"threads", 0, ZLB_OPT_INT, "T", ZLB_OPT_INTO (self->threads), .min = 1,
+         .max = S_MAX_THREADS, .default_text = "number of cores",
+         .help = "threads driving the streams"},
+        {"pipeline", 0, ZLB_OPT_INT, "K", ZLB_OPT_INTO (self->pipeline), .min = 1,
+         .max = S_MAX_PIPELINE, .given = &self->pipeline_set,
+         .default_text = "1 closed loop, 64 open loop", .help = "requests in flight per stream"},
+        {"rate", 0, ZLB_OPT_CUSTOM, "R", .target = &self->rate, .check = s_rate,
+         .help = "open loop: R requests/s in total at a constant pace; latency counts"
+         " from each request's intended send time"},
+        {"duration", 0, ZLB_OPT_DURATION, "D", ZLB_OPT_INTO (self->duration_ms), .min = 1,
+         .max = INT64_MAX, .unit_ms = 1000, .given = &self->duration_set,
+         .help = "measured period, e.g. 10s, 500ms, 2m"},
+        {"requests", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (self->requests), .min = 1,
+         .max = INT64_MAX, .default_text = "", .help = "stop after N measured requests instead"},
+        {"warmup", 0, ZLB_OPT_DURATION, "D", ZLB_OPT_INTO (self->warmup_ms), .min = 0,
+         .max = INT64_MAX, .unit_ms = 1000, .help = "unmeasured period before the measurement"},
+        {"size", 0, ZLB_OPT_SIZE, "B", ZLB_OPT_INTO (self->size), .min = 0,
+         .max = S_MAX_SIZE, .help = "payload bytes, e.g. 64, 4k"},
+        {"timeout-ms", 0, ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (self->timeout_ms), .min = 1,
+         .max = 3600000, .help = "per-attempt timeout before a retry"},
+        {"retries", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (self->retries), .min = 0, .max = 100,
+         .help = "retries with the same id before a timeout"},
+        {"drain", 0, ZLB_OPT_DURATION, "D", ZLB_OPT_INTO (self->drain_ms), .min = 0,
+         .max = INT64_MAX, .unit_ms = 1000, .default_text = "(retries+1) x timeout + 1s,"
+         " at most 60s", .help = "after the measured period, wait at most this long for the"
+         " answers still in flight (progress lines say \"drain\")"},
+        {"max-error-rate", 0, ZLB_OPT_CUSTOM, "X", .target = &self->max_error_rate,
+         .check = s_fraction, .default_text = "0", .help = "errors + timeouts allowed, as a"
+         " fraction of the requests sent (0.01) or a percentage (1%), before exit 1"},
+        {"json", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (self->json_path),
+         .help = "summary, per-second series and histograms as JSON (- for standard"
+         " output; the summary then goes to stderr)"},
+        {"csv", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (self->csv_path),
+         .help = "per-second series as CSV (- for standard output)"},
+        {"report", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (self->report_path),
+         .help = "picture: FILE.svg, or FILE.html with the SVG inline"},
+        {"log", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (self->log_path),
+         .help = "run log (start, parameters, summary)"},
+        {"log-level", 0, ZLB_OPT_CUSTOM, "L", .target = &self->log_level,
+         .check = zlb_opt_log_level, .default_text = "info", .help = "error|warning|"
+         "notice|info|debug (debug logs every request and slows the run)"},
+        ZLB_OPT_CURVE (self->broker_key, self->curve_secret, "a fresh key pair per stream"),
+        {NULL}
+    };
+    memcpy (table, options, sizeof options);
 }
 
 //  Load --broker-key / --curve-secret now, so that a bad file stops the
@@ -270,11 +185,6 @@ s_finish (zlb_stress_params_t *self, char *err, size_t errsize)
 {
     if (s_curve_load (self, err, errsize) || zlb_stress_outputs_check (self, err, errsize))
         return -1;
-    if (!*self->connect)
-        return s_fail (err, errsize, "--connect: endpoint is empty");
-    size_t service_len = strlen (self->service);
-    if (service_len == 0 || service_len > 255)
-        return s_fail (err, errsize, "--service: name must be 1..255 bytes");
     if (self->rate > 0 && !self->pipeline_set)
         self->pipeline = 64;
     if (self->threads > self->clients)
@@ -289,26 +199,18 @@ s_finish (zlb_stress_params_t *self, char *err, size_t errsize)
 }
 
 int
-zlb_stress_params_parse (zlb_stress_params_t *self, int argc, char **argv,
-                         char *err, size_t errsize)
+zlb_stress_params_parse (zlb_stress_params_t *self, int argc, char **argv)
 {
     s_defaults (self);
-    optind = 0;                 //  glibc: full re-initialisation (tests parse twice)
-    opterr = 0;                 //  we word the errors ourselves
-    while (true) {
-        int option = getopt_long (argc, argv, "", s_options, NULL);
-        if (option == -1)
-            break;
-        if (option == '?' || option == ':') {
-            const char *what = optind > 0 && optind <= argc? argv [optind - 1]: "?";
-            if (optopt)
-                return s_fail (err, errsize, "option '%s' needs a value", what);
-            return s_fail (err, errsize, "unknown option '%s'", what);
-        }
-        if (s_apply (self, option, optarg, err, errsize))
-            return -1;
-    }
-    if (optind < argc)
-        return s_fail (err, errsize, "unexpected argument '%s'", argv [optind]);
-    return s_finish (self, err, errsize);
+    zlb_option_t table [S_OPTIONS + 1];
+    s_table (self, table);
+    const zlb_options_t options = {
+        .prog = "zlb-stress", .usage = s_usage, .footer = s_footer, .table = table,
+        .max_args = 0
+    };
+    int rc = zlb_options_parse (&options, argc, argv, NULL, NULL);
+    char err [256];
+    if (rc == ZLB_OPTIONS_RUN && s_finish (self, err, sizeof err))
+        return zlb_options_fail (&options, NULL, "%s", err);
+    return rc;
 }

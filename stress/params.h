@@ -31,8 +31,6 @@ typedef struct {
     const char *report_path;    //  --report FILE.svg|.html or NULL
     const char *log_path;       //  --log FILE or NULL
     zlb_log_level_t log_level;  //  --log-level
-    bool help;                  //  --help was given
-    bool version;               //  --version was given
     const char *broker_key;     //  --broker-key FILE: CURVE on
     const char *curve_secret;   //  --curve-secret FILE or NULL (ephemeral keys)
     char curve_server_key [41]; //  broker's public key (Z85), "" when plain
@@ -41,12 +39,9 @@ typedef struct {
     bool curve_cert_set;        //  curve_public/curve_secret_key are loaded
 } zlb_stress_params_t;
 
-//  Parse argv. Returns 0 when params are ready to run (or help/version was
-//  asked for), -1 on a bad argument with a one-line reason in err.
-int zlb_stress_params_parse (zlb_stress_params_t *self, int argc, char **argv,
-                             char *err, size_t errsize);
-
-//  Print the --help text.
-void zlb_stress_params_usage (FILE *out);
+//  Parse argv (lib/options.h): ZLB_OPTIONS_RUN when params are ready,
+//  ZLB_OPTIONS_DONE after --help/--version, ZLB_OPTIONS_BAD after saying
+//  on stderr what is wrong.
+int zlb_stress_params_parse (zlb_stress_params_t *self, int argc, char **argv);
 
 #endif

@@ -12,9 +12,9 @@
 #include "util.h"
 #include "count.h"
 #include "curve.h"
+#include "options.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,188 +35,62 @@ typedef struct {
     const char *curve_secret;      //  our secret certificate (optional)
 } s_args_t;
 
-static void
-s_usage (FILE *out)
-{
-    fprintf (out,
-        "Usage: zlb-worker [OPTIONS]\n"
-        "Serve an MDP/0.1 service behind a zlb broker (the echo service answers\n"
-        "each request with its own payload; a plain MDP request, whose body is\n"
-        "not a zlb request, gets its own frames back).\n"
-        "\n"
-        "  --connect ENDPOINT     broker endpoint (default tcp://127.0.0.1:5555)\n"
-        "  --service NAME         service to offer (default echo; not mmi.*)\n"
-        "  --id ID                worker id in confirmations and logs, 1-64\n"
-        "                         printable characters (default host-pid)\n"
-        "  --work-us N            simulated service time per request in\n"
-        "                         microseconds (default 0); heartbeats continue\n"
-        "  --heartbeat-ms MS      heartbeat interval (default 2500)\n"
-        "  --liveness N           silent intervals before reconnecting (default 3)\n"
-        "  --reconnect-max-ms MS  reconnect backoff ceiling (default 32 x heartbeat)\n"
-        "  --credit N             requests the broker may send ahead, 1-1000\n"
-        "                         (default 1 = strict MDP 0.1; more needs a broker\n"
-        "                         with the zlb credit extension, docs/protocol.md)\n"
-        "  --log FILE             log file, shared safely by several workers\n"
-        "                         (default server_log.log; - for stderr)\n"
-        "  --log-level LEVEL      error, warning, notice, info, debug (default info;\n"
-        "                         debug shows heartbeats)\n"
-        "  --log-format FORMAT    text or json lines (default text)\n"
-        "  --count N              start N worker processes (1-1024, default 1); with\n"
-        "                         --id ID they are ID-1..ID-N; signals go to all\n"
-        "  --fail-on TEXT         TESTING AID: abort() on any request whose payload\n"
-        "                         contains TEXT (a \"poison request\" that crashes\n"
-        "                         the worker mid-request, for reliability tests)\n"
-        "  --broker-key FILE      broker's public certificate: encrypt with CURVE\n"
-        "  --curve-secret FILE    our certificate (a _secret file from zlb-keygen;\n"
-        "                         default: a fresh key pair for this run)\n"
-        "  --help                 show this help and exit\n"
-        "  --version              show the version and exit\n"
-        "\n"
-        "SIGINT/SIGTERM: finish the current request, reply, send DISCONNECT, exit 0.\n"
-        "SIGHUP: reopen the log file (logrotate).\n");
-}
-
-static int
-s_bad_value (const char *flag, const char *value, const char *expected)
-{
-    fprintf (stderr, "zlb-worker: invalid value '%s' for %s: expected %s\n",
-             value, flag, expected);
-    return -1;
-}
-
-static int
-s_parse_duration (const char *flag, const char *value, int *ms)
-{
-    int64_t parsed;
-    if (zlb_parse_duration_ms (value, 1, &parsed) != 0 || parsed < 1 || parsed > 3600000)
-        return s_bad_value (flag, value, "a duration from 1 ms to 1 hour (e.g. 250, 250ms, 2s)");
-    *ms = (int) parsed;
-    return 0;
-}
-
-//  Parse one option; 0 on success, -1 after printing why not.
-static int
-s_parse_option (s_args_t *args, int option, const char *value)
-{
-    int64_t number;
-    switch (option) {
-        case 'c': args->endpoint = value; return 0;
-        case 's': args->worker.service = value; return 0;
-        case 'i': args->worker.id = value; return 0;
-        case 'L': args->log_path = value; return 0;
-        case 'F':
-            if (!*value)
-                return s_bad_value ("--fail-on", value, "non-empty text");
-            args->fail_on = value;
-            return 0;
-        case 'w':
-            if (zlb_parse_int64 (value, 0, INT64_C (3600000000), &args->work_us) != 0)
-                return s_bad_value ("--work-us", value, "microseconds from 0 to 3600000000");
-            return 0;
-        case 'h': return s_parse_duration ("--heartbeat-ms", value, &args->worker.heartbeat_ms);
-        case 'r': return s_parse_duration ("--reconnect-max-ms", value,
-                                           &args->worker.reconnect_max_ms);
-        case 'l':
-            if (zlb_parse_int64 (value, 1, 1000, &number) != 0)
-                return s_bad_value ("--liveness", value, "a whole number from 1 to 1000");
-            args->worker.liveness = (int) number;
-            return 0;
-        case 'n':
-            if (zlb_parse_int64 (value, 1, ZLB_WORKER_CREDIT_MAX, &number) != 0)
-                return s_bad_value ("--credit", value, "a whole number from 1 to 1000");
-            args->worker.credit = (int) number;
-            return 0;
-        case 'N':
-            if (zlb_parse_int64 (value, 1, 1024, &number) != 0)
-                return s_bad_value ("--count", value, "a whole number from 1 to 1024");
-            args->count = (int) number;
-            return 0;
-        case 'f':
-            if (zlb_log_format_parse (value, &args->log_format) != 0)
-                return s_bad_value ("--log-format", value, "text or json");
-            return 0;
-        case 'K': args->broker_key = value; return 0;
-        case 'C': args->curve_secret = value; return 0;
-        case 'V':
-            if (zlb_log_level_parse (value, &args->log_level) != 0)
-                return s_bad_value ("--log-level", value, "error, warning, notice, info or debug");
-            return 0;
-        default:
-            return -1;
-    }
-}
-
-//  Check what getopt cannot: the service name and id.
-static int
-s_check_args (const s_args_t *args)
-{
-    const char *service = args->worker.service;
-    if (!*service || strlen (service) > 255 || strncmp (service, "mmi.", 4) == 0)
-        return s_bad_value ("--service", service,
-                            "a name of 1-255 printable characters, not mmi.*");
-    for (const char *c = service; *c; c++)
-        if (*c < 0x20 || *c > 0x7e)
-            return s_bad_value ("--service", service, "printable characters only");
-    if (!strstr (args->endpoint, "://")) {
-        char why [300];
-        fprintf (stderr, "zlb-worker: cannot connect to '%s': %s\n", args->endpoint,
-                 zlb_endpoint_why (args->endpoint, EINVAL, why, sizeof (why)));
-        return -1;
-    }
-    const char *id = args->worker.id;
-    if (id) {
-        bool ok = *id && strlen (id) <= ZLB_WORKER_ID_MAX;
-        for (const char *c = id; ok && *c; c++)
-            ok = *c >= 0x21 && *c <= 0x7e;
-        if (!ok)
-            return s_bad_value ("--id", id, "1-64 printable characters without spaces");
-    }
-    return 0;
-}
+#define S_HOUR_MS 3600000
 
 //  Returns 0 to run, 1 when --help/--version was served, -1 on bad usage.
 static int
 s_parse_args (int argc, char *argv [], s_args_t *args)
 {
-    static const struct option options [] = {
-        { "connect",          required_argument, NULL, 'c' },
-        { "credit",           required_argument, NULL, 'n' },
-        { "service",          required_argument, NULL, 's' },
-        { "id",               required_argument, NULL, 'i' },
-        { "work-us",          required_argument, NULL, 'w' },
-        { "heartbeat-ms",     required_argument, NULL, 'h' },
-        { "liveness",         required_argument, NULL, 'l' },
-        { "reconnect-max-ms", required_argument, NULL, 'r' },
-        { "log",              required_argument, NULL, 'L' },
-        { "log-level",        required_argument, NULL, 'V' },
-        { "fail-on",          required_argument, NULL, 'F' },
-        { "count",            required_argument, NULL, 'N' },
-        { "log-format",       required_argument, NULL, 'f' },
-        { "broker-key",       required_argument, NULL, 'K' },
-        { "curve-secret",     required_argument, NULL, 'C' },
-        { "help",             no_argument,       NULL, 'H' },
-        { "version",          no_argument,       NULL, 'v' },
-        { NULL, 0, NULL, 0 }
+    zlb_worker_options_t *worker = &args->worker;
+    const zlb_option_t table [] = {
+        {"connect", 0, ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->endpoint),
+         .help = "broker endpoint"},
+        {"service", 0, ZLB_OPT_CUSTOM, "NAME", .target = &worker->service,
+         .check = zlb_opt_worker_service, .default_text = "echo",
+         .help = "service to offer (not mmi.*)"},
+        {"id", 0, ZLB_OPT_CUSTOM, "ID", .target = &worker->id, .check = zlb_opt_worker_id,
+         .default_text = "host-pid", .help = "worker id in confirmations and logs,"
+         " 1-64 printable characters"},
+        {"work-us", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (args->work_us), .min = 0,
+         .max = INT64_C (3600000000), .help = "simulated service time per request in"
+         " microseconds; heartbeats continue"},
+        {"heartbeat-ms", 0, ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (worker->heartbeat_ms),
+         .min = 1, .max = S_HOUR_MS, .help = "heartbeat interval"},
+        {"liveness", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (worker->liveness), .min = 1,
+         .max = 1000, .help = "silent intervals before reconnecting"},
+        {"reconnect-max-ms", 0, ZLB_OPT_DURATION, "MS",
+         ZLB_OPT_INTO (worker->reconnect_max_ms), .min = 1, .max = S_HOUR_MS,
+         .default_text = "32 x heartbeat", .help = "reconnect backoff ceiling"},
+        {"credit", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (worker->credit), .min = 1,
+         .max = ZLB_WORKER_CREDIT_MAX, .default_text = "1 = strict MDP 0.1",
+         .help = "requests the broker may send ahead; more than 1 needs a broker with"
+         " the zlb credit extension, docs/protocol.md"},
+        {"log", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->log_path),
+         .help = "log file, shared safely by several workers; - for stderr"},
+        {"log-level", 0, ZLB_OPT_CUSTOM, "LEVEL", .target = &args->log_level,
+         .check = zlb_opt_log_level, .default_text = "info",
+         .help = "error, warning, notice, info, debug (debug shows heartbeats)"},
+        {"log-format", 0, ZLB_OPT_CUSTOM, "FORMAT", .target = &args->log_format,
+         .check = zlb_opt_log_format, .default_text = "text", .help = "text or json lines"},
+        {"count", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (args->count), .min = 1, .max = 1024,
+         .default_text = "1", .help = "start N worker processes; with --id ID they are"
+         " ID-1..ID-N; signals go to all"},
+        {"fail-on", 0, ZLB_OPT_STRING, "TEXT", ZLB_OPT_INTO (args->fail_on),
+         .help = "TESTING AID: abort() on any request whose payload contains TEXT (a"
+         " \"poison request\" that crashes the worker mid-request, for reliability tests)"},
+        ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
+        {NULL}
     };
-    int option;
-    opterr = 1;
-    while ((option = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        if (option == 'H') {
-            s_usage (stdout);
-            return 1;
-        }
-        if (option == 'v') {
-            printf ("zlb-worker %s\n", ZLB_VERSION_STRING);
-            return 1;
-        }
-        if (option == '?' || s_parse_option (args, option, optarg) != 0)
-            return -1;        //  getopt_long or s_bad_value said why
-    }
-    if (optind < argc) {
-        fprintf (stderr, "zlb-worker: unexpected argument '%s'\n", argv [optind]);
-        return -1;
-    }
-    return s_check_args (args);
+    const zlb_options_t options = {
+        .prog = "zlb-worker", .table = table, .max_args = 0,
+        .usage = "Usage: zlb-worker [OPTIONS]\n"
+            "Serve an MDP/0.1 service behind a zlb broker (the echo service answers\n"
+            "each request with its own payload; a plain MDP request, whose body is\n"
+            "not a zlb request, gets its own frames back).\n\n",
+        .footer = "SIGINT/SIGTERM: finish the current request, reply, send DISCONNECT,"
+            " exit 0.\nSIGHUP: reopen the log file (logrotate).\n"
+    };
+    return zlb_options_parse (&options, argc, argv, NULL, NULL);
 }
 
 //  The log's name for the banner.
@@ -273,11 +147,8 @@ main (int argc, char *argv [])
                       .log_level = ZLB_LOG_INFO };
     zlb_worker_options_defaults (&args.worker);
     int rc = s_parse_args (argc, argv, &args);
-    if (rc != 0) {
-        if (rc < 0)
-            fprintf (stderr, "Try 'zlb-worker --help'.\n");
-        return rc < 0 ? S_EXIT_USAGE : 0;
-    }
+    if (rc != ZLB_OPTIONS_RUN)
+        return rc == ZLB_OPTIONS_DONE ? 0 : S_EXIT_USAGE;
     args.worker.raw = true;
     char child_id [ZLB_WORKER_ID_MAX + 1];
     if (args.count > 1) {

@@ -77,47 +77,54 @@ typedef struct {
     uint64_t not_zlb;        //  results delivered as ZLB_STATUS_NOT_ZLB
 } zlb_client_stats_t;
 
+//  Fill options with the defaults (NULL: nothing to fill).
 void zlb_client_options_defaults (zlb_client_options_t *options);
 
 //  Connect to a broker endpoint. options may be NULL for defaults.
-//  Returns NULL (errno set) if the endpoint is invalid.
+//  Returns NULL (errno set) if the endpoint is invalid or NULL (EINVAL).
 zlb_client_t *zlb_client_new (const char *endpoint, const zlb_client_options_t *options);
 
+//  Close and free; safe on NULL and on a pointer to NULL.
 void zlb_client_destroy (zlb_client_t **self_p);
 
 //  Queue one request and send it. Returns 0 and its id in *id_p, or -1 with
 //  errno: EBUSY (max_inflight reached), EMSGSIZE (payload too large),
-//  EINVAL (bad service name), or what zmq set.
+//  EINVAL (NULL self or service, bad service name, NULL payload with
+//  size > 0), or what zmq set. id_p may be NULL.
 int zlb_client_send (zlb_client_t *self, const char *service,
                      const void *payload, size_t size, uint64_t *id_p);
 
 //  Queue one raw MDP request: the body frames as they are (no zlb map), for
 //  a service that is not zlb's. Takes *body_p (NULLed, also on failure).
 //  Its result has status 200 and the reply's frames in result->frames, or
-//  a broker error status (503, 504...). Returns as zlb_client_send.
+//  a broker error status (503, 504...). Returns as zlb_client_send; body_p
+//  NULL or *body_p NULL or empty: -1, EINVAL.
 int zlb_client_send_raw (zlb_client_t *self, const char *service, zmsg_t **body_p,
                          uint64_t *id_p);
 
 //  Wait up to timeout_ms (-1 forever, 0 not at all) for the next result,
 //  resending requests whose attempt timed out on the way. Returns 1 with a
-//  result, 0 if none came in time, -1 if interrupted (SIGINT/SIGTERM).
+//  result, 0 if none came in time, -1 if interrupted (SIGINT/SIGTERM) or
+//  self or result is NULL (EINVAL).
 int zlb_client_recv (zlb_client_t *self, zlb_result_t *result, int timeout_ms);
 
 //  Send one request and wait for its result (with retries). Returns 0 with
 //  the result filled (check result->status), -1 if it could not be sent or
-//  the wait was interrupted.
+//  the wait was interrupted (NULL self, service or result: EINVAL).
 int zlb_client_request (zlb_client_t *self, const char *service,
                         const void *payload, size_t size, zlb_result_t *result);
 
-//  Requests in flight.
+//  Requests in flight (0 for NULL).
 size_t zlb_client_inflight (const zlb_client_t *self);
 
-//  Milliseconds until the next attempt times out (-1 when nothing is in flight).
+//  Milliseconds until the next attempt times out (-1 when nothing is in
+//  flight, or self is NULL).
 int zlb_client_next_timeout_ms (const zlb_client_t *self);
 
-//  The DEALER socket, for polling only (do not read or write it).
+//  The DEALER socket, for polling only (do not read or write it); NULL for NULL.
 zsock_t *zlb_client_sock (zlb_client_t *self);
 
+//  Copy the counters into stats (zeroed for a NULL self; NULL stats: nothing).
 void zlb_client_stats (const zlb_client_t *self, zlb_client_stats_t *stats);
 
 #endif

@@ -42,23 +42,27 @@ typedef struct {
     char error_buf[256];      //  storage for error (filled by the decoder)
 } zlb_confirm_t;
 
-//  Encoders return a new frame owned by the caller, or NULL on out of memory.
+//  Encoders return a new frame owned by the caller, or NULL on out of memory
+//  (or a NULL argument: errno EINVAL).
 zframe_t *zlb_request_encode (const zlb_request_t *request);
 zframe_t *zlb_reply_encode (const zlb_reply_t *reply);
 zframe_t *zlb_confirm_encode (const zlb_confirm_t *confirm);
 
-//  Decoders: 0 on success, -1 on malformed input (reason in err, may be NULL).
+//  Decoders: 0 on success, -1 with errno EINVAL on malformed input, a NULL
+//  frame or a NULL output structure (reason in err, which may be NULL).
 int zlb_request_decode (zframe_t *frame, zlb_request_t *request, const char **err);
 int zlb_reply_decode (zframe_t *frame, zlb_reply_t *reply, const char **err);
 int zlb_confirm_decode (zframe_t *frame, zlb_confirm_t *confirm, const char **err);
 
-//  Best-effort: read just the `id` of a request body; 0 if there is none.
+//  Best-effort: read just the `id` of a request body; 0 if there is none
+//  (or frame is NULL).
 //  The broker uses this only when it must answer a request itself.
 uint64_t zlb_request_peek_id (zframe_t *frame);
 
 //  The two frames a broker (or anyone) sends when it answers a request itself:
 //  an empty reply map and a confirmation with this status and error text.
-//  worker names who answered ("broker"). Returns a new 2-frame message.
+//  worker names who answered ("broker"); worker and error may be NULL.
+//  Returns a new 2-frame message.
 zmsg_t *zlb_error_reply_new (uint64_t id, int status, const char *worker,
                              const char *error);
 

@@ -30,12 +30,13 @@ typedef enum {
 typedef struct _zlb_log_t zlb_log_t;
 
 //  Open a log. path NULL or "-" writes to stderr. component and id name the
-//  writer on every line ("broker", "main"). Returns NULL and sets errno if
-//  the file cannot be opened.
+//  writer on every line ("broker", "main"; NULL: "zlb", "-"). Returns NULL
+//  and sets errno if the file cannot be opened. A NULL log is a silent one:
+//  every function below accepts it and does nothing.
 zlb_log_t *zlb_log_new (const char *path, const char *component, const char *id,
                         zlb_log_level_t level);
 
-//  Close the log; safe on NULL and twice.
+//  Close the log; safe on NULL, on a pointer to NULL, and twice.
 void zlb_log_destroy (zlb_log_t **self_p);
 
 //  True when lines of this level are written.
@@ -44,7 +45,8 @@ bool zlb_log_enabled (const zlb_log_t *self, zlb_log_level_t level);
 //  Change the threshold at run time.
 void zlb_log_set_level (zlb_log_t *self, zlb_log_level_t level);
 
-//  Reopen the file by path (after logrotate moved it). 0 on success.
+//  Reopen the file by path (after logrotate moved it). 0 on success (also
+//  for stderr and a NULL log: nothing to reopen), -1 with errno.
 int zlb_log_reopen (zlb_log_t *self);
 
 //  Line formats. JSON writes one object per line for log shippers:
@@ -61,7 +63,8 @@ typedef enum {
 
 void zlb_log_set_format (zlb_log_t *self, zlb_log_format_t format);
 
-//  Parse "text" or "json". 0 on success, -1 if unknown.
+//  Parse "text" or "json". 0 on success, -1 with errno EINVAL if unknown
+//  or either argument is NULL.
 int zlb_log_format_parse (const char *text, zlb_log_format_t *format);
 
 //  --------------------------------------------------------------------------
@@ -95,7 +98,8 @@ typedef struct {
 #define ZLB_INT(k_, v_)       { (k_), ZLB_FIELD_INT, { .number = (int64_t) (v_) }, 0 }
 #define ZLB_UINT(k_, v_)      { (k_), ZLB_FIELD_UINT, { .unsigned_number = (uint64_t) (v_) }, 0 }
 
-//  Write one line of count typed fields. Prefer the zlb_log_kv macro.
+//  Write one line of count typed fields (event NULL: "-"; fields NULL: none).
+//  Prefer the zlb_log_kv macro.
 void zlb_log_fields (zlb_log_t *self, zlb_log_level_t level, const char *event,
                      const zlb_log_field_t *fields, size_t count);
 
@@ -124,7 +128,8 @@ void zlb_log_write (zlb_log_t *self, zlb_log_level_t level, const char *event,
             zlb_log_write ((log), (level), (event), __VA_ARGS__);        \
     } while (0)
 
-//  Parse "error", "warning", "notice", "info", "debug". 0 on success, -1 if unknown.
+//  Parse "error", "warning", "notice", "info", "debug". 0 on success, -1
+//  with errno EINVAL if unknown or either argument is NULL.
 int zlb_log_level_parse (const char *text, zlb_log_level_t *level);
 
 //  Rate limiter for warnings about bad input, so a flood of garbage cannot
@@ -140,6 +145,7 @@ typedef struct {
 
 //  Report the lines a limiter dropped once its second is over (or now, when
 //  force), instead of at its next line, which may never come. For a timer.
+//  limit NULL: nothing. In the two below, a NULL limit means no limit.
 void zlb_log_limit_flush (zlb_log_t *self, zlb_ratelimit_t *limit, bool force);
 
 //  Like zlb_log_write, but subject to the limiter. Checks the level first.

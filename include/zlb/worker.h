@@ -73,24 +73,30 @@ typedef struct {
     uint64_t heartbeats_received;
 } zlb_worker_stats_t;
 
+//  Fill options with the defaults (NULL: nothing to fill).
 void zlb_worker_options_defaults (zlb_worker_options_t *options);
 
 //  Create a worker and connect it. Returns NULL (errno set) on a bad
-//  endpoint or options.
+//  endpoint or options (EINVAL; a NULL endpoint too). options may be NULL
+//  for the defaults.
 zlb_worker_t *zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options);
 
-//  Send DISCONNECT (if connected), close the socket, free. Safe on NULL.
+//  Send DISCONNECT (if connected), close the socket, free. Safe on NULL and
+//  on a pointer to NULL.
 void zlb_worker_destroy (zlb_worker_t **self_p);
 
 //  Wait up to timeout_ms (-1 forever) for the next request, heartbeating
 //  and reconnecting as needed. Returns 1 with a request, 0 on timeout, -1
 //  when interrupted (SIGINT/SIGTERM: zsys_interrupted) - then reply to
-//  nothing more and destroy the worker to leave cleanly.
+//  nothing more and destroy the worker to leave cleanly. NULL self or work:
+//  -1, EINVAL.
 int zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms);
 
 //  Answer the request from the last zlb_worker_recv with the reply and its
 //  confirmation. status ZLB_STATUS_OK with a payload, or an error status
-//  with error text. Returns 0, or -1 if there is no request to answer.
+//  with error text. work may be NULL for "the request in hand"; payload
+//  and error may be NULL. Returns 0, or -1 with errno EINVAL if there is no
+//  request to answer (or self is NULL).
 int zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
                       const void *payload, size_t size, const char *error);
 
@@ -99,18 +105,20 @@ int zlb_worker_reply (zlb_worker_t *self, const zlb_work_t *work, int status,
 //  a raw request, or any answer a handler likes. Takes *body_p (NULLed,
 //  also on failure; it may be a zmsg_dup of work->frames for an echo).
 //  On a raw request, zlb_worker_reply sends the payload (status 200) or the
-//  error text as one frame. Returns 0, or -1 if there is no request.
+//  error text as one frame. Returns 0, or -1 with errno EINVAL if there is
+//  no request, self is NULL, or body_p / *body_p is NULL.
 int zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **body_p);
 
 //  Keep the connection alive (answer heartbeats, send ours) for usec while
 //  the caller works; for long jobs, call it in slices. Not interrupted by
 //  signals, so that a request in progress is always finished. usec 0 runs
-//  the timers and reads the socket once without waiting.
+//  the timers and reads the socket once without waiting. NULL: nothing.
 void zlb_worker_idle (zlb_worker_t *self, int64_t usec);
 
-//  The worker's id ("host-pid" unless set).
+//  The worker's id ("host-pid" unless set); NULL for NULL.
 const char *zlb_worker_id (const zlb_worker_t *self);
 
+//  Copy the counters into stats (zeroed for a NULL self; NULL stats: nothing).
 void zlb_worker_stats (const zlb_worker_t *self, zlb_worker_stats_t *stats);
 
 #endif

@@ -1,7 +1,19 @@
 /*  zlb.h - the public API of zlb, a ZeroMQ load-balancing broker system.
 
     Include this one header to embed a zlb client or worker in a program.
-    Everything here is prefixed zlb_ / ZLB_; nothing else is exported.     */
+    Everything here is prefixed zlb_ / ZLB_; nothing else is exported.
+
+    NULL arguments, one rule for every function in these headers (tests/
+    unit/test_null.c calls each one with NULL):
+    - a function returning int: -1 with errno EINVAL when self or a
+      required pointer is NULL;
+    - a constructor (*_new): NULL with errno EINVAL;
+    - a destructor (*_destroy): accepts NULL and a pointer to NULL, and
+      sets *self_p to NULL;
+    - a getter or a void function given a NULL self: does nothing and
+      returns a neutral value (0, -1 for "no timeout", NULL; stats zeroed).
+    Arguments that may be NULL on purpose say so at the function, and a NULL
+    zlb_log_t is a silent log (every zlb_log_* call accepts it).           */
 
 #ifndef ZLB_H_INCLUDED
 #define ZLB_H_INCLUDED

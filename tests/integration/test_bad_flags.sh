@@ -39,6 +39,10 @@ expect_code 2 zlb-broker --max-queue x "${LOGS[@]}"
 expect_code 2 zlb-broker --bind "ipc://$T_DIR/x.ipc" stray-argument "${LOGS[@]}"
 expect_code 2 zlb-worker --work-us -1 "${LOGS[@]}"
 expect_code 2 zlb-worker --service "" "${LOGS[@]}"
+# The library's own check: a name the worker could never register.
+expect_code 2 zlb-worker --service "a b" "${LOGS[@]}"
+grep -q "^zlb-worker: --service: 'a b': " "$T_DIR/flags-$n.err" \
+    || fail "zlb-worker --service 'a b': $(cat "$T_DIR/flags-$n.err")"
 expect_code 2 zlb-client --count abc "${LOGS[@]}"
 expect_code 2 zlb-client --retries -1 "${LOGS[@]}" hello
 expect_code 2 zlb-client "${LOGS[@]}"                     # nothing to send
@@ -47,6 +51,8 @@ expect_code 2 zlb-client "${LOGS[@]}"                     # nothing to send
 for program in zlb-broker zlb-worker zlb-client zlb-ctl zlb-stress zlb-keygen; do
     [ -x "$ZLB_BIN/$program" ] || fail "$program is not built"
     expect_code 2 $program --no-such-flag
+    grep -Fxq "$program: --no-such-flag: unknown option" "$T_DIR/flags-$n.err" \
+        || fail "$program: not the one wording: $(cat "$T_DIR/flags-$n.err")"
     grep -Fxq "Try '$program --help'." "$T_DIR/flags-$n.err" \
         || fail "$program: no \"Try '$program --help'.\" line: $(cat "$T_DIR/flags-$n.err")"
 done
