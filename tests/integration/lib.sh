@@ -48,18 +48,7 @@ EXIT_RC=
 # ---------------------------------------------------------------------------
 # Time (tests/proc.sh), messages, failure
 
-# Print the tails of everything the test produced, then exit 1.
-fail () {
-    echo "FAIL [$T_NAME +$(elapsed_ms)ms]: $*" >&2
-    local file
-    for file in "$T_DIR"/*.log "$T_DIR"/*.out "$T_DIR"/*.err; do
-        [ -s "$file" ] || continue
-        echo "----- ${file##*/} (last 25 lines) -----" >&2
-        tail -n 25 "$file" >&2
-    done
-    echo "----- end of logs (ZLB_KEEP=1 keeps $T_DIR) -----" >&2
-    exit 1
-}
+# fail MESSAGE: tests/proc.sh (the tails of every log in T_DIR, then exit 1).
 
 # ---------------------------------------------------------------------------
 # Processes (alive, wait_for, wait_exit: tests/proc.sh)

@@ -70,17 +70,9 @@ skip () {
     exit "$SKIP_RC"
 }
 
-fail () {
-    echo "FAIL [$T_NAME +$(elapsed_ms)ms]: $*" >&2
-    local file
-    for file in "$T_DIR"/*.log "$T_DIR"/*.out "$T_DIR"/*.err; do
-        [ -s "$file" ] || continue
-        echo "----- ${file##*/} (last 25 lines) -----" >&2
-        grep -v -e heartbeat_ -e request_send "$file" | tail -n 25 >&2
-    done
-    echo "----- end of logs (ZLB_KEEP=1 keeps $T_DIR) -----" >&2
-    exit 1
-}
+# fail MESSAGE: tests/proc.sh; the per-request and heartbeat lines of these
+# long runs would push everything else out of the tails.
+FAIL_HIDE='heartbeat_|request_send'
 
 # ---------------------------------------------------------------------------
 # Processes (alive, wait_for, wait_exit: tests/proc.sh)
