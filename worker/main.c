@@ -82,7 +82,7 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
          .help = "TESTING AID: abort() on any request whose payload contains TEXT (a"
          " \"poison request\" that crashes the worker mid-request, for reliability tests)"},
         ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
-        {NULL}
+        ZLB_OPT_END
     };
     const zlb_options_t options = {
         .prog = "zlb-worker", .table = table, .max_args = 0,
