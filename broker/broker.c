@@ -329,10 +329,10 @@ s_recv_frames (void *handle, broker_input_t *input)
 }
 
 //  Handle up to BROKER_BATCH messages waiting on one socket, received
-//  straight into zmq_msg_t frames: handlers move what they keep. A part
-//  is reused without closing it first: zmq_msg_recv releases what a part
-//  held before it fills it, so the leftovers of one message live until
-//  the next one (or the end of the batch) at most.
+//  straight into zmq_msg_t frames: handlers move what they keep. Parts
+//  are reused without closing them in between: zmq_msg_recv releases what
+//  a part held before it fills it (zmq_msg_recv(3)), so what a handler
+//  left in a part lives until the next message or the end of the batch.
 static int
 s_drain (zlb_broker_t *self, zsock_t *sock)
 {
