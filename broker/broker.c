@@ -329,7 +329,10 @@ s_recv_frames (void *handle, broker_input_t *input)
 }
 
 //  Handle up to BROKER_BATCH messages waiting on one socket, received
-//  straight into zmq_msg_t frames: handlers move what they keep.
+//  straight into zmq_msg_t frames: handlers move what they keep. Parts
+//  are reused without closing them in between: zmq_msg_recv releases what
+//  a part held before it fills it (zmq_msg_recv(3)), so what a handler
+//  left in a part lives until the next message or the end of the batch.
 static int
 s_drain (zlb_broker_t *self, zsock_t *sock)
 {
@@ -340,13 +343,10 @@ s_drain (zlb_broker_t *self, zsock_t *sock)
     int handled = 0;
     while (handled < BROKER_BATCH && s_recv_frames (handle, &input)) {
         s_handle (self, sock, &input);
-        //  Release what the handlers did not take; leave every part empty.
-        for (size_t index = 0; index < input.count; index++) {
-            zmq_msg_close (&input.part [index]);
-            zmq_msg_init (&input.part [index]);
-        }
         handled++;
     }
+    for (size_t index = 0; index < BROKER_PARTS_MAX; index++)
+        zmq_msg_close (&input.part [index]);
     return handled;
 }
 

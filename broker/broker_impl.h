@@ -47,7 +47,7 @@ typedef struct {
 //  One message received straight into zmq_msg_t, no czmq objects: every
 //  message is parsed from here (lib/mdp.h) and its body frames moved on.
 typedef struct {
-    zmq_msg_t part [BROKER_PARTS_MAX];  //  frames, initialised (empty when unused)
+    zmq_msg_t part [BROKER_PARTS_MAX];  //  frames, initialised (past count: leftovers)
     size_t count;                 //  frames received
     bool overflow;                //  more frames than fit (the rest were dropped)
 } broker_input_t;

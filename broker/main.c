@@ -105,7 +105,7 @@ s_parse (s_config_t *config, int argc, char *argv [])
         {"allow-workers", 0, ZLB_OPT_PATH, "DIR", ZLB_OPT_INTO (config->allow_workers),
          .default_text = "any", .help = "public certs of keys allowed as workers;"
          " a cert's services=\"a,b\" limits what it may offer"},
-        {NULL}
+        ZLB_OPT_END
     };
     const zlb_options_t options = {
         .prog = "zlb-broker", .table = table, .max_args = 0,

@@ -92,7 +92,7 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
         {"quiet", 'q', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->quiet),
          .help = "print only the summary"},
         ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
-        {NULL}
+        ZLB_OPT_END
     };
     const zlb_options_t options = {
         .prog = "zlb-client", .table = table, .max_args = -1,

@@ -60,7 +60,7 @@ s_parse (s_args_t *args, int argc, char *argv [])
         {"iterations", 'n', ZLB_OPT_INT, "N", ZLB_OPT_INTO (args->iterations), .min = 1,
          .max = 1000000000, .default_text = "never", .help = "watch: stop after N refreshes"},
         ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
-        {NULL}
+        ZLB_OPT_END
     };
     const zlb_options_t options = {
         .prog = "zlb-ctl", .table = table, .max_args = 1,

@@ -92,7 +92,7 @@ s_parse (s_args_t *args, int argc, char *argv [])
         {"force", 0, ZLB_OPT_FLAG, ZLB_OPT_INTO (args->force), .help = "replace existing"
          " files (atomically; a symbolic link at PATH is replaced, never followed)"},
         {"quiet", 'q', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->quiet), .help = "print nothing"},
-        {NULL}
+        ZLB_OPT_END
     };
     const zlb_options_t options = {
         .prog = "zlb-keygen", .table = table, .max_args = 1,

@@ -66,6 +66,10 @@ typedef struct {
                                //  (numbers, strings); "": no default shown
 } zlb_option_t;
 
+//  The last entry of a table (designated, so that no compiler asks for the
+//  other fields).
+#define ZLB_OPT_END { .name = NULL }
+
 //  target and target_size of a field, e.g. ZLB_OPT_INTO (args.count).
 #define ZLB_OPT_INTO(field) .target = &(field), .target_size = sizeof (field)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-#  The test command: install dependencies, build (-Werror), then every check
-#  CI makes, each bounded in time:
+#  The test command: install dependencies, build with warnings as errors
+#  (gcc, and clang beside it), then every check CI makes, each bounded in time:
 #    1. ASan+UBSan build and its unit + integration tests   (scripts/sanitize.sh asan)
 #    2. the broker's integration tests under valgrind       (scripts/sanitize.sh valgrind)
 #    3. each libFuzzer target for ZLB_FUZZ_SECONDS (20)     (scripts/fuzz.sh)
@@ -53,8 +53,16 @@ final_ctest () {
     (cd build && ctest --output-on-failure --timeout 300 "$@") 2>&1 | tee "$CTEST_LOG"
 }
 
+#  The same sources and tests under clang, warnings as errors: built, not
+#  run (the stages below run the gcc build; the fuzzers are clang's).
+clang_build () {
+    CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZLB_WERROR=ON \
+        >/dev/null && cmake --build build-clang -j "$(nproc)" >/dev/null
+}
+
 stage deps scripts/install-deps.sh
 stage build scripts/build.sh
+stage clang clang_build
 if [ "${ZLB_QUICK:-0}" != 1 ]; then
     stage asan scripts/sanitize.sh asan
     stage valgrind scripts/sanitize.sh valgrind

@@ -151,7 +151,7 @@ s_table (zlb_stress_params_t *self, zlb_option_t table [S_OPTIONS + 1])
          .check = zlb_opt_log_level, .default_text = "info", .help = "error|warning|"
          "notice|info|debug (debug logs every request and slows the run)"},
         ZLB_OPT_CURVE (self->broker_key, self->curve_secret, "a fresh key pair per stream"),
-        {NULL}
+        ZLB_OPT_END
     };
     memcpy (table, options, sizeof options);
 }

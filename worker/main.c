@@ -65,6 +65,9 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
          .max = ZLB_WORKER_CREDIT_MAX, .default_text = "1 = strict MDP 0.1",
          .help = "requests the broker may send ahead; more than 1 needs a broker with"
          " the zlb credit extension, docs/protocol.md"},
+        {"max-body", 0, ZLB_OPT_SIZE, "BYTES", ZLB_OPT_INTO (worker->max_body), .min = 1,
+         .max = 256 * 1024 * 1024, .default_text = "1m, as the broker",
+         .help = "largest request body read; match the broker's --max-body"},
         {"log", 0, ZLB_OPT_PATH, "FILE", ZLB_OPT_INTO (args->log_path),
          .help = "log file, shared safely by several workers; - for stderr"},
         {"log-level", 0, ZLB_OPT_CUSTOM, "LEVEL", .target = &args->log_level,
@@ -79,7 +82,7 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
          .help = "TESTING AID: abort() on any request whose payload contains TEXT (a"
          " \"poison request\" that crashes the worker mid-request, for reliability tests)"},
         ZLB_OPT_CURVE (args->broker_key, args->curve_secret, "a fresh key pair for this run"),
-        {NULL}
+        ZLB_OPT_END
     };
     const zlb_options_t options = {
         .prog = "zlb-worker", .table = table, .max_args = 0,

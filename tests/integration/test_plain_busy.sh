@@ -27,7 +27,10 @@ wait_exit "$LAST_PID" 20 || fail "raw_client still waiting"
 [ "$EXIT_RC" = 0 ] || fail "raw_client exit $EXIT_RC"
 assert_grep "^body1: raw=long-job-1$" "$T_DIR/job1.out" "the plain echo did not come back"
 [ "$(runs)" = 1 ] || fail "the job ran $(runs) times, expected once"
-! grep -q "worker_expired" "$BROKER_LOG" || fail "a busy worker was expired: $(grep worker_expired "$BROKER_LOG")"
+# (An idle worker that a loaded machine keeps from heartbeating in time may
+# be expired; that is not under test here, a busy one never may.)
+! grep -q "worker_expired .*busy=yes" "$BROKER_LOG" \
+    || fail "a busy worker was expired: $(grep worker_expired "$BROKER_LOG")"
 [ "$(broker_redeliveries)" = 0 ] || fail "the job was redelivered"
 
 # A busy worker that dies or freezes: the request goes to another worker.

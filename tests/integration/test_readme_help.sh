@@ -11,7 +11,7 @@ for program in zlb-broker zlb-worker zlb-client zlb-stress zlb-ctl zlb-keygen; d
         inside { print }' "$SOURCE/README.md" > "$T_DIR/$program.readme"
     "$ZLB_BIN/$program" --help > "$T_DIR/$program.help" || fail "$program --help failed"
     diff -u "$T_DIR/$program.help" "$T_DIR/$program.readme" > "$T_DIR/$program.diff" \
-        || fail "README's $program block differs from --help: $(head -n 12 "$T_DIR/$program.diff")"
+        || fail "README's $program block differs from --help (scripts/readme-help.sh rewrites it): $(head -n 12 "$T_DIR/$program.diff")"
     step "$program: README matches --help"
 done
 pass

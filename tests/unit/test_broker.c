@@ -623,6 +623,44 @@ test_vanished_worker_redelivers (void **state)
     fixture_stop (&f);
 }
 
+//  A send to the worker at the head of the ready queue fails during
+//  dispatch (its socket is gone: ROUTER_MANDATORY refuses the routing id).
+//  The failed hand-over only marks the worker; after the step it is
+//  removed and the request, which it never got, goes to the next worker
+//  with its place in the queue and no redelivery counted.
+static void
+test_send_failure_dispatches_elsewhere (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start (NULL);
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
+    s_ready (f, w1, "echo");
+    s_ready (f, w2, "echo");
+    fixture_peer_close (f, &w1);
+    fixture_pump (f);            //  the broker sees the pipe go, not yet the worker
+    assert_int_equal (fixture_stats (f).workers, 2);
+    for (uint64_t id = 31; id <= 32; id++)
+        s_send (client, s_body (id, 16), "", "MDPC01", "echo", NULL);
+    fixture_pump (f);
+    zlb_broker_stats_t stats = fixture_stats (f);
+    assert_int_equal (stats.workers, 1);
+    assert_int_equal (stats.send_failures, 1);
+    assert_int_equal (stats.redeliveries, 0);
+    for (uint64_t id = 31; id <= 32; id++) {     //  in order, both at W2
+        zmsg_t *request = s_expect_request (w2, "C1", id);
+        s_reply (f, w2, &request);
+        s_expect_reply (client, "echo");
+    }
+    stats = fixture_stats (f);
+    assert_int_equal (stats.routed, 2);
+    assert_int_equal (stats.replies, 2);
+    assert_int_equal (stats.queued, 0);
+    assert_int_equal (zlb_broker_ready_workers (f->broker, "echo"), 1);
+    fixture_stop (&f);
+}
+
 static void
 test_redelivery_limit (void **state)
 {
@@ -881,6 +919,7 @@ main (void)
         cmocka_unit_test (test_busy_silent_kept),
         cmocka_unit_test (test_disconnect_redelivers),
         cmocka_unit_test (test_vanished_worker_redelivers),
+        cmocka_unit_test (test_send_failure_dispatches_elsewhere),
         cmocka_unit_test (test_redelivery_limit),
         cmocka_unit_test (test_queue_full),
         cmocka_unit_test (test_memory_budget),

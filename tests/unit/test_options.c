@@ -30,7 +30,7 @@ typedef struct {
 
 typedef struct {
     s_target_t target;
-    zlb_option_t table [10];
+    zlb_option_t table [11];      //  ten options and ZLB_OPT_END
     zlb_options_t options;
     char *out, *err;              //  what was printed
     size_t out_size, err_size;
@@ -63,7 +63,9 @@ s_setup (s_fixture_t *self)
          .check = zlb_opt_log_level, .default_text = "info", .help = "level"},
         {"bind", 0, ZLB_OPT_ENDPOINT, "EP", ZLB_OPT_INTO (t->binds), .repeatable = true,
          .help = "bind"},
+        ZLB_OPT_END
     };
+    _Static_assert (sizeof table == sizeof self->table, "the fixture holds the whole table");
     memcpy (self->table, table, sizeof table);
     self->options = (zlb_options_t) {.prog = "prog", .usage = "Usage: prog\n",
                                      .table = self->table, .max_args = 1};
