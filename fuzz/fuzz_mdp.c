@@ -29,8 +29,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     zframe_t *frame;
     while (count < S_FRAMES_MAX && (frame = fuzz_frame (&in))) {
         char buf [80];
-        mdp_address_str (frame, buf, sizeof (buf));
-        mdp_address_str (frame, buf, 1);
+        mdp_bytes_str (zframe_data (frame), zframe_size (frame), buf, sizeof (buf));
+        mdp_bytes_str (zframe_data (frame), zframe_size (frame), buf, 1);
         mdp_frame_is (frame, MDP_CLIENT);
         zmq_msg_init_size (&frames [count], zframe_size (frame));
         memcpy (zmq_msg_data (&frames [count]), zframe_data (frame), zframe_size (frame));

@@ -12,6 +12,7 @@
     the retry timer, so a stuck broker can never hang the caller.           */
 
 #include "zlb/zlb.h"
+#include "codec_msg.h"
 #include "mdp.h"
 #include "curve.h"
 #include "util.h"
@@ -36,11 +37,12 @@ typedef struct {
     uint64_t id;                  //  hash key (the hash points at this field)
     uint32_t attempts;            //  sends so far, the current one included
     bool raw;                     //  raw body out, raw frames back (mmi.*, send_raw)
-    zmsg_t *frames;               //  zlb_client_send_raw: the body (owned), resent as copies
+    zmq_msg_t *frames;            //  zlb_client_send_raw: the body (owned), resent as copies
+    size_t frame_count;           //  how many
     int64_t first_ns;             //  monotonic time of the first send
     int64_t deadline_ns;          //  monotonic time the current attempt times out
     void *handle;                 //  our node in the client's timer list
-    size_t size;                  //  payload bytes
+    size_t size;                  //  payload bytes (raw frames: all their bytes)
     const uint8_t *payload;       //  points into this block, after service
     char service [];              //  NUL-terminated service name
 } s_request_t;
@@ -54,7 +56,8 @@ struct _zlb_client_t {
     zlistx_t *timers;             //  the same requests, earliest deadline first
     uint64_t last_id;             //  highest id issued (ids start at 1)
     s_request_t *done;            //  request behind the last result (borrowed by it)
-    zmsg_t *reply;                //  message behind the last result (payload)
+    mdp_input_t input;            //  message behind the last result (payload)
+    zmsg_t *frames;               //  the last result's frames, when it has them
     zlb_confirm_t confirm;        //  decoded confirmation (worker, error strings)
     zlb_client_stats_t stats;     //  counters since creation
     zlb_ratelimit_t limit;        //  rate limit for warnings about bad input
@@ -149,6 +152,7 @@ zlb_client_new (const char *endpoint, const zlb_client_options_t *options)
         errno = ENOMEM;
         return NULL;
     }
+    mdp_input_init (&self->input);
     int error = EINVAL;
     if (s_options_take (&self->options, options))
         goto failed;
@@ -195,7 +199,7 @@ static void
 s_request_destroy (s_request_t **request_p)
 {
     if (*request_p) {
-        zmsg_destroy (&(*request_p)->frames);
+        mdp_frames_free ((*request_p)->frames, (*request_p)->frame_count);
         free (*request_p);
         *request_p = NULL;
     }
@@ -206,7 +210,8 @@ static void
 s_release (zlb_client_t *self)
 {
     s_request_destroy (&self->done);
-    zmsg_destroy (&self->reply);
+    zmsg_destroy (&self->frames);
+    mdp_input_clear (&self->input);
 }
 
 void
@@ -233,60 +238,42 @@ zlb_client_destroy (zlb_client_t **self_p)
 //  --------------------------------------------------------------------------
 //  Sending
 
-//  The body of one attempt: a zlb request map, or for mmi.* the raw
-//  payload (RFC 8: the body is the service name to look up).
-static zframe_t *
-s_body_new (s_request_t *request)
-{
-    if (request->raw)
-        return zframe_new (request->payload, request->size);
-    zlb_request_t body = {
-        .id = request->id,
-        .ts = (uint64_t) zlb_time_ns (),
-        .attempt = request->attempts,
-        .payload = request->payload,
-        .payload_size = request->size
-    };
-    return zlb_request_encode (&body);
-}
-
-//  Send "" "MDPC01" service without waiting. Once the first frame is
-//  accepted libzmq takes the rest of the message, so HWM refusal (EAGAIN)
-//  can only happen on the first frame and never leaves half a message.
+//  The body of one attempt into frame: a zlb request map, or for mmi.* the
+//  raw payload (RFC 8: the body is the service name to look up).
 static int
-s_send_envelope (zlb_client_t *self, s_request_t *request)
+s_body_new (s_request_t *request, zmq_msg_t *frame)
 {
-    int flags = ZMQ_SNDMORE | ZMQ_DONTWAIT;
-    if (zmq_send (self->handle, "", 0, flags) == -1
-    ||  zmq_send (self->handle, MDP_CLIENT, strlen (MDP_CLIENT), flags) == -1
-    ||  zmq_send (self->handle, request->service, strlen (request->service), flags) == -1)
-        return -1;
-    return 0;
-}
-
-static int
-s_send_frames (zlb_client_t *self, s_request_t *request, zframe_t **body_p)
-{
-    if (s_send_envelope (self, request) == -1) {
-        zframe_destroy (body_p);
+    if (!request->raw) {
+        zlb_request_t body = {
+            .id = request->id,
+            .ts = (uint64_t) zlb_time_ns (),
+            .attempt = request->attempts,
+            .payload = request->payload,
+            .payload_size = request->size
+        };
+        return zlb_request_encode_msg (frame, &body);
+    }
+    if (zmq_msg_init_size (frame, request->size) == -1) {
+        zmq_msg_init (frame);
         return -1;
     }
-    return zframe_send (body_p, self->handle, ZFRAME_DONTWAIT);
+    if (request->size)
+        memcpy (zmq_msg_data (frame), request->payload, request->size);
+    return 0;
 }
 
-//  A raw request's frames, sent as copies: the request keeps them for resends.
+//  Send "" "MDPC01" service + body without waiting. Once the first frame is
+//  accepted libzmq takes the rest of the message, so HWM refusal (EAGAIN)
+//  can only happen on the first frame and never leaves half a message.
+//  keep: the body frames are sent as shared copies (a raw request keeps
+//  them for resends).
 static int
-s_send_raw (zlb_client_t *self, s_request_t *request)
+s_send_body (zlb_client_t *self, s_request_t *request, zmq_msg_t *body, size_t count,
+             bool keep)
 {
-    if (s_send_envelope (self, request) == -1)
-        return -1;
-    size_t left = zmsg_size (request->frames);
-    zframe_t *frame = zmsg_first (request->frames);
-    for (; frame; frame = zmsg_next (request->frames))
-        if (zframe_send (&frame, self->handle,
-                         ZFRAME_REUSE | ZFRAME_DONTWAIT | (--left ? ZFRAME_MORE : 0)) == -1)
-            return -1;
-    return 0;
+    mdp_view_t message = { .client = true, .body = body, .body_count = count,
+                           .service = mdp_bytes (request->service, strlen (request->service)) };
+    return mdp_send (self->handle, &message, keep);
 }
 
 //  One attempt: count it, set its deadline, send. -1 with errno when the
@@ -297,13 +284,17 @@ s_attempt (zlb_client_t *self, s_request_t *request, int64_t now)
     request->attempts++;
     request->deadline_ns = now + self->timeout_ns;
     if (request->frames)
-        return s_send_raw (self, request);
-    zframe_t *body = s_body_new (request);
-    if (!body) {
+        return s_send_body (self, request, request->frames, request->frame_count, true);
+    zmq_msg_t body;
+    if (s_body_new (request, &body) == -1) {
         errno = ENOMEM;
         return -1;
     }
-    return s_send_frames (self, request, &body);
+    int rc = s_send_body (self, request, &body, 1, false);
+    int error = errno;
+    zmq_msg_close (&body);
+    errno = error;
+    return rc;
 }
 
 //  A new request block with copies of service and payload; NULL if out of memory.
@@ -389,7 +380,7 @@ s_launch (zlb_client_t *self, s_request_t *request, uint64_t *id_p)
     self->stats.sent++;
     zlb_log (self->options.log, ZLB_LOG_DEBUG, "request_send",
              "id=%" PRIu64 " service=%s size=%zu raw=%s", request->id, request->service,
-             request->frames ? zmsg_content_size (request->frames) : request->size,
+             request->size,
              request->raw ? "yes" : "no");
     if (id_p)
         *id_p = request->id;
@@ -435,7 +426,15 @@ zlb_client_send_raw (zlb_client_t *self, const char *service, zmsg_t **body_p,
         return -1;
     }
     request->raw = true;
-    request->frames = body;
+    request->frame_count = zmsg_size (body);
+    request->size = zmsg_content_size (body);
+    request->frames = mdp_frames_from_zmsg (body);
+    zmsg_destroy (&body);
+    if (!request->frames) {
+        s_request_destroy (&request);
+        errno = ENOMEM;
+        return -1;
+    }
     return s_launch (self, request, id_p);
 }
 
@@ -443,10 +442,11 @@ zlb_client_send_raw (zlb_client_t *self, const char *service, zmsg_t **body_p,
 //  Results
 
 //  Fill the fields every result has, take the request out of flight and
-//  keep it (and msg) alive for the caller until the next zlb_client_recv.
+//  keep it (and the input, where a payload points) alive for the caller
+//  until the next zlb_client_recv.
 static void
-s_deliver (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p,
-           zlb_result_t *result, int status, int64_t now)
+s_deliver (zlb_client_t *self, s_request_t *request, zlb_result_t *result, int status,
+           int64_t now)
 {
     memset (result, 0, sizeof *result);
     result->id = request->id;
@@ -460,10 +460,6 @@ s_deliver (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p,
     result->latency_ns = result->rtt_ns / 2;
     s_forget (self, request);
     self->done = request;
-    if (msg_p) {
-        self->reply = *msg_p;
-        *msg_p = NULL;
-    }
 }
 
 //  Resend or give up on every attempt whose deadline has passed. Returns 1
@@ -478,7 +474,7 @@ s_expire (zlb_client_t *self, zlb_result_t *result, int64_t now)
             zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "request_timeout",
                              "id=%" PRIu64 " service=%s attempts=%" PRIu32,
                              request->id, request->service, request->attempts);
-            s_deliver (self, request, NULL, result, ZLB_STATUS_TIMEOUT, now);
+            s_deliver (self, request, result, ZLB_STATUS_TIMEOUT, now);
             result->error = "no reply after all retries";
             self->stats.timeouts++;
             return 1;
@@ -494,67 +490,57 @@ s_expire (zlb_client_t *self, zlb_result_t *result, int64_t now)
     return 0;
 }
 
+//  The message in self->input is dropped (the next read clears it).
 static void
-s_malformed (zlb_client_t *self, zmsg_t **msg_p, const char *reason)
+s_malformed (zlb_client_t *self, const char *reason)
 {
     self->stats.malformed++;
     zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "reply_malformed",
-                     "reason=\"%s\" frames=%zu", reason, zmsg_size (*msg_p));
-    zmsg_destroy (msg_p);
+                     "reason=\"%s\" frames=%zu", reason,
+                     self->input.count + self->input.overflow);
 }
 
 static void
-s_duplicate (zlb_client_t *self, zmsg_t **msg_p, uint64_t id)
+s_duplicate (zlb_client_t *self, uint64_t id)
 {
     self->stats.duplicates++;
     zlb_log (self->options.log, ZLB_LOG_DEBUG, "reply_duplicate", "id=%" PRIu64, id);
-    zmsg_destroy (msg_p);
 }
 
 //  The oldest request in flight to this service that is raw (or not). Raw
 //  replies carry no id, so order is all we have; the walk stops at the
 //  first match, which with one service in use is the head.
 static s_request_t *
-s_oldest (zlb_client_t *self, zframe_t *service, bool raw)
+s_oldest (zlb_client_t *self, mdp_bytes_t service, bool raw)
 {
     s_request_t *oldest = NULL;
     s_request_t *request = (s_request_t *) zlistx_first (self->timers);
     for (; request; request = (s_request_t *) zlistx_next (self->timers))
-        if (request->raw == raw && mdp_frame_is (service, request->service)
+        if (request->raw == raw && mdp_bytes_is (service, request->service)
         &&  (!oldest || request->id < oldest->id))
             oldest = request;
     return oldest;
-}
-
-//  Keep just the body frames of a reply ("" MDPC01 service body...).
-static zmsg_t *
-s_body_frames (zmsg_t *msg)
-{
-    for (int index = 0; index < 3; index++) {
-        zframe_t *frame = zmsg_pop (msg);
-        zframe_destroy (&frame);
-    }
-    return msg;
 }
 
 //  A reply delivered as it came: to a raw request (status 200), or to a zlb
 //  request answered in another format (ZLB_STATUS_NOT_ZLB: reported at once,
 //  not retried, since every retry would get the same).
 static int
-s_deliver_frames (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p,
+s_deliver_frames (zlb_client_t *self, s_request_t *request, const mdp_view_t *reply,
                   zlb_result_t *result, int status, int64_t now)
 {
-    s_deliver (self, request, msg_p, result, status, now);
-    result->frames = s_body_frames (self->reply);
-    zframe_t *first = zmsg_first (result->frames);
-    result->payload = first && zframe_size (first) ? zframe_data (first) : NULL;
-    result->payload_size = first ? zframe_size (first) : 0;
+    s_deliver (self, request, result, status, now);
+    self->frames = mdp_frames_to_zmsg (reply->body, reply->body_count);
+    result->frames = self->frames;
+    zmq_msg_t *first = &reply->body [0];      //  (mdp_parse: a reply has a body)
+    result->payload = zmq_msg_size (first) ? (const uint8_t *) zmq_msg_data (first) : NULL;
+    result->payload_size = zmq_msg_size (first);
     if (status == ZLB_STATUS_NOT_ZLB) {
         result->error = "the worker answered in plain MDP; send it raw";
         self->stats.not_zlb++;
         zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "reply_not_zlb",
                          "id=%" PRIu64 " service=%s frames=%zu", request->id,
-                         request->service, zmsg_size (result->frames));
+                         request->service, reply->body_count);
     }
     self->stats.replies++;
     return 1;
@@ -578,12 +564,12 @@ s_fill_confirmed (zlb_result_t *result, const zlb_confirm_t *confirm, const zlb_
 //  A raw request answered with an error confirmation of id 0 (the broker's
 //  own answers - 503, 504... - or a zlb worker's 400): that status, not 200.
 static int
-s_deliver_raw (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p, bool confirmed,
-               zlb_result_t *result, int64_t now)
+s_deliver_raw (zlb_client_t *self, s_request_t *request, const mdp_view_t *reply,
+               bool confirmed, zlb_result_t *result, int64_t now)
 {
     if (!confirmed || self->confirm.id != 0 || self->confirm.status == ZLB_STATUS_OK)
-        return s_deliver_frames (self, request, msg_p, result, ZLB_STATUS_OK, now);
-    s_deliver (self, request, msg_p, result, self->confirm.status, now);
+        return s_deliver_frames (self, request, reply, result, ZLB_STATUS_OK, now);
+    s_deliver (self, request, result, self->confirm.status, now);
     zlb_reply_t empty = { 0 };
     s_fill_confirmed (result, &self->confirm, &empty);
     self->stats.replies++;
@@ -591,20 +577,20 @@ s_deliver_raw (zlb_client_t *self, s_request_t *request, zmsg_t **msg_p, bool co
 }
 
 //  The request a decoded reply answers, or NULL after counting it as a
-//  duplicate or malformed (msg is destroyed then).
+//  duplicate or malformed.
 static s_request_t *
-s_match (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, uint64_t id)
+s_match (zlb_client_t *self, mdp_bytes_t service, uint64_t id)
 {
     s_request_t *request = id ? (s_request_t *) zhashx_lookup (self->requests, &id) : NULL;
-    if (request && !mdp_frame_is (service, request->service)) {
-        s_malformed (self, msg_p, "service does not match the request");
+    if (request && !mdp_bytes_is (service, request->service)) {
+        s_malformed (self, "service does not match the request");
         return NULL;
     }
     if (!request) {
         if (id && id <= self->last_id)
-            s_duplicate (self, msg_p, id);        //  ids are monotonic: already answered
+            s_duplicate (self, id);               //  ids are monotonic: already answered
         else
-            s_malformed (self, msg_p, "unknown id");
+            s_malformed (self, "unknown id");
     }
     return request;
 }
@@ -612,90 +598,85 @@ s_match (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, uint64_t id)
 //  Reply + confirmation (already decoded into self->confirm): decode the
 //  reply, match the id, fill the result.
 static int
-s_handle_reply (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service,
-                zlb_result_t *result, int64_t now)
+s_handle_reply (zlb_client_t *self, const mdp_view_t *view, zlb_result_t *result, int64_t now)
 {
-    zmsg_first (*msg_p);
-    zmsg_next (*msg_p);
-    zmsg_next (*msg_p);
-    zframe_t *body = zmsg_next (*msg_p);
+    zmq_msg_t *body = &view->body [0];
     const char *err = NULL;
     //  A broker-made error has an empty reply map: only a 200 needs a reply.
     zlb_reply_t reply = { 0 };
-    if (zlb_reply_decode (body, &reply, &err)) {
+    if (zlb_reply_decode_mem (zmq_msg_data (body), zmq_msg_size (body), &reply, &err)) {
         if (self->confirm.status == ZLB_STATUS_OK) {
-            s_malformed (self, msg_p, err ? err : "bad reply");
+            s_malformed (self, err ? err : "bad reply");
             return 0;
         }
         memset (&reply, 0, sizeof reply);
     }
     if (reply.id && reply.id != self->confirm.id) {
-        s_malformed (self, msg_p, "reply and confirmation ids differ");
+        s_malformed (self, "reply and confirmation ids differ");
         return 0;
     }
-    s_request_t *request = s_match (self, msg_p, service, self->confirm.id);
+    s_request_t *request = s_match (self, view->service, self->confirm.id);
     if (!request)
         return 0;
-    s_deliver (self, request, msg_p, result, self->confirm.status, now);
+    s_deliver (self, request, result, self->confirm.status, now);
     s_fill_confirmed (result, &self->confirm, &reply);
     self->stats.replies++;
     return 1;
 }
 
-//  True if the message has zlb's two body frames and the second decodes
+//  True if the reply has zlb's two body frames and the second decodes
 //  as a confirmation (into self->confirm).
 static bool
-s_confirmed (zlb_client_t *self, zmsg_t *msg)
+s_confirmed (zlb_client_t *self, const mdp_view_t *view)
 {
-    if (zmsg_size (msg) != 5)
+    if (view->body_count != 2)
         return false;
-    zframe_t *confirm = zmsg_last (msg);
-    return zlb_confirm_decode (confirm, &self->confirm, NULL) == 0;
+    zmq_msg_t *confirm = &view->body [1];
+    return zlb_confirm_decode_mem (zmq_msg_data (confirm), zmq_msg_size (confirm),
+                                   &self->confirm, NULL) == 0;
 }
 
 //  A well-formed MDP reply: to a zlb request with that id, to the oldest
 //  raw request for the service, or - in no format of ours - to the oldest
 //  zlb request for it (ZLB_STATUS_NOT_ZLB).
 static int
-s_route (zlb_client_t *self, zmsg_t **msg_p, zframe_t *service, zlb_result_t *result,
-         int64_t now)
+s_route (zlb_client_t *self, const mdp_view_t *view, zlb_result_t *result, int64_t now)
 {
-    bool confirmed = s_confirmed (self, *msg_p);
+    bool confirmed = s_confirmed (self, view);
     if (confirmed && self->confirm.id) {
         s_request_t *known = (s_request_t *) zhashx_lookup (self->requests, &self->confirm.id);
         if (known && !known->raw)
-            return s_handle_reply (self, msg_p, service, result, now);
+            return s_handle_reply (self, view, result, now);
     }
-    s_request_t *request = s_oldest (self, service, true);
+    s_request_t *request = s_oldest (self, view->service, true);
     if (request)
-        return s_deliver_raw (self, request, msg_p, confirmed, result, now);
+        return s_deliver_raw (self, request, view, confirmed, result, now);
     if (confirmed)
-        return s_handle_reply (self, msg_p, service, result, now);
-    request = s_oldest (self, service, false);
+        return s_handle_reply (self, view, result, now);
+    request = s_oldest (self, view->service, false);
     if (request)
-        return s_deliver_frames (self, request, msg_p, result, ZLB_STATUS_NOT_ZLB, now);
-    s_duplicate (self, msg_p, 0);     //  late answer to one we already gave up on
+        return s_deliver_frames (self, request, view, result, ZLB_STATUS_NOT_ZLB, now);
+    s_duplicate (self, 0);            //  late answer to one we already gave up on
     return 0;
 }
 
-//  One message from the socket: a result (1) or dropped (0).
+//  The message in self->input (from the broker, a DEALER: no routing id):
+//  a result (1) or dropped (0).
 static int
-s_handle (zlb_client_t *self, zmsg_t **msg_p, zlb_result_t *result, int64_t now)
+s_handle (zlb_client_t *self, zlb_result_t *result, int64_t now)
 {
-    size_t frames = zmsg_size (*msg_p);
-    zframe_t *empty = zmsg_first (*msg_p);
-    zframe_t *header = zmsg_next (*msg_p);
-    zframe_t *service = zmsg_next (*msg_p);
-    if (frames < 4)
-        s_malformed (self, msg_p, "too few frames");
+    mdp_view_t view;
+    mdp_error_t error = mdp_parse (self->input.frame, self->input.count, false, &view);
+    if (self->input.overflow)
+        s_malformed (self, "too many frames");
     else
-    if (zframe_size (empty) != 0)
-        s_malformed (self, msg_p, "first frame is not empty");
+    if (view.header && !view.client)
+        s_malformed (self, "not MDPC01");
     else
-    if (!mdp_frame_is (header, MDP_CLIENT))
-        s_malformed (self, msg_p, "not MDPC01");
+    if (error != MDP_OK)
+        s_malformed (self, mdp_strerror (error));
     else
-        return s_route (self, msg_p, service, result, now);
+        return s_route (self, &view, result, now);
     return 0;
 }
 
@@ -705,10 +686,9 @@ static int
 s_read (zlb_client_t *self, zlb_result_t *result)
 {
     while (true) {
-        zmsg_t *msg = zmsg_recv (self->handle);   //  RCVTIMEO 0: never waits
-        if (!msg)
+        if (mdp_recv (self->handle, &self->input) == -1)
             return errno == EAGAIN || errno == EINTR ? 0 : -1;
-        if (s_handle (self, &msg, result, s_now (self)))
+        if (s_handle (self, result, s_now (self)))
             return 1;
     }
 }

@@ -5,6 +5,7 @@
     one copy of the payload. Decoders use msgpack-c's unpacker, whose str
     and bin objects point into the input, so payloads are not copied.     */
 
+#include "codec_msg.h"
 #include "msgpack_guard.h"
 #include "msgpack_put.h"
 #include "zlb/zlb.h"
@@ -33,6 +34,27 @@ s_sink_write (void *data, const char *buf, size_t len)
 
 typedef void (s_pack_fn) (msgpack_packer *pk, const void *body);
 
+//  Runs pack to count the bytes of the body.
+static size_t
+s_encoded_size (s_pack_fn *pack, const void *body)
+{
+    s_sink_t sink = {NULL, 0};
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &sink, s_sink_write);
+    pack (&packer, body);
+    return sink.size;
+}
+
+//  Runs pack again into data, which holds exactly the counted bytes.
+static void
+s_encode_into (s_pack_fn *pack, const void *body, void *data)
+{
+    s_sink_t sink = {(uint8_t *) data, 0};
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &sink, s_sink_write);
+    pack (&packer, body);
+}
+
 //  Runs pack once to count and once to fill an exact-size frame.
 static zframe_t *
 s_encode (s_pack_fn *pack, const void *body)
@@ -41,18 +63,28 @@ s_encode (s_pack_fn *pack, const void *body)
         errno = EINVAL;
         return NULL;
     }
-    s_sink_t sink = {NULL, 0};
-    msgpack_packer packer;
-    msgpack_packer_init (&packer, &sink, s_sink_write);
-    pack (&packer, body);
-
-    zframe_t *frame = zframe_new (NULL, sink.size);
-    if (!frame)
-        return NULL;
-    sink.data = zframe_data (frame);
-    sink.size = 0;
-    pack (&packer, body);
+    zframe_t *frame = zframe_new (NULL, s_encoded_size (pack, body));
+    if (frame)
+        s_encode_into (pack, body, zframe_data (frame));
     return frame;
+}
+
+//  The same into a zmq_msg_t (left empty on failure).
+static int
+s_encode_msg (zmq_msg_t *frame, s_pack_fn *pack, const void *body)
+{
+    zmq_msg_init (frame);
+    if (!body) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (zmq_msg_init_size (frame, s_encoded_size (pack, body)) == -1) {
+        zmq_msg_init (frame);
+        errno = ENOMEM;
+        return -1;
+    }
+    s_encode_into (pack, body, zmq_msg_data (frame));
+    return 0;
 }
 
 static void
@@ -111,6 +143,43 @@ zlb_confirm_encode (const zlb_confirm_t *confirm)
     return s_encode (s_pack_confirm, confirm);
 }
 
+int
+zlb_request_encode_msg (zmq_msg_t *frame, const zlb_request_t *request)
+{
+    return s_encode_msg (frame, s_pack_request, request);
+}
+
+int
+zlb_reply_encode_msg (zmq_msg_t *frame, const zlb_reply_t *reply)
+{
+    return s_encode_msg (frame, s_pack_reply, reply);
+}
+
+int
+zlb_confirm_encode_msg (zmq_msg_t *frame, const zlb_confirm_t *confirm)
+{
+    return s_encode_msg (frame, s_pack_confirm, confirm);
+}
+
+int
+zlb_error_reply_msg (zmq_msg_t frames [2], uint64_t id, int status, const char *worker,
+                     const char *error)
+{
+    zlb_reply_t reply = {id, NULL, 0};
+    zlb_confirm_t confirm = {.id = id, .status = status, .worker = worker,
+                             .attempt = 0, .error = error};
+    int rc_reply = zlb_reply_encode_msg (&frames [0], &reply);
+    int rc_confirm = zlb_confirm_encode_msg (&frames [1], &confirm);
+    if (rc_reply == 0 && rc_confirm == 0)
+        return 0;
+    zmq_msg_close (&frames [0]);
+    zmq_msg_close (&frames [1]);
+    zmq_msg_init (&frames [0]);
+    zmq_msg_init (&frames [1]);
+    errno = ENOMEM;
+    return -1;
+}
+
 zmsg_t *
 zlb_error_reply_new (uint64_t id, int status, const char *worker, const char *error)
 {
@@ -151,17 +220,17 @@ typedef int (s_visit_fn) (void *out, const msgpack_object_str *key,
                           const msgpack_object *value, const char **err);
 
 static int
-s_decode_map (zframe_t *frame, s_visit_fn *visit, void *out, const char **err)
+s_decode_map (const uint8_t *data, size_t size, s_visit_fn *visit, void *out, const char **err)
 {
     const char *dummy;
     if (!err)
         err = &dummy;
-    if (!frame || zframe_size (frame) == 0) {
+    if (!data || size == 0) {
         *err = "empty body";
         return -1;
     }
     //  Sizes first: msgpack-c allocates from header counts before reading.
-    if (!zlb_msgpack_bounded (zframe_data (frame), zframe_size (frame))) {
+    if (!zlb_msgpack_bounded (data, size)) {
         *err = "not msgpack (or sizes larger than the body)";
         return -1;
     }
@@ -170,11 +239,11 @@ s_decode_map (zframe_t *frame, s_visit_fn *visit, void *out, const char **err)
     size_t offset = 0;
     int rc = -1;
     msgpack_unpack_return ret = msgpack_unpack_next (
-        &unpacked, (const char *) zframe_data (frame), zframe_size (frame), &offset);
+        &unpacked, (const char *) data, size, &offset);
     if (ret != MSGPACK_UNPACK_SUCCESS)
         *err = "not msgpack";
     else
-    if (offset != zframe_size (frame))
+    if (offset != size)
         *err = "trailing bytes after the map";
     else
     if (unpacked.data.type != MSGPACK_OBJECT_MAP)
@@ -259,9 +328,9 @@ s_get_text (const msgpack_object *value, char *buf, size_t bufsize)
 
 //  s_decode_map, with errno EINVAL when the frame is not what it should be.
 static int
-s_decode (zframe_t *frame, s_visit_fn *visit, void *out, const char **err)
+s_decode (const void *data, size_t size, s_visit_fn *visit, void *out, const char **err)
 {
-    int rc = s_decode_map (frame, visit, out, err);
+    int rc = s_decode_map ((const uint8_t *) data, size, visit, out, err);
     if (rc)
         errno = EINVAL;
     return rc;
@@ -297,7 +366,8 @@ s_visit_request (void *out, const msgpack_object_str *key,
 }
 
 int
-zlb_request_decode (zframe_t *frame, zlb_request_t *request, const char **err)
+zlb_request_decode_mem (const void *data, size_t size, zlb_request_t *request,
+                        const char **err)
 {
     const char *dummy;
     if (!err)
@@ -306,7 +376,7 @@ zlb_request_decode (zframe_t *frame, zlb_request_t *request, const char **err)
         return -1;
     memset (request, 0, sizeof *request);
     request->attempt = 1;
-    if (s_decode (frame, s_visit_request, request, err))
+    if (s_decode (data, size, s_visit_request, request, err))
         return -1;
     if (request->id == 0) {
         errno = EINVAL;
@@ -333,12 +403,12 @@ s_visit_reply (void *out, const msgpack_object_str *key,
 }
 
 int
-zlb_reply_decode (zframe_t *frame, zlb_reply_t *reply, const char **err)
+zlb_reply_decode_mem (const void *data, size_t size, zlb_reply_t *reply, const char **err)
 {
     if (s_no_output (reply, err))
         return -1;
     memset (reply, 0, sizeof *reply);
-    return s_decode (frame, s_visit_reply, reply, err);
+    return s_decode (data, size, s_visit_reply, reply, err);
 }
 
 static int
@@ -388,7 +458,8 @@ s_visit_confirm (void *out, const msgpack_object_str *key,
 }
 
 int
-zlb_confirm_decode (zframe_t *frame, zlb_confirm_t *confirm, const char **err)
+zlb_confirm_decode_mem (const void *data, size_t size, zlb_confirm_t *confirm,
+                        const char **err)
 {
     const char *dummy;
     if (!err)
@@ -397,7 +468,7 @@ zlb_confirm_decode (zframe_t *frame, zlb_confirm_t *confirm, const char **err)
         return -1;
     memset (confirm, 0, sizeof *confirm);
     confirm->worker = confirm->worker_buf;
-    if (s_decode (frame, s_visit_confirm, confirm, err))
+    if (s_decode (data, size, s_visit_confirm, confirm, err))
         return -1;
     if (confirm->status == 0) {
         errno = EINVAL;
@@ -406,6 +477,37 @@ zlb_confirm_decode (zframe_t *frame, zlb_confirm_t *confirm, const char **err)
     if (confirm->status == ZLB_STATUS_OK)
         confirm->error = NULL;
     return 0;
+}
+
+//  The zframe_t decoders of zlb/codec.h: the same on the frame's bytes.
+static const void *
+s_data (zframe_t *frame)
+{
+    return frame ? zframe_data (frame) : NULL;
+}
+
+static size_t
+s_size (zframe_t *frame)
+{
+    return frame ? zframe_size (frame) : 0;
+}
+
+int
+zlb_request_decode (zframe_t *frame, zlb_request_t *request, const char **err)
+{
+    return zlb_request_decode_mem (s_data (frame), s_size (frame), request, err);
+}
+
+int
+zlb_reply_decode (zframe_t *frame, zlb_reply_t *reply, const char **err)
+{
+    return zlb_reply_decode_mem (s_data (frame), s_size (frame), reply, err);
+}
+
+int
+zlb_confirm_decode (zframe_t *frame, zlb_confirm_t *confirm, const char **err)
+{
+    return zlb_confirm_decode_mem (s_data (frame), s_size (frame), confirm, err);
 }
 
 uint64_t

@@ -55,17 +55,6 @@ mdp_service_valid (const void *name, size_t size)
 }
 
 char *
-mdp_address_str (zframe_t *address, char *buf, size_t bufsize)
-{
-    if (!address) {
-        if (buf && bufsize)
-            buf [0] = 0;
-        return buf;
-    }
-    return mdp_bytes_str (zframe_data (address), zframe_size (address), buf, bufsize);
-}
-
-char *
 mdp_bytes_str (const void *data, size_t size, char *buf, size_t bufsize)
 {
     if (!buf || bufsize == 0)
@@ -314,4 +303,97 @@ mdp_send (void *handle, const mdp_view_t *message, bool keep)
         if (s_send_bytes (&sender, parts [index].data, parts [index].size) == -1)
             return -1;
     return s_send_body (&sender, message->body, message->body_count, keep);
+}
+
+//  --------------------------------------------------------------------------
+//  Receiving (client and worker)
+
+void
+mdp_input_init (mdp_input_t *input)
+{
+    for (size_t index = 0; index < MDP_INPUT_MAX; index++)
+        zmq_msg_init (&input->frame [index]);
+    input->count = 0;
+    input->overflow = false;
+}
+
+void
+mdp_input_clear (mdp_input_t *input)
+{
+    for (size_t index = 0; index < input->count; index++) {
+        zmq_msg_close (&input->frame [index]);
+        zmq_msg_init (&input->frame [index]);
+    }
+    input->count = 0;
+    input->overflow = false;
+}
+
+//  Read and drop the rest of a message that does not fit.
+static void
+s_drain_rest (void *handle)
+{
+    zmq_msg_t rest;
+    zmq_msg_init (&rest);
+    do
+        if (zmq_msg_recv (&rest, handle, ZMQ_DONTWAIT) == -1)
+            break;
+    while (zmq_msg_more (&rest));
+    zmq_msg_close (&rest);
+}
+
+int
+mdp_recv (void *handle, mdp_input_t *input)
+{
+    mdp_input_clear (input);
+    bool more = true;
+    //  libzmq hands over a message whole: once its first frame is here,
+    //  the rest is too, so no read below waits.
+    while (more && input->count < MDP_INPUT_MAX) {
+        zmq_msg_t *frame = &input->frame [input->count];
+        if (zmq_msg_recv (frame, handle, ZMQ_DONTWAIT) == -1)
+            return input->count ? 0 : -1;
+        input->count++;
+        more = zmq_msg_more (frame);
+    }
+    if (more) {
+        input->overflow = true;
+        s_drain_rest (handle);
+    }
+    return 0;
+}
+
+zmsg_t *
+mdp_frames_to_zmsg (zmq_msg_t *frames, size_t count)
+{
+    zmsg_t *msg = zmsg_new ();
+    for (size_t index = 0; msg && index < count; index++)
+        if (zmsg_addmem (msg, zmq_msg_data (&frames [index]), zmq_msg_size (&frames [index])))
+            zmsg_destroy (&msg);
+    return msg;
+}
+
+zmq_msg_t *
+mdp_frames_from_zmsg (zmsg_t *msg)
+{
+    size_t count = msg ? zmsg_size (msg) : 0;
+    zmq_msg_t *frames = count ? (zmq_msg_t *) calloc (count, sizeof (zmq_msg_t)) : NULL;
+    if (!frames)
+        return NULL;
+    size_t index = 0;
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg), index++) {
+        if (zmq_msg_init_size (&frames [index], zframe_size (frame)) == -1) {
+            mdp_frames_free (frames, index);
+            return NULL;
+        }
+        memcpy (zmq_msg_data (&frames [index]), zframe_data (frame), zframe_size (frame));
+    }
+    return frames;
+}
+
+void
+mdp_frames_free (zmq_msg_t *frames, size_t count)
+{
+    for (size_t index = 0; frames && index < count; index++)
+        zmq_msg_close (&frames [index]);
+    free (frames);
 }

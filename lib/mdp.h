@@ -29,6 +29,7 @@
 #define MDP_ADDRESS_MAX 255       //  longest routing id (ZMTP's limit)
 #define MDP_TAG_MAX 8             //  bytes a credit broker may append to a client address
 #define MDP_CREDIT_MAX 1000       //  largest "credit=N" in a READY (docs/protocol.md)
+#define MDP_INPUT_MAX 16          //  frames of one message the client and worker read
 
 typedef enum {
     MDP_OK = 0,
@@ -69,6 +70,37 @@ typedef struct {
     size_t body_bytes;            //  their total size (set by mdp_parse)
 } mdp_view_t;
 
+//  One received message as frames, bounded: the client's and the worker's
+//  input (the broker has its own, broker_input_t). Every frame is always
+//  initialised (empty when unused), so clearing is just closing them all.
+typedef struct {
+    zmq_msg_t frame [MDP_INPUT_MAX];
+    size_t count;                 //  frames received
+    bool overflow;                //  the message had more (they were read and dropped)
+} mdp_input_t;
+
+//  Make every frame of input empty; call once before the first mdp_recv.
+void mdp_input_init (mdp_input_t *input);
+
+//  Release the frames of the last message (what was moved out is empty already).
+void mdp_input_clear (mdp_input_t *input);
+
+//  Receive one whole message into input without waiting (cleared first).
+//  Frames past MDP_INPUT_MAX are read and dropped (overflow). 0, or -1
+//  with libzmq's errno (EAGAIN: nothing waiting).
+int mdp_recv (void *handle, mdp_input_t *input);
+
+//  A czmq message holding copies of count frames (for the public API's
+//  zmsg_t results); NULL if out of memory.
+zmsg_t *mdp_frames_to_zmsg (zmq_msg_t *frames, size_t count);
+
+//  Copies of msg's frames into a new array of zmsg_size (msg) zmq_msg_t
+//  (free with mdp_frames_free); NULL if out of memory or msg is empty.
+zmq_msg_t *mdp_frames_from_zmsg (zmsg_t *msg);
+
+//  Close count frames and free the array (NULL: nothing).
+void mdp_frames_free (zmq_msg_t *frames, size_t count);
+
 //  Parse count frames into view. routed: the first frame is the sender's
 //  routing id (a ROUTER received it). MDP_OK or the first error; on error
 //  every field read before it is set (peer, header, command...).
@@ -103,11 +135,8 @@ bool mdp_frame_is (zframe_t *frame, const char *text);
 //  True if name is a valid service name: 1..255 bytes, printable ASCII.
 bool mdp_service_valid (const void *name, size_t size);
 
-//  Write a printable form of a peer address (itself when printable, else
-//  hex) into buf; returns buf.
-char *mdp_address_str (zframe_t *address, char *buf, size_t bufsize);
-
-//  The same for an address held as plain bytes.
+//  Write a printable form of an address held as bytes (itself when
+//  printable, else hex) into buf; returns buf.
 char *mdp_bytes_str (const void *data, size_t size, char *buf, size_t bufsize);
 
 #endif

@@ -18,7 +18,12 @@
 #define mdp_command_name    zlb_mdp_command_name
 #define mdp_frame_is        zlb_mdp_frame_is
 #define mdp_service_valid   zlb_mdp_service_valid
-#define mdp_address_str     zlb_mdp_address_str
+#define mdp_input_init      zlb_mdp_input_init
+#define mdp_input_clear     zlb_mdp_input_clear
+#define mdp_recv            zlb_mdp_recv
+#define mdp_frames_to_zmsg  zlb_mdp_frames_to_zmsg
+#define mdp_frames_from_zmsg zlb_mdp_frames_from_zmsg
+#define mdp_frames_free     zlb_mdp_frames_free
 #define mdp_bytes_str       zlb_mdp_bytes_str
 
 #endif

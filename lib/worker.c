@@ -13,6 +13,7 @@
     a second request. The silence window restarts after the reply.        */
 
 #include "zlb/zlb.h"
+#include "codec_msg.h"
 #include "mdp.h"
 #include "curve.h"
 #include "util.h"
@@ -27,8 +28,9 @@
 
 #define S_LINGER_LEAVE_MS  200    //  time DISCONNECT gets to leave at destroy
 #define S_RCVTIMEO_MS      1000   //  safety bound: we only read when poll said so
-#define S_TAG_MAX          8      //  bytes a credit broker may append to a client address
-#define S_CLIENT_STR_MAX   (2 * (255 + S_TAG_MAX) + 1)
+#define S_CLIENT_MAX       (MDP_ADDRESS_MAX + MDP_TAG_MAX)  //  a credit broker tags addresses
+#define S_CLIENT_STR_MAX   (2 * S_CLIENT_MAX + 1)
+#define S_BODY_MAX         (MDP_INPUT_MAX - 5)  //  after "" MDPW01 REQUEST client ""
 
 #define s_log(self, level, event, ...)                                      \
     do {                                                                    \
@@ -42,6 +44,16 @@
             zlb_log_limited ((self)->log, &(self)->limit, (level), (event), \
                              __VA_ARGS__);                                  \
     } while (0)
+
+//  One REQUEST the worker keeps: the client's address (a copy) and the
+//  body frames, moved in from the input. The slots are made once (the
+//  credit ring and the one in hand): taking a request allocates nothing.
+typedef struct {
+    byte client [S_CLIENT_MAX];   //  client address, as the broker gave it
+    size_t client_size;
+    zmq_msg_t body [S_BODY_MAX];  //  body frames, initialised (empty when unused)
+    size_t body_count;
+} s_request_t;
 
 struct _zlb_worker_t {
     char *endpoint;               //  broker endpoint
@@ -67,16 +79,17 @@ struct _zlb_worker_t {
     int backoff_ms;               //  wait before the next fresh socket
     bool heard;                   //  broker heard from since READY on this socket
 
+    mdp_input_t input;            //  the message being read from the broker
     int credit;                   //  requests the broker may send ahead (>= 1)
-    zmsg_t **pending;             //  ring of REQUESTs not yet handed out (credit slots),
+    s_request_t *pending;         //  ring of REQUESTs not yet handed out (credit slots),
                                   //  all from the current socket (s_close drops them)
     size_t pending_head;          //  index of the oldest pending REQUEST
     size_t pending_count;         //  REQUESTs in the ring
     bool raw_ok;                  //  options.raw: hand over bodies that are not ours
-    zmsg_t *request;              //  the request being served, owns its frames
+    s_request_t request;          //  the request being served (while holding)
+    bool holding;                 //  between zlb_worker_recv and its reply
     zmsg_t *raw_body;             //  its body frames when it is a raw request (owned)
     unsigned request_socket;      //  socket number it arrived on
-    zframe_t *client;             //  client address frame, inside request
     uint64_t request_id;          //  from the decoded body
     uint32_t attempt;             //  from the decoded body
     int64_t t_recv;               //  wall clock ns at receipt
@@ -134,39 +147,24 @@ s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
 //  --------------------------------------------------------------------------
 //  Socket life
 
-//  Send a command with no extra frames ("" MDPW01 cmd [service]). Never
-//  blocks: if libzmq cannot queue it the broker is gone and expiry handles it.
+//  Send a message to the broker. Never blocks: if libzmq cannot queue it
+//  the broker is gone and expiry handles it. Body frames are moved out.
 static int
-s_send_command (zlb_worker_t *self, int command, const char *service)
+s_send (zlb_worker_t *self, const mdp_view_t *message)
 {
-    zmsg_t *msg = zmsg_new ();
-    byte cmd = (byte) command;
-    zmsg_addmem (msg, "", 0);
-    zmsg_addstr (msg, MDP_WORKER);
-    zmsg_addmem (msg, &cmd, 1);
-    if (service)
-        zmsg_addstr (msg, service);
-    int rc = zmsg_send (&msg, self->sock);
-    if (rc != 0) {
-        zmsg_destroy (&msg);
-        s_log_limited (self, ZLB_LOG_WARNING, "send_failed",
-                       "command=%s error=\"%s\"", mdp_command_name (command),
-                       zmq_strerror (errno));
-    }
+    int rc = mdp_send (zsock_resolve (self->sock), message, false);
+    if (rc != 0)
+        s_log_limited (self, ZLB_LOG_WARNING, "send_failed", "command=%s error=\"%s\"",
+                       mdp_command_name (message->command), zmq_strerror (errno));
     return rc;
 }
 
-//  Take the oldest pending REQUEST out of the ring; NULL when empty.
-static zmsg_t *
-s_pending_pop (zlb_worker_t *self)
+//  HEARTBEAT or DISCONNECT: no frames after the command.
+static int
+s_send_command (zlb_worker_t *self, int command)
 {
-    if (self->pending_count == 0)
-        return NULL;
-    zmsg_t *msg = self->pending [self->pending_head];
-    self->pending [self->pending_head] = NULL;
-    self->pending_head = (self->pending_head + 1) % (size_t) self->credit;
-    self->pending_count--;
-    return msg;
+    mdp_view_t message = { .worker = true, .command = command };
+    return s_send (self, &message);
 }
 
 //  READY: service, and with credit > 1 the extension frame "credit=N"
@@ -174,19 +172,80 @@ s_pending_pop (zlb_worker_t *self)
 static int
 s_send_ready (zlb_worker_t *self)
 {
-    if (self->credit <= 1)
-        return s_send_command (self, MDP_READY, self->service);
-    zmsg_t *msg = zmsg_new ();
-    byte cmd = MDP_READY;
-    zmsg_addmem (msg, "", 0);
-    zmsg_addstr (msg, MDP_WORKER);
-    zmsg_addmem (msg, &cmd, 1);
-    zmsg_addstr (msg, self->service);
-    zmsg_addstrf (msg, "credit=%d", self->credit);
-    int rc = zmsg_send (&msg, self->sock);
-    if (rc != 0)
-        zmsg_destroy (&msg);
-    return rc;
+    mdp_view_t message = { .worker = true, .command = MDP_READY, .credit = self->credit,
+                           .service = mdp_bytes (self->service, strlen (self->service)) };
+    return s_send (self, &message);
+}
+
+//  Send body (count frames, moved out; the caller closes them) as the
+//  REPLY to this client.
+static int
+s_send_reply (zlb_worker_t *self, mdp_bytes_t client, zmq_msg_t *body, size_t count)
+{
+    mdp_view_t message = { .worker = true, .command = MDP_REPLY, .address = client,
+                           .body = body, .body_count = count };
+    return s_send (self, &message);
+}
+
+static void
+s_frames_close (zmq_msg_t *frames, size_t count)
+{
+    for (size_t index = 0; index < count; index++)
+        zmq_msg_close (&frames [index]);
+}
+
+//  --------------------------------------------------------------------------
+//  Request slots
+
+static void
+s_slot_init (s_request_t *slot)
+{
+    for (size_t index = 0; index < S_BODY_MAX; index++)
+        zmq_msg_init (&slot->body [index]);
+    slot->client_size = 0;
+    slot->body_count = 0;
+}
+
+//  Release the body frames; the slot is empty and ready again.
+static void
+s_slot_clear (s_request_t *slot)
+{
+    for (size_t index = 0; index < slot->body_count; index++) {
+        zmq_msg_close (&slot->body [index]);
+        zmq_msg_init (&slot->body [index]);
+    }
+    slot->client_size = 0;
+    slot->body_count = 0;
+}
+
+//  Fill an empty slot: a copy of the client address, the body frames
+//  moved in (count <= S_BODY_MAX, client.size <= S_CLIENT_MAX: mdp_parse
+//  and the bounded input see to both).
+static void
+s_slot_fill (s_request_t *slot, mdp_bytes_t client, zmq_msg_t *body, size_t count)
+{
+    memcpy (slot->client, client.data, client.size);
+    slot->client_size = client.size;
+    for (size_t index = 0; index < count; index++)
+        zmq_msg_move (&slot->body [index], &body [index]);
+    slot->body_count = count;
+}
+
+static mdp_bytes_t
+s_slot_client (const s_request_t *slot)
+{
+    return mdp_bytes (slot->client, slot->client_size);
+}
+
+//  Move the oldest pending REQUEST into the slot `into` (empty).
+static void
+s_pending_take (zlb_worker_t *self, s_request_t *into)
+{
+    s_request_t *oldest = &self->pending [self->pending_head];
+    s_slot_fill (into, s_slot_client (oldest), oldest->body, oldest->body_count);
+    s_slot_clear (oldest);
+    self->pending_head = (self->pending_head + 1) % (size_t) self->credit;
+    self->pending_count--;
 }
 
 static void
@@ -196,9 +255,11 @@ s_drop_pending (zlb_worker_t *self)
         s_log (self, ZLB_LOG_WARNING, "request_dropped", "requests=%zu"
                " reason=\"socket replaced; the broker redelivers them\"",
                self->pending_count);
-    zmsg_t *msg;
-    while ((msg = s_pending_pop (self)))
-        zmsg_destroy (&msg);
+    while (self->pending_count) {
+        s_slot_clear (&self->pending [self->pending_head]);
+        self->pending_head = (self->pending_head + 1) % (size_t) self->credit;
+        self->pending_count--;
+    }
 }
 
 //  Close the socket without waiting for queued messages: they were for a
@@ -306,56 +367,47 @@ s_broker_disconnect (zlb_worker_t *self, int64_t now)
 //  --------------------------------------------------------------------------
 //  Replies
 
-//  Send "" MDPW01 REPLY client "" + body frames (consumed) on the socket.
-//  The envelope goes out as plain zmq_send parts (no frame objects to
-//  allocate per reply); a multipart message is all or nothing, so only the
-//  first part can fail (the send timeout is 0: a full pipe says EAGAIN).
-static int
-s_send_reply (zlb_worker_t *self, zframe_t *client, zmsg_t **body_p)
+//  The id in a request body, for an answer made here; 0 if it has none.
+static uint64_t
+s_peek_id (zmq_msg_t *body)
 {
-    static const byte command = MDP_REPLY;
-    zmsg_t *body = *body_p;
-    *body_p = NULL;
-    void *handle = zsock_resolve (self->sock);
-    int rc = zmq_send (handle, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (rc == 0) {
-        zmq_send (handle, MDP_WORKER, strlen (MDP_WORKER), ZMQ_SNDMORE);
-        zmq_send (handle, &command, 1, ZMQ_SNDMORE);
-        zmq_send (handle, zframe_data (client), zframe_size (client), ZMQ_SNDMORE);
-        zmq_send (handle, "", 0, zmsg_size (body) ? ZMQ_SNDMORE : 0);
-        zframe_t *frame;
-        while ((frame = zmsg_pop (body)))
-            zframe_send (&frame, handle, zmsg_size (body) ? ZFRAME_MORE : 0);
-    }
-    else
-        s_log_limited (self, ZLB_LOG_WARNING, "send_failed",
-                       "command=REPLY error=\"%s\"", zmq_strerror (errno));
-    zmsg_destroy (&body);
-    return rc == 0 ? 0 : -1;
+    zlb_request_t request;
+    return body && zlb_request_decode_mem (zmq_msg_data (body), zmq_msg_size (body),
+                                           &request, NULL) == 0 ? request.id : 0;
+}
+
+//  Answer a client ourselves: an empty reply map and a confirmation.
+static void
+s_answer_error (zlb_worker_t *self, mdp_bytes_t client, uint64_t id, int status,
+                const char *error)
+{
+    zmq_msg_t body [2];
+    if (zlb_error_reply_msg (body, id, status, self->id, error) == 0)
+        s_send_reply (self, client, body, 2);
+    s_frames_close (body, 2);
 }
 
 //  A REQUEST whose body is not a zlb request: answer 400 ourselves.
 static void
-s_answer_bad (zlb_worker_t *self, zframe_t *client, zframe_t *body, const char *err)
+s_answer_bad (zlb_worker_t *self, mdp_bytes_t client, zmq_msg_t *body, const char *err)
 {
     char client_str [S_CLIENT_STR_MAX];
-    uint64_t id = zlb_request_peek_id (body);
-    zmsg_t *reply = zlb_error_reply_new (id, ZLB_STATUS_BAD_REQUEST, self->id, err);
+    uint64_t id = s_peek_id (body);
     self->stats.bad_requests++;
     zlb_log_kv_limited (self->log, &self->limit, ZLB_LOG_WARNING, "bad_request",
                         ZLB_UINT ("id", id),
-                        ZLB_STR ("client", mdp_address_str (client, client_str,
-                                                            sizeof (client_str))),
+                        ZLB_STR ("client", mdp_bytes_str (client.data, client.size, client_str,
+                                                          sizeof (client_str))),
                         ZLB_INT ("status", ZLB_STATUS_BAD_REQUEST), ZLB_STR ("error", err ? err : ""));
-    if (reply)
-        s_send_reply (self, client, &reply);
+    s_answer_error (self, client, id, ZLB_STATUS_BAD_REQUEST, err);
 }
 
-//  Send body (consumed) as the REPLY to the request in hand, and log it.
+//  Send body (count frames; the caller closes them) as the REPLY to the
+//  request in hand, and log it.
 static int
-s_reply_send (zlb_worker_t *self, zmsg_t **body_p, int status)
+s_reply_send (zlb_worker_t *self, zmq_msg_t *body, size_t count, int status)
 {
-    int rc = s_send_reply (self, self->client, body_p);
+    int rc = s_send_reply (self, s_slot_client (&self->request), body, count);
     zlb_log_kv (self->log, ZLB_LOG_INFO, "request_served", ZLB_UINT ("id", self->request_id),
                 ZLB_STR ("client", self->client_str), ZLB_UINT ("attempt", self->attempt),
                 ZLB_INT ("service_us", (s_now (self) - self->mono_recv) / 1000),
@@ -370,12 +422,24 @@ static int
 s_reply_plain (zlb_worker_t *self, int status, const void *payload, size_t size,
                const char *error)
 {
-    zmsg_t *body = zmsg_new ();
-    if (status != ZLB_STATUS_OK)
-        zmsg_addstr (body, error && *error ? error : zlb_status_text (status));
+    if (status != ZLB_STATUS_OK) {
+        payload = error && *error ? error : zlb_status_text (status);
+        size = strlen ((const char *) payload);
+    }
     else
-        zmsg_addmem (body, payload, payload ? size : 0);
-    return s_reply_send (self, &body, status);
+    if (!payload)
+        size = 0;
+    zmq_msg_t frame;
+    if (zmq_msg_init_size (&frame, size) == -1) {
+        s_log (self, ZLB_LOG_ERROR, "reply_failed", "id=%" PRIu64 " error=\"out of memory\"",
+               self->request_id);
+        return -1;
+    }
+    if (size)
+        memcpy (zmq_msg_data (&frame), payload, size);
+    int rc = s_reply_send (self, &frame, 1, status);
+    zmq_msg_close (&frame);
+    return rc;
 }
 
 //  Answer one request with a reply map and its confirmation.
@@ -394,28 +458,25 @@ s_reply (zlb_worker_t *self, int status, const void *payload, size_t size,
         confirm.error = error && *error ? error : zlb_status_text (status);
     confirm.t_send = zlb_time_ns ();
 
-    zmsg_t *body = zmsg_new ();
-    zframe_t *reply_frame = zlb_reply_encode (&reply);
-    zframe_t *confirm_frame = zlb_confirm_encode (&confirm);
-    if (!body || !reply_frame || !confirm_frame) {
-        zframe_destroy (&reply_frame);
-        zframe_destroy (&confirm_frame);
-        zmsg_destroy (&body);
+    zmq_msg_t body [2];
+    int rc = -1;
+    bool encoded = zlb_reply_encode_msg (&body [0], &reply) == 0;
+    encoded = zlb_confirm_encode_msg (&body [1], &confirm) == 0 && encoded;
+    if (encoded)
+        rc = s_reply_send (self, body, 2, status);
+    else
         s_log (self, ZLB_LOG_ERROR, "reply_failed", "id=%" PRIu64 " error=\"out of memory\"",
                self->request_id);
-        return -1;
-    }
-    zmsg_append (body, &reply_frame);
-    zmsg_append (body, &confirm_frame);
-    return s_reply_send (self, &body, status);
+    s_frames_close (body, 2);      //  (an encoder that failed left its frame empty)
+    return rc;
 }
 
 static void
 s_request_release (zlb_worker_t *self)
 {
-    zmsg_destroy (&self->request);
+    s_slot_clear (&self->request);
     zmsg_destroy (&self->raw_body);
-    self->client = NULL;
+    self->holding = false;
     //  The broker may have been silent, legitimately, while we were busy.
     if (self->sock)
         self->expire_at = s_now (self)
@@ -428,95 +489,65 @@ s_request_release (zlb_worker_t *self)
 //  A REQUEST arrived: keep it for the next zlb_worker_recv. If `credit`
 //  are already waiting the broker broke its promise: say busy.
 static void
-s_on_request (zlb_worker_t *self, zmsg_t **msg_p)
+s_on_request (zlb_worker_t *self, mdp_view_t *view)
 {
-    zmsg_t *msg = *msg_p;
-    if (zmsg_size (msg) < 6) {
-        //  (checked first: zmsg_next wraps to the head past the end)
-        s_log_limited (self, ZLB_LOG_WARNING, "malformed", "command=REQUEST frames=%zu"
-                       " error=\"%s\"", zmsg_size (msg), mdp_strerror (MDP_E_SHORT));
-        return;
-    }
-    zframe_t *client = zmsg_next (msg);
-    zframe_t *empty = zmsg_next (msg);
-    zframe_t *body = zmsg_next (msg);
-    //  A routing id is at most 255 bytes; a credit broker appends its tag.
-    if (zframe_size (client) == 0 || zframe_size (client) > 255 + S_TAG_MAX
-    ||  zframe_size (empty) != 0) {
-        s_log_limited (self, ZLB_LOG_WARNING, "malformed", "command=REQUEST error=\"%s\"",
-                       mdp_strerror (zframe_size (empty) != 0 ? MDP_E_DELIMITER
-                                                             : MDP_E_ADDRESS));
-        return;
-    }
     if (self->pending_count == (size_t) self->credit) {
-        zmsg_t *busy = zlb_error_reply_new (zlb_request_peek_id (body), ZLB_STATUS_BUSY,
-                                            self->id, "worker busy");
         s_log_limited (self, ZLB_LOG_WARNING, "request_refused",
                        "reason=\"credit exhausted\" credit=%d status=%d",
                        self->credit, ZLB_STATUS_BUSY);
-        if (busy)
-            s_send_reply (self, client, &busy);
+        s_answer_error (self, view->address, s_peek_id (view->body), ZLB_STATUS_BUSY,
+                        "worker busy");
         return;
     }
     size_t tail = (self->pending_head + self->pending_count) % (size_t) self->credit;
-    self->pending [tail] = msg;
+    s_slot_fill (&self->pending [tail], view->address, view->body, view->body_count);
     self->pending_count++;
-    *msg_p = NULL;
-}
-
-//  Check the MDP envelope ("" MDPW01 command); returns the command or -1.
-static int
-s_parse_header (zmsg_t *msg, mdp_error_t *error)
-{
-    if (zmsg_size (msg) < 3) {
-        *error = MDP_E_SHORT;     //  (zmsg_next would wrap to the head)
-        return -1;
-    }
-    zframe_t *empty = zmsg_first (msg);
-    zframe_t *protocol = zmsg_next (msg);
-    zframe_t *command = zmsg_next (msg);
-    byte code = zframe_size (command) == 1 ? zframe_data (command) [0] : 0;
-    *error = zframe_size (empty) != 0 ? MDP_E_DELIMITER
-           : !mdp_frame_is (protocol, MDP_WORKER) ? MDP_E_PROTOCOL
-           : code < MDP_READY || code > MDP_DISCONNECT ? MDP_E_COMMAND
-           : MDP_OK;
-    return *error == MDP_OK ? code : -1;
 }
 
 static void
-s_on_message (zlb_worker_t *self, zmsg_t **msg_p, int64_t now)
+s_malformed (zlb_worker_t *self, const mdp_view_t *view, const char *reason)
 {
-    mdp_error_t error;
-    int command = s_parse_header (*msg_p, &error);
-    if (command == MDP_REQUEST)
-        s_on_request (self, msg_p);
+    s_log_limited (self, ZLB_LOG_WARNING, "malformed", "frames=%zu command=%s error=\"%s\"",
+                   self->input.count + self->input.overflow,
+                   view->command < 0 ? "?" : mdp_command_name (view->command), reason);
+}
+
+//  The message in self->input, from the broker (a DEALER: no routing id).
+static void
+s_on_message (zlb_worker_t *self, int64_t now)
+{
+    mdp_view_t view;
+    mdp_error_t error = mdp_parse (self->input.frame, self->input.count, false, &view);
+    if (error == MDP_OK && !view.worker)
+        error = MDP_E_PROTOCOL;   //  a client message is no business of ours
+    if (error == MDP_OK && view.command == MDP_REQUEST && view.body_count == 0)
+        error = MDP_E_SHORT;      //  a request without body
+    if (error != MDP_OK)
+        s_malformed (self, &view, self->input.overflow ? "too many frames" : mdp_strerror (error));
     else
-    if ((command == MDP_HEARTBEAT || command == MDP_DISCONNECT)
-    &&  zmsg_size (*msg_p) == 3) {
-        if (command == MDP_HEARTBEAT) {
-            self->stats.heartbeats_received++;
-            s_log (self, ZLB_LOG_DEBUG, "heartbeat_received", NULL);
-        }
-        else
-            s_broker_disconnect (self, now);
+    if (view.command == MDP_REQUEST && self->input.overflow)
+        s_answer_bad (self, view.address, view.body, "too many body frames");
+    else
+    if (view.command == MDP_REQUEST)
+        s_on_request (self, &view);
+    else
+    if (view.command == MDP_HEARTBEAT) {
+        self->stats.heartbeats_received++;
+        s_log (self, ZLB_LOG_DEBUG, "heartbeat_received", NULL);
     }
     else
-        s_log_limited (self, ZLB_LOG_WARNING, "malformed", "frames=%zu command=%s"
-                       " error=\"%s\"", zmsg_size (*msg_p),
-                       command < 0 ? "?" : mdp_command_name (command),
-                       command < 0 ? mdp_strerror (error)
-                       : command == MDP_READY || command == MDP_REPLY
-                       ? "unexpected command" : mdp_strerror (MDP_E_EXTRA));
-    zmsg_destroy (msg_p);
+    if (view.command == MDP_DISCONNECT)
+        s_broker_disconnect (self, now);
+    else
+        s_malformed (self, &view, "unexpected command");
 }
 
 //  Read one message. Anything at all from the broker proves it is alive.
 static void
 s_read (zlb_worker_t *self)
 {
-    zmsg_t *msg = zmsg_recv (self->sock);
-    if (!msg)
-        return;               //  interrupted; the caller's loop looks at why
+    if (mdp_recv (zsock_resolve (self->sock), &self->input) != 0)
+        return;               //  nothing after all, or interrupted
     int64_t now = s_now (self);
     self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
     if (!self->heard) {
@@ -527,7 +558,8 @@ s_read (zlb_worker_t *self)
                    self->endpoint, self->sockets);
         self->backoff_ms = self->heartbeat_ms;
     }
-    s_on_message (self, &msg, now);
+    s_on_message (self, now);
+    mdp_input_clear (&self->input);
 }
 
 //  --------------------------------------------------------------------------
@@ -537,9 +569,9 @@ s_read (zlb_worker_t *self)
 static int64_t
 s_timers (zlb_worker_t *self, int64_t now)
 {
-    bool busy = self->request != NULL;
+    bool busy = self->holding;
     if (self->sock && now >= self->heartbeat_at) {
-        if (s_send_command (self, MDP_HEARTBEAT, NULL) == 0) {
+        if (s_send_command (self, MDP_HEARTBEAT) == 0) {
             self->stats.heartbeats_sent++;
             s_log (self, ZLB_LOG_DEBUG, "heartbeat_sent", NULL);
         }
@@ -648,12 +680,16 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
     self->limit.burst = 10;
     self->credit = options->credit > 1 ? options->credit : 1;
     self->raw_ok = options->raw;
-    self->pending = (zmsg_t **) calloc ((size_t) self->credit, sizeof (zmsg_t *));
+    mdp_input_init (&self->input);
+    s_slot_init (&self->request);
+    self->pending = (s_request_t *) calloc ((size_t) self->credit, sizeof (s_request_t));
     if (!self->pending) {
         zlb_worker_destroy (&self);
         errno = ENOMEM;
         return NULL;
     }
+    for (int slot = 0; slot < self->credit; slot++)
+        s_slot_init (&self->pending [slot]);
     if (options->curve_server_key) {
         //  Our own copy of the keys: a fixed identity across reconnects.
         self->curve_server_key = strdup (options->curve_server_key);
@@ -684,13 +720,15 @@ zlb_worker_destroy (zlb_worker_t **self_p)
            self->sock ? "yes" : "no", self->stats.served, self->stats.bad_requests,
            self->stats.reconnects);
     if (self->sock) {
-        s_send_command (self, MDP_DISCONNECT, NULL);
+        s_send_command (self, MDP_DISCONNECT);
         zsock_set_linger (self->sock, S_LINGER_LEAVE_MS);
         zsock_destroy (&self->sock);
     }
-    s_drop_pending (self);
+    if (self->pending)
+        s_drop_pending (self);
     free (self->pending);
-    zmsg_destroy (&self->request);
+    s_slot_clear (&self->request);
+    mdp_input_clear (&self->input);
     zmsg_destroy (&self->raw_body);
     free (self->endpoint);
     free (self->service);
@@ -704,89 +742,77 @@ zlb_worker_destroy (zlb_worker_t **self_p)
 //  that starts like a msgpack map. Anything else (a plain MDP client's
 //  text, several frames) is not ours at all.
 static bool
-s_zlb_shaped (zmsg_t *msg, zframe_t *body)
+s_zlb_shaped (const s_request_t *request)
 {
-    if (zmsg_size (msg) != 6 || zframe_size (body) == 0)
+    zmq_msg_t *body = (zmq_msg_t *) &request->body [0];
+    if (request->body_count != 1 || zmq_msg_size (body) == 0)
         return false;
-    byte first = zframe_data (body) [0];
+    byte first = *(const byte *) zmq_msg_data (body);
     return (first >= 0x80 && first <= 0x8f) || first == 0xde || first == 0xdf;
 }
 
-//  Move the body frames (after client and "") out of a REQUEST.
-static zmsg_t *
-s_body_take (zmsg_t *msg, zframe_t *body)
-{
-    zmsg_t *frames = zmsg_new ();
-    while (body) {
-        zframe_t *next = zmsg_next (msg);
-        zmsg_remove (msg, body);
-        zmsg_append (frames, &body);
-        body = next;
-    }
-    return frames;
-}
-
-//  The request in hand: remember where it came from, fill work.
+//  The request in hand: remember where it came from, fill work's common fields.
 static void
-s_hold (zlb_worker_t *self, zmsg_t *msg, zframe_t *client, zlb_work_t *work)
+s_hold (zlb_worker_t *self, zlb_work_t *work)
 {
-    self->request = msg;
+    self->holding = true;
     self->request_socket = self->sockets;   //  pending ones are all from this socket
-    self->client = client;
     self->request_id = work->id;
     self->attempt = work->attempt;
     self->t_recv = work->t_recv = zlb_time_ns ();
     self->mono_recv = s_now (self);
-    work->client = mdp_address_str (client, self->client_str, sizeof (self->client_str));
+    work->client = mdp_bytes_str (self->request.client, self->request.client_size,
+                                  self->client_str, sizeof (self->client_str));
+}
+
+//  options.raw and a body that is not ours: hand its frames over as they came.
+static int
+s_hold_raw (zlb_worker_t *self, zlb_work_t *work)
+{
+    self->raw_body = mdp_frames_to_zmsg (self->request.body, self->request.body_count);
+    if (!self->raw_body) {
+        s_answer_bad (self, s_slot_client (&self->request), NULL, "worker out of memory");
+        s_slot_clear (&self->request);
+        return 0;
+    }
+    self->stats.raw_requests++;
+    zframe_t *first = zmsg_first (self->raw_body);
+    work->frames = self->raw_body;
+    work->payload = zframe_data (first);
+    work->payload_size = zframe_size (first);
+    s_hold (self, work);
+    return 1;
 }
 
 //  Take the pending REQUEST: decode it, answer 400 if it is not ours (or
 //  hand it over raw with options.raw). Returns 1 with work filled, 0 if
-//  it was answered or dropped.
+//  it was answered or dropped. The body stays in self->request, where
+//  work's payload points.
 static int
 s_take_pending (zlb_worker_t *self, zlb_work_t *work)
 {
-    zmsg_t *msg = s_pending_pop (self);
-    zmsg_first (msg);                     //  "" MDPW01 REQUEST
-    zmsg_next (msg);
-    zmsg_next (msg);
-    zframe_t *client = zmsg_next (msg);
-    zmsg_next (msg);                      //  ""
-    zframe_t *body = zmsg_next (msg);
+    s_request_t *request = &self->request;
+    s_pending_take (self, request);
     memset (work, 0, sizeof *work);
-    if (self->raw_ok && !s_zlb_shaped (msg, body)) {
-        self->raw_body = s_body_take (msg, body);
-        self->stats.raw_requests++;
-        zframe_t *first = zmsg_first (self->raw_body);
-        work->frames = self->raw_body;
-        work->payload = zframe_data (first);
-        work->payload_size = zframe_size (first);
-        s_hold (self, msg, client, work);
-        return 1;
-    }
-    zlb_request_t request;
+    if (self->raw_ok && !s_zlb_shaped (request))
+        return s_hold_raw (self, work);
+    zmq_msg_t *body = &request->body [0];
+    zlb_request_t decoded;
     const char *err = NULL;
-    if (zmsg_size (msg) != 6)
+    if (request->body_count != 1)
         err = "expected exactly one body frame";
     else
-    if (zlb_request_decode (body, &request, &err) != 0 && !err)
+    if (zlb_request_decode_mem (zmq_msg_data (body), zmq_msg_size (body), &decoded, &err) != 0
+    &&  !err)
         err = "malformed request";
     if (err) {
-        s_answer_bad (self, client, body, err);
-        zmsg_destroy (&msg);
+        s_answer_bad (self, s_slot_client (request), body, err);
+        s_slot_clear (request);
         return 0;
     }
-    self->request = msg;
-    self->request_socket = self->sockets;   //  pending ones are all from this socket
-    self->client = client;
-    self->request_id = request.id;
-    self->attempt = request.attempt;
-    self->t_recv = zlb_time_ns ();
-    self->mono_recv = s_now (self);
-    mdp_address_str (client, self->client_str, sizeof (self->client_str));
-    *work = (zlb_work_t) { .id = request.id, .ts = request.ts, .attempt = request.attempt,
-                           .payload = request.payload, .payload_size = request.payload_size };
-    s_hold (self, msg, client, work);
+    *work = (zlb_work_t) { .id = decoded.id, .ts = decoded.ts, .attempt = decoded.attempt,
+                           .payload = decoded.payload, .payload_size = decoded.payload_size };
+    s_hold (self, work);
     return 1;
 }
 
@@ -797,7 +823,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
         errno = EINVAL;
         return -1;
     }
-    if (self->request) {
+    if (self->holding) {
         //  The caller moved on without answering: tell the client, and free
         //  the broker's slot for us, rather than leave it waiting.
         zlb_worker_reply (self, NULL, ZLB_STATUS_WORKER_ERROR, NULL, 0,
@@ -827,7 +853,7 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
 static int
 s_answerable (zlb_worker_t *self, const zlb_work_t *work)
 {
-    if (!self || !self->request || (work && work->id != self->request_id)) {
+    if (!self || !self->holding || (work && work->id != self->request_id)) {
         errno = EINVAL;
         return -1;
     }
@@ -870,8 +896,16 @@ zlb_worker_reply_raw (zlb_worker_t *self, const zlb_work_t *work, zmsg_t **body_
         zmsg_destroy (&body);
         return rc;
     }
-    if (s_reply_send (self, &body, ZLB_STATUS_OK) == 0)
+    size_t count = zmsg_size (body);
+    zmq_msg_t *frames = mdp_frames_from_zmsg (body);
+    zmsg_destroy (&body);
+    if (!frames && count)
+        s_log (self, ZLB_LOG_ERROR, "reply_failed", "id=%" PRIu64 " error=\"out of memory\"",
+               self->request_id);
+    else
+    if (s_reply_send (self, frames, count, ZLB_STATUS_OK) == 0)
         self->stats.served++;
+    mdp_frames_free (frames, count);
     s_request_release (self);
     return 0;
 }

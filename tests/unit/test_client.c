@@ -366,6 +366,25 @@ test_zero_retries_one_attempt (void **state)
     s_check_give_up (0);
 }
 
+//  After garbage: request 1 is still answered, `malformed` replies were
+//  counted and dropped (no duplicates, no other result). Ends the fixture.
+static void
+s_check_survived (s_fixture_t *fixture, uint64_t malformed)
+{
+    s_broker_reply (fixture, 1, "ok");
+    zlb_result_t result;
+    s_result (fixture, &result);
+    assert_int_equal (result.id, 1);
+    assert_int_equal (result.status, ZLB_STATUS_OK);
+    assert_memory_equal (result.payload, "ok", 2);
+    zlb_client_stats_t stats;
+    zlb_client_stats (fixture->client, &stats);
+    assert_int_equal (stats.malformed, malformed);
+    assert_int_equal (stats.duplicates, 0);
+    assert_int_equal (stats.replies, 1);
+    s_fixture_destroy (&fixture);
+}
+
 static void
 test_garbage_counted (void **state)
 {
@@ -377,17 +396,34 @@ test_garbage_counted (void **state)
     s_broker_raw (fixture, 5, "x", "MDPC01", "echo", "a", "b");          //  no delimiter
     s_broker_raw (fixture, 5, "", "MDPW01", "echo", "a", "b");           //  wrong header
     s_broker_reply (fixture, 999, "ok");                                 //  never issued
-    s_broker_reply (fixture, 1, "ok");
-    zlb_result_t result;
-    s_result (fixture, &result);
-    assert_int_equal (result.id, 1);
-    assert_int_equal (result.status, ZLB_STATUS_OK);
-    assert_memory_equal (result.payload, "ok", 2);
-    zlb_client_stats_t stats;
-    zlb_client_stats (fixture->client, &stats);
-    assert_int_equal (stats.malformed, 4);
-    assert_int_equal (stats.duplicates, 0);
-    s_fixture_destroy (&fixture);
+    s_check_survived (fixture, 4);
+}
+
+//  Replies the client must drop, counted: more frames than it reads, no
+//  body, an empty service name, a reply for another service. The real one
+//  after them still arrives.
+static void
+test_hostile_replies (void **state)
+{
+    (void) state;
+    s_fixture_t *fixture = s_fixture_new (1000, 3, 0, 0);
+    s_send (fixture, "ok", 1);
+    s_broker_expect (fixture, 1, 1, "ok");
+    zmsg_t *many = zmsg_new ();
+    for (int index = 0; index < 40; index++)
+        zmsg_addstr (many, "frame");
+    s_broker_send (fixture, "echo", &many);                              //  too many
+    s_broker_raw (fixture, 3, "", "MDPC01", "echo");                     //  no body
+    s_broker_raw (fixture, 4, "", "MDPC01", "", "a");                    //  empty service
+    zmsg_t *other = zmsg_new ();
+    zlb_reply_t reply = {.id = 1, .payload = (const uint8_t *) "x", .payload_size = 1};
+    zlb_confirm_t confirm = {.id = 1, .status = ZLB_STATUS_OK, .worker = "w1"};
+    zframe_t *frame = zlb_reply_encode (&reply);
+    zmsg_append (other, &frame);
+    frame = zlb_confirm_encode (&confirm);
+    zmsg_append (other, &frame);
+    s_broker_send (fixture, "other", &other);                            //  wrong service
+    s_check_survived (fixture, 4);
 }
 
 //  A plain MDP worker's answer (not zlb's two frames) is reported at once
@@ -661,6 +697,7 @@ main (void)
         cmocka_unit_test (test_give_up_after_retries),
         cmocka_unit_test (test_zero_retries_one_attempt),
         cmocka_unit_test (test_garbage_counted),
+        cmocka_unit_test (test_hostile_replies),
         cmocka_unit_test (test_not_zlb_reply),
         cmocka_unit_test (test_raw_request),
         cmocka_unit_test (test_broker_error_reply),

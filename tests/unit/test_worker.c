@@ -284,6 +284,42 @@ test_heartbeats_both_ways (void **state)
     assert_int_equal (stats.reconnects, 0);
 }
 
+//  An answer the worker made itself: an empty reply map with this id and
+//  a confirmation with this status (and this error text, unless NULL).
+static void
+s_expect_error (s_fixture_t *fx, uint64_t id, int status, const char *error)
+{
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
+    assert_int_equal (reply.id, id);
+    assert_int_equal (reply.payload_size, 0);
+    assert_int_equal (confirm.status, status);
+    assert_string_equal (confirm.worker, "tw");
+    assert_non_null (confirm.error);
+    if (error)
+        assert_string_equal (confirm.error, error);
+    zmsg_destroy (&msg);
+}
+
+//  The worker still serves: a request with this id is handed out and answered.
+static void
+s_serve_one (s_fixture_t *fx, uint64_t id)
+{
+    s_send_request (fx->router, "tw#1", id, "still here", 1);
+    zlb_work_t work;
+    s_recv_work (fx, &work);
+    assert_int_equal (work.id, id);
+    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "ok", 2, NULL), 0);
+    zlb_reply_t reply;
+    zlb_confirm_t confirm;
+    zmsg_t *msg;
+    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
+    assert_int_equal (reply.id, id);
+    zmsg_destroy (&msg);
+}
+
 static void
 test_request_and_reply (void **state)
 {
@@ -327,15 +363,7 @@ test_garbage_body_answered_400 (void **state)
     s_expect_ready (fx, "tw#1");
     s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02", "client-7", "", "not msgpack", NULL);
     s_pump_until (fx, bad_requests, 1);              //  answered inside recv
-    zlb_reply_t reply;
-    zlb_confirm_t confirm;
-    zmsg_t *msg;
-    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
-    assert_int_equal (confirm.status, ZLB_STATUS_BAD_REQUEST);
-    assert_string_equal (confirm.worker, "tw");
-    assert_non_null (confirm.error);
-    assert_int_equal (reply.payload_size, 0);
-    zmsg_destroy (&msg);
+    s_expect_error (fx, 0, ZLB_STATUS_BAD_REQUEST, NULL);
     zlb_worker_stats_t stats;
     zlb_worker_stats (fx->worker, &stats);
     assert_int_equal (stats.bad_requests, 1);
@@ -411,17 +439,73 @@ test_malformed_frames_dropped (void **state)
     s_send (fx->router, "tw#1", "", MDP_WORKER, "\x04", "extra", NULL);
     s_send (fx->router, "tw#1", "", MDP_WORKER, "\x01", "echo", NULL);
     s_send (fx->router, "tw#1", "x", MDP_WORKER, "\x04", NULL);
-    s_send_request (fx->router, "tw#1", 5, "still here", 1);
+    s_serve_one (fx, 5);
+}
+
+//  A message of `frames` frames: the envelope of `command`, then copies of
+//  body (a zlb request with this id) until the count is reached.
+static void
+s_send_many (zsock_t *router, const char *identity, const char *command, uint64_t id,
+             size_t frames)
+{
+    zlb_request_t request = { .id = id, .payload = (const uint8_t *) "x", .payload_size = 1 };
+    zframe_t *body = zlb_request_encode (&request);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, s_full_id (identity));
+    zmsg_addstr (msg, "");
+    zmsg_addstr (msg, MDP_WORKER);
+    zmsg_addstr (msg, command);
+    if (streq (command, "\x02")) {
+        zmsg_addstr (msg, "client-7");
+        zmsg_addstr (msg, "");
+    }
+    while (zmsg_size (msg) < frames + 1) {
+        zframe_t *copy = zframe_dup (body);
+        zmsg_append (msg, &copy);
+    }
+    zframe_destroy (&body);
+    assert_int_equal (zmsg_send (&msg, router), 0);
+}
+
+//  More frames than the worker reads: a heartbeat is dropped, a REQUEST is
+//  answered 400 (its broker slot must not stay taken); a REQUEST with no
+//  body is dropped. The worker keeps serving.
+static void
+test_too_many_frames (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send_many (fx->router, "tw#1", "\x04", 0, 40);
+    s_send (fx->router, "tw#1", "", MDP_WORKER, "\x02", "client-7", "", NULL);
+    s_send_many (fx->router, "tw#1", "\x02", 9, 40);
+    s_pump_until (fx, bad_requests, 1);
+    s_expect_error (fx, 9, ZLB_STATUS_BAD_REQUEST, "too many body frames");
+    s_serve_one (fx, 10);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.heartbeats_received, 0);
+    assert_int_equal (stats.bad_requests, 1);
+}
+
+//  A broker that sends more REQUESTs than the credit (1 here) allows gets
+//  the extra one answered busy; the first is still served.
+static void
+test_over_credit_answered_busy (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_send_request (fx->router, "tw#1", 1, "first", 1);
+    s_send_request (fx->router, "tw#1", 2, "second", 1);
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    while (!(zsock_events (fx->router) & ZMQ_POLLIN)) {
+        zlb_worker_idle (fx->worker, 0);            //  reads, hands out nothing
+        assert_true (zclock_mono () < deadline);
+    }
+    s_expect_error (fx, 2, ZLB_STATUS_BUSY, "worker busy");
     zlb_work_t work;
     s_recv_work (fx, &work);
-    assert_int_equal (work.id, 5);
-    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "ok", 2, NULL), 0);
-    zlb_reply_t reply;
-    zlb_confirm_t confirm;
-    zmsg_t *msg;
-    s_expect_reply (fx, "tw#1", &reply, &confirm, &msg);
-    assert_int_equal (reply.id, 5);
-    zmsg_destroy (&msg);
+    assert_int_equal (work.id, 1);
+    assert_memory_equal (work.payload, "first", 5);
 }
 
 static void
@@ -599,6 +683,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_garbage_body_answered_400, s_setup, s_teardown),
         cmocka_unit_test (test_raw_body_handed_over),
         cmocka_unit_test_setup_teardown (test_malformed_frames_dropped, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_too_many_frames, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_over_credit_answered_busy, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_disconnect_reregisters_on_fresh_socket,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_silent_broker_reconnects, s_setup, s_teardown),
