@@ -111,10 +111,12 @@ s_forward_reply (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *
                     ZLB_INT ("age_ms", broker_now (self) - request->received));
     }
     broker_request_destroy (self, &request);
-    //  A worker with credit left is still in the ready queue; one that was
-    //  full goes to its back now.
+    //  One that was full is ready again; one with credit left moves up
+    //  among the ready, having one request less in flight.
     if (!worker->ready_handle)
         broker_worker_ready (self, worker);
+    else
+        broker_service_place_ready (service, worker);
 }
 
 //  A strict worker's REPLY answers its one request whatever address it

@@ -72,7 +72,9 @@ struct _broker_service_t {
     char *name;                   //  service name (validated printable, 1..255)
     size_t name_size;             //  strlen (name)
     zlistx_t *requests;           //  queued broker_request_t, oldest first
-    zlistx_t *ready;              //  ready broker_worker_t, least recently used first
+    zlistx_t *ready;              //  workers with spare credit: fewest in flight
+                                  //  first, least recently used among equals
+    uint64_t ready_stamp;         //  last ready_seq given out (orders equals)
     size_t workers;               //  workers registered for the service (ready + busy)
     bool pending;                 //  on broker->pending: dispatch it before the loop waits
     broker_service_t *pending_next;  //  next on that list
@@ -90,6 +92,7 @@ struct _broker_worker_t {
     int credit;                   //  requests it may hold at once (1: strict MDP 0.1)
     uint32_t next_tag;            //  tag for its next delivery (credit > 1 only)
     void *ready_handle;           //  handle in service->ready, NULL when busy
+    uint64_t ready_seq;           //  when it last took its place there
     void *expiry_handle;          //  handle in broker->by_expiry
     int64_t expiry;               //  clock ms of its next liveness check
     int64_t heard;                //  clock ms of its last message
@@ -198,6 +201,11 @@ void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);
 //  REPLY answers out (NULL if none matches: the address frame carries the
 //  tag for credit workers; a strict worker's REPLY answers its only one).
 void broker_worker_hold (broker_worker_t *worker, broker_request_t *request);
+
+//  Put a worker with spare credit in its place in its service's ready list
+//  (in it or not yet): behind every worker with fewer requests in flight
+//  or as many, ahead of those with more. O(1) for strict MDP workers.
+void broker_service_place_ready (broker_service_t *service, broker_worker_t *worker);
 broker_request_t *broker_worker_release (broker_worker_t *worker, const void *address,
                                          size_t size);
 //  Remove a worker; requeue its in-flight requests (dispatched after the

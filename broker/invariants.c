@@ -37,9 +37,14 @@ s_check_service (broker_service_t *service, size_t *queued, size_t *held)
     if (service->pending)
         return "a service is still waiting for its dispatch after the step";
     broker_worker_t *worker = (broker_worker_t *) zlistx_first (service->ready);
-    for (; worker; worker = (broker_worker_t *) zlistx_next (service->ready))
+    broker_worker_t *before = NULL;
+    for (; worker; before = worker, worker = (broker_worker_t *) zlistx_next (service->ready)) {
         if (worker->service != service || !worker->ready_handle)
             return "a ready worker is listed under another service";
+        if (before && (before->inflight > worker->inflight
+                   || (before->inflight == worker->inflight && before->ready_seq > worker->ready_seq)))
+            return "the ready list is not fewest-in-flight first, least recently used among equals";
+    }
     return NULL;
 }
 

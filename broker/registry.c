@@ -116,7 +116,7 @@ broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker)
     assert (worker->inflight < worker->credit && !worker->ready_handle);
     if (worker->gone)
         return;                   //  a send to it failed: it is about to go
-    worker->ready_handle = zlistx_add_end (worker->service->ready, worker);
+    broker_service_place_ready (worker->service, worker);
     if (zlistx_size (worker->service->requests))
         broker_dispatch_later (self, worker->service);
 }

@@ -1,13 +1,38 @@
-/*  service.c - services: a FIFO of ready workers and a FIFO of requests.
+/*  service.c - services: a list of ready workers and a FIFO of requests.
 
     Invariant after every dispatch: a service has ready workers or queued
-    requests, never both. The ready list is least recently used first (a
-    worker that replies goes to its back), the request list oldest first
-    except that redelivered requests go to its front.                       */
+    requests, never both. The ready list holds every worker with spare
+    credit, fewest requests in flight first and least recently used among
+    equals, so a request goes to idle capacity before it queues behind
+    another worker's work; the request list is oldest first except that
+    redelivered requests go to its front.                                   */
 
 #include "broker_impl.h"
 
 #include <string.h>
+
+//  The ready list's order: requests in flight, then when placed.
+static int
+s_ready_order (const void *item1, const void *item2)
+{
+    const broker_worker_t *one = (const broker_worker_t *) item1;
+    const broker_worker_t *two = (const broker_worker_t *) item2;
+    if (one->inflight != two->inflight)
+        return one->inflight < two->inflight ? -1 : 1;
+    return one->ready_seq < two->ready_seq ? -1 : one->ready_seq > two->ready_seq;
+}
+
+void
+broker_service_place_ready (broker_service_t *service, broker_worker_t *worker)
+{
+    //  The newest stamp sorts after every equal, and the search runs from
+    //  the back, where a worker with the fewest in flight usually belongs.
+    worker->ready_seq = ++service->ready_stamp;
+    if (worker->ready_handle)
+        zlistx_reorder (service->ready, worker->ready_handle, false);
+    else
+        worker->ready_handle = zlistx_insert (service->ready, worker, false);
+}
 
 broker_service_t *
 broker_service_lookup (zlb_broker_t *self, const void *name, size_t size)
@@ -56,6 +81,8 @@ broker_service_require (zlb_broker_t *self, const void *name, size_t size)
     service->name_size = size;
     service->requests = zlistx_new ();
     service->ready = zlistx_new ();
+    if (service->ready)
+        zlistx_set_comparator (service->ready, s_ready_order);
     if (!service->name || !service->requests || !service->ready
     ||  zhashx_insert (self->services, service->name, service) != 0) {
         s_service_destroy (self, &service);
@@ -157,10 +184,10 @@ s_hand_over (zlb_broker_t *self, broker_service_t *service, broker_request_t *re
     broker_worker_t *worker = (broker_worker_t *) zlistx_first (service->ready);
     if (s_deliver (self, worker, request) == 0) {
         broker_worker_hold (worker, request);
-        //  Credit left: back of the line (moved, not reallocated), so
-        //  requests go round the workers instead of filling up the first.
+        //  Credit left: behind the workers with less in flight (moved,
+        //  not reallocated), so credit fills a worker only when all are busy.
         if (worker->inflight < worker->credit)
-            zlistx_move_end (service->ready, worker->ready_handle);
+            broker_service_place_ready (service, worker);
         else {
             zlistx_delete (service->ready, worker->ready_handle);
             worker->ready_handle = NULL;

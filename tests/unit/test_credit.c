@@ -200,6 +200,43 @@ test_credit_round_robin (void **state)
     fixture_stop (&f);
 }
 
+//  Idle capacity first: a worker that joins while another holds three
+//  requests gets the next ones until it holds as many; then the least
+//  recently used of the two. A reply moves its worker up among the ready.
+static void
+test_credit_idle_first (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start ();
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *w2 = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
+    s_send (f, w1, "", "MDPW01", "\x01", "echo", "credit=8", NULL);
+    zframe_t *a [8];
+    const char *body [] = {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"};
+    for (int index = 0; index < 3; index++) {
+        s_request (f, client, body [index]);
+        a [index] = s_expect_request (w1, "C1", body [index]);
+    }
+    s_send (f, w2, "", "MDPW01", "\x01", "echo", "credit=8", NULL);
+    for (int index = 3; index < 6; index++) {          //  W2: 0, 1, 2 in flight
+        s_request (f, client, body [index]);
+        a [index] = s_expect_request (w2, "C1", body [index]);
+    }
+    s_request (f, client, "r7");                        //  3 and 3: W1 waited longest
+    a [6] = s_expect_request (w1, "C1", "r7");
+    s_reply (f, w1, &a [0], "re1");                     //  W1 3, W2 3: W1 is newer now
+    s_expect_reply (client, "re1");
+    s_reply (f, w2, &a [3], "re4");                     //  W1 3, W2 2
+    s_expect_reply (client, "re4");
+    s_request (f, client, "r8");
+    a [7] = s_expect_request (w2, "C1", "r8");
+    s_expect_nothing (w1);
+    for (int index = 0; index < 8; index++)
+        zframe_destroy (&a [index]);
+    fixture_stop (&f);
+}
+
 //  A credit worker that dies holding several requests: each is redelivered
 //  exactly once, none is lost.
 static void
@@ -306,6 +343,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_credit_limit),
         cmocka_unit_test (test_credit_round_robin),
+        cmocka_unit_test (test_credit_idle_first),
         cmocka_unit_test (test_credit_redelivery),
         cmocka_unit_test (test_credit_unknown_tag),
         cmocka_unit_test (test_credit_bad_frames),
