@@ -93,6 +93,7 @@ struct _broker_worker_t {
     uint32_t next_tag;            //  tag for its next delivery (credit > 1 only)
     void *ready_handle;           //  handle in service->ready, NULL when busy
     uint64_t ready_seq;           //  when it last took its place there
+    int64_t sent_at;              //  clock ms of the last REQUEST sent to it
     void *expiry_handle;          //  handle in broker->by_expiry
     int64_t expiry;               //  clock ms of its next liveness check
     int64_t heard;                //  clock ms of its last message

@@ -88,6 +88,7 @@ broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_
     worker->credit = credit < 1 ? 1 : credit > BROKER_CREDIT_MAX ? BROKER_CREDIT_MAX : credit;
     worker->joined = broker_now (self);
     worker->heard = worker->joined;
+    worker->sent_at = INT64_MIN;  //  sent nothing yet: the next round heartbeats it
     worker->expiry = worker->joined + s_silence_ms (self);
     worker->key = (broker_key_t) { zframe_data (worker->address),
                                    zframe_size (worker->address) };
@@ -279,16 +280,23 @@ s_address_destroy (void **item)
     zframe_destroy ((zframe_t **) item);
 }
 
-//  HEARTBEAT to every worker, idle or busy. A send that fails with
-//  EHOSTUNREACH means libzmq dropped the connection (the peer closed it,
-//  died, or stopped answering ZMTP PINGs): that worker is dead, busy or
-//  not. They are removed after the round (removal may redeliver and send).
+//  HEARTBEAT to every worker, idle or busy, that got no REQUEST within
+//  the last interval (RFC 7: peers should not send HEARTBEAT while sending
+//  other commands; any message proves us alive, so a worker hears from us
+//  at least every two intervals). A send that fails with EHOSTUNREACH
+//  means libzmq dropped the connection (the peer closed it, died, or
+//  stopped answering ZMTP PINGs): that worker is dead, busy or not. A
+//  REQUEST to it would have failed the same way. They are removed after
+//  the round (removal may redeliver and send).
 void
 broker_workers_heartbeat (zlb_broker_t *self)
 {
     zlistx_t *gone = NULL;
+    int64_t quiet_since = broker_now (self) - self->options.heartbeat_ms;
     broker_worker_t *worker = (broker_worker_t *) zlistx_first (self->by_expiry);
     for (; worker; worker = (broker_worker_t *) zlistx_next (self->by_expiry)) {
+        if (worker->sent_at > quiet_since)
+            continue;
         zlb_log_kv (self->log, ZLB_LOG_DEBUG, "heartbeat_send", ZLB_STR ("worker", worker->name),
                     ZLB_STR ("busy", worker->request ? "yes" : "no"));
         if (broker_worker_command (self, worker->address, MDP_HEARTBEAT) == -1

@@ -184,7 +184,12 @@ s_send_reply (zlb_worker_t *self, mdp_bytes_t client, zmq_msg_t *body, size_t co
 {
     mdp_view_t message = { .worker = true, .command = MDP_REPLY, .address = client,
                            .body = body, .body_count = count };
-    return s_send (self, &message);
+    if (s_send (self, &message) != 0)
+        return -1;
+    //  The reply tells the broker we are alive: no HEARTBEAT for another
+    //  interval (RFC 7: not while sending other commands).
+    self->heartbeat_at = s_now (self) + s_ms_to_ns (self->heartbeat_ms);
+    return 0;
 }
 
 static void

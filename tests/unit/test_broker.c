@@ -301,6 +301,38 @@ test_lru_order (void **state)
     fixture_stop (&f);
 }
 
+//  RFC 7: no HEARTBEAT to a worker that got a REQUEST within the interval
+//  (the request proves the broker alive); the next round heartbeats it.
+static void
+test_no_heartbeat_after_request (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start (NULL);
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *idle = fixture_peer (f, "W2");
+    zsock_t *client = fixture_peer (f, "C1");
+    s_ready (f, worker, "echo");
+    s_ready (f, idle, "other");
+    fixture_advance (f, T_HEARTBEAT / 2);
+    s_request (f, client, "echo", 1);
+    zmsg_t *r1 = s_expect_request (worker, "C1", 1);
+    fixture_advance (f, T_HEARTBEAT / 2);              //  a round: W2 only
+    zmsg_t *msg = fixture_recv (idle, T_WAIT);
+    assert_true (msg && s_is_heartbeat (msg));
+    zmsg_destroy (&msg);
+    msg = fixture_recv (worker, T_QUIET);              //  not even a heartbeat
+    assert_null (msg);
+    fixture_advance (f, T_HEARTBEAT);                  //  the next round: both
+    msg = fixture_recv (worker, T_WAIT);
+    assert_true (msg && s_is_heartbeat (msg));
+    zmsg_destroy (&msg);
+    msg = fixture_recv (idle, T_WAIT);
+    assert_true (msg && s_is_heartbeat (msg));
+    zmsg_destroy (&msg);
+    zmsg_destroy (&r1);
+    fixture_stop (&f);
+}
+
 static void
 test_busy_heartbeat (void **state)
 {
@@ -909,6 +941,7 @@ main (void)
         cmocka_unit_test (test_request_reply),
         cmocka_unit_test (test_lru_order),
         cmocka_unit_test (test_busy_heartbeat),
+        cmocka_unit_test (test_no_heartbeat_after_request),
         cmocka_unit_test (test_ready_twice),
         cmocka_unit_test (test_reply_without_request),
         cmocka_unit_test (test_malformed_reply),

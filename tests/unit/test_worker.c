@@ -320,6 +320,27 @@ s_serve_one (s_fixture_t *fx, uint64_t id)
     zmsg_destroy (&msg);
 }
 
+//  RFC 7: a REPLY proves the worker alive, so the next HEARTBEAT is an
+//  interval after the reply, not after the last heartbeat.
+static void
+test_no_heartbeat_after_reply (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");
+    s_tick (fx, S_HEARTBEAT_MS / 2);
+    s_serve_one (fx, 5);                             //  the reply, half-way
+    s_tick (fx, S_HEARTBEAT_MS / 2);                 //  one interval since READY
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.heartbeats_sent, 0);
+    s_tick (fx, S_HEARTBEAT_MS / 2);                 //  one interval since the reply
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.heartbeats_sent, 1);
+    zmsg_t *heartbeat = s_expect (fx->router, "tw#1", MDP_HEARTBEAT);
+    assert_non_null (heartbeat);
+    zmsg_destroy (&heartbeat);
+}
+
 static void
 test_request_and_reply (void **state)
 {
@@ -678,6 +699,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_ready_on_connect, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_no_heartbeat_after_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_heartbeats_both_ways, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_request_and_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_garbage_body_answered_400, s_setup, s_teardown),
