@@ -64,13 +64,13 @@ require_programs () {
     done
 }
 
-# fail MESSAGE: say so, print the last 25 lines of every log, output and
-# error file in T_DIR (without the lines matching FAIL_HIDE, an extended
+# fail MESSAGE: say so, print the last 25 lines of every log (rotated ones,
+# NAME.log.1, too), output and error file in T_DIR (without the lines matching FAIL_HIDE, an extended
 # regex, when set), then exit 1. Needs T_NAME and T_DIR.
 fail () {
     echo "FAIL [$T_NAME +$(elapsed_ms)ms]: $*" >&2
     local file
-    for file in "$T_DIR"/*.log "$T_DIR"/*.out "$T_DIR"/*.err; do
+    for file in "$T_DIR"/*.log "$T_DIR"/*.log.1 "$T_DIR"/*.out "$T_DIR"/*.err; do
         [ -s "$file" ] || continue
         echo "----- ${file##*/} (last 25 lines) -----" >&2
         if [ -n "${FAIL_HIDE:-}" ]; then grep -v -E -e "$FAIL_HIDE" "$file"; else cat "$file"; fi \
