@@ -5,7 +5,7 @@
 # ceiling against a do-nothing echo peer. See docs/performance.md.
 #
 #   bench/run.sh [--smoke] [--rounds N] [--duration D] [--warmup D]
-#                [--systems "zlb zlb-credit ceiling"] [--credit N]
+#                [--systems "zlb zlb-strict zlb-credit ceiling"] [--credit N]
 #                [--workers "1 4"] [--clients "1 8 32"] [--sizes "64 4096"]
 #                [--transports "ipc tcp"] [--echo-clients "1 8 32"]
 #                [--bin DIR] [--out DIR] [--report-only]
@@ -14,7 +14,8 @@
 # ratios zlb/ceiling: of the medians, and "rnd rat", the median of each
 # round's own ratio, the steadier figure on a noisy machine), writes OUT/runs.jsonl (one line per run),
 # OUT/results.json (the medians) and OUT/results.svg (the picture).
-# Systems: zlb = zlb-broker + zlb-worker (strict MDP 0.1, credit 1);
+# Systems: zlb = zlb-broker + zlb-worker with default settings (adaptive
+# credit); zlb-strict = the same with --credit 1 (strict MDP 0.1);
 # zlb-credit = the same with zlb-worker --credit N; ceiling = zmq_proxy +
 # REP echo workers. Every process is stopped by its PID.
 # --report-only: no runs; redo the table, JSON and SVG from OUT/runs.jsonl
@@ -30,7 +31,7 @@ OUT=$PWD/bench-out
 ROUNDS=3
 DURATION=3s
 WARMUP=1s
-SYSTEMS="zlb zlb-credit ceiling"
+SYSTEMS="zlb zlb-strict ceiling"
 CREDIT=8
 WORKERS="1 4"
 CLIENTS="1 8 32"
@@ -145,7 +146,7 @@ all_ready () { [ "$(ready_lines)" -ge "$1" ]; }
 # ---------------------------------------------------------------------------
 # One run: start the system, drive it with zlb-stress, record one JSON line.
 
-# start_zlb TRANSPORT WORKERS CREDIT -> sets EP, SERVER_PID
+# start_zlb TRANSPORT WORKERS CREDIT -> sets EP, SERVER_PID (CREDIT "": the default)
 start_zlb () {
     local i attempt
     for attempt in 1 2 3; do
@@ -159,7 +160,7 @@ start_zlb () {
         stop_all
     done
     for i in $(seq 1 "$2"); do
-        spawn "$BIN/zlb-worker" --connect "$EP" --id "w$i" --credit "$3" \
+        spawn "$BIN/zlb-worker" --connect "$EP" --id "w$i" ${3:+--credit "$3"} \
             --log "$TMP/server.log" --log-level warning
     done
     wait_until 10 joined "$2" || echo "run.sh: only $(joins) of $2 workers joined" >&2
@@ -193,7 +194,8 @@ run_one () {
     local system=$1 transport=$2 workers=$3 clients=$4 size=$5 round=$6
     local json=$TMP/stress.json server_cpu workers_cpu=0 pid
     case $system in
-        zlb)        start_zlb "$transport" "$workers" 1 ;;
+        zlb)        start_zlb "$transport" "$workers" "" ;;
+        zlb-strict) start_zlb "$transport" "$workers" 1 ;;
         zlb-credit) start_zlb "$transport" "$workers" "$CREDIT" ;;
         ceiling)    start_ceiling "$transport" "$workers" ;;
         echo)       start_echo "$transport" ;;
@@ -325,10 +327,10 @@ jq -r '
   | ($cells | length) as $n | 22 as $row | 260 as $x0 | 520 as $w
   | ($n * $row + 70) as $h
   | def bx(r): ($x0 + ([r, 1.5] | min) / 1.5 * $w);
-    def color(s): if s == "zlb" then "#4a7bd0" else "#e08a2c" end;
+    def color(s): if s == "zlb" then "#4a7bd0" elif s == "zlb-strict" then "#999999" else "#e08a2c" end;
   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\($x0 + $w + 80)\" height=\"\($h)\" font-family=\"sans-serif\" font-size=\"12\">",
   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-  "<text x=\"10\" y=\"18\" font-size=\"14\" font-weight=\"bold\">zlb requests/s as a fraction of the zmq_proxy ceiling (medians; blue: strict MDP, orange: credit \(.credit))</text>",
+  "<text x=\"10\" y=\"18\" font-size=\"14\" font-weight=\"bold\">zlb requests/s as a fraction of the zmq_proxy ceiling (medians; blue: default, adaptive credit; grey: strict MDP; orange: credit \(.credit))</text>",
   ($cells | to_entries[] | .key as $i | .value as $c | (40 + $i * $row) as $y |
     "<text x=\"10\" y=\"\($y + 14)\">\($c.transport) \($c.workers)w \($c.clients)c \($c.size)B \($c.system)</text>",
     "<rect x=\"\($x0)\" y=\"\($y + 3)\" width=\"\(bx($c.ratio // 0) - $x0)\" height=\"\($row - 6)\" fill=\"\(color($c.system))\"/>",

@@ -76,7 +76,8 @@ s_ready (zlb_broker_t *self, broker_worker_t *worker, const mdp_view_t *view,
         s_protocol_error (self, view->peer, worker, refusal);
         return;
     }
-    worker = broker_worker_register (self, view->peer, service, view->credit);
+    worker = broker_worker_register (self, view->peer, service, view->credit,
+                                     view->credit_max);
     if (!worker)
         return;
     if (self->security)
@@ -112,7 +113,10 @@ s_forward_reply (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *
     }
     broker_request_destroy (self, &request);
     //  One that was full is ready again; one with credit left moves up
-    //  among the ready, having one request less in flight.
+    //  among the ready, having one request less in flight. One whose
+    //  window shrank below what it holds stays out until it has room.
+    if (worker->inflight >= worker->credit)
+        return;
     if (!worker->ready_handle)
         broker_worker_ready (self, worker);
     else
@@ -125,7 +129,7 @@ static void
 s_check_echo (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *request,
               mdp_bytes_t address)
 {
-    if (worker->credit == 1
+    if (worker->credit_max == 1
     &&  (address.size != request->client_size
          || memcmp (address.data, request->client, address.size) != 0))
         broker_warn (self, "reply_address_mismatch", "worker=%s",  worker->name);
@@ -150,7 +154,8 @@ s_reply (zlb_broker_t *self, broker_worker_t *worker, mdp_view_t *view, mdp_erro
     }
 }
 
-//  HEARTBEAT and DISCONNECT take no frames; extra ones are ignored (as
+//  HEARTBEAT and DISCONNECT take no frames but an adaptive worker's new
+//  window ("credit=N" on HEARTBEAT); other extra frames are ignored (as
 //  they always were: the command is what counts).
 static void
 s_heartbeat (zlb_broker_t *self, broker_worker_t *worker, const mdp_view_t *view)
@@ -159,6 +164,10 @@ s_heartbeat (zlb_broker_t *self, broker_worker_t *worker, const mdp_view_t *view
         //  Probably registered with a broker that restarted: make it re-register.
         s_protocol_error (self, view->peer, NULL, "HEARTBEAT from an unknown worker");
         return;
+    }
+    if (view->command == MDP_HEARTBEAT && view->credit > 0) {
+        broker_worker_set_window (self, worker, view->credit);
+        return;                   //  a window update, not a heartbeat of its own
     }
     zlb_log_kv (self->log, ZLB_LOG_DEBUG, "heartbeat_recv", ZLB_STR ("worker", worker->name),
                 ZLB_STR ("busy", worker->request ? "yes" : "no"));

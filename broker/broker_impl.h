@@ -89,8 +89,9 @@ struct _broker_worker_t {
     broker_request_t *request;    //  oldest in-flight request (list head), NULL when idle
     broker_request_t *request_tail;  //  youngest in-flight request (list tail)
     int inflight;                 //  requests it holds now
-    int credit;                   //  requests it may hold at once (1: strict MDP 0.1)
-    uint32_t next_tag;            //  tag for its next delivery (credit > 1 only)
+    int credit;                   //  requests it may hold now, its window (1: strict MDP 0.1)
+    int credit_max;               //  most it may ever hold (READY); > 1: a credit worker
+    uint32_t next_tag;            //  tag for its next delivery (credit_max > 1 only)
     void *ready_handle;           //  handle in service->ready, NULL when busy
     uint64_t ready_seq;           //  when it last took its place there
     int64_t sent_at;              //  clock ms of the last REQUEST sent to it
@@ -191,8 +192,14 @@ int broker_worker_command (zlb_broker_t *self, zframe_t *address, int command);
 broker_worker_t *broker_worker_lookup (zlb_broker_t *self, zframe_t *address);
 broker_worker_t *broker_worker_lookup_bytes (zlb_broker_t *self, const void *data,
                                              size_t size);
+//  credit: the window it starts with; credit_max: the most it may ask for.
 broker_worker_t *broker_worker_register (zlb_broker_t *self, mdp_bytes_t address,
-                                         broker_service_t *service, int credit);
+                                         broker_service_t *service, int credit,
+                                         int credit_max);
+//  An adaptive worker's new window (HEARTBEAT "credit=N"), kept within
+//  1..credit_max: it leaves the ready list when it holds that many or more,
+//  and joins it when it has room again.
+void broker_worker_set_window (zlb_broker_t *self, broker_worker_t *worker, int window);
 //  Any message from a worker: push its expiry back.
 void broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker);
 //  Make a worker ready (back of its service's ready queue); its service is

@@ -67,8 +67,10 @@ s_check_worker (broker_worker_t *worker, size_t *held)
         return "a worker's inflight count is not the length of its in-flight list";
     if (last != worker->request_tail)
         return "a worker's request_tail is not the last of its in-flight list";
-    if (worker->inflight > worker->credit)
+    if (worker->inflight > worker->credit_max)
         return "a worker holds more requests than its credit";
+    if (worker->credit < 1 || worker->credit > worker->credit_max)
+        return "a worker's window is outside 1..credit_max";
     if ((worker->ready_handle != NULL) != (worker->inflight < worker->credit))
         return "a worker is in the ready list but has no credit, or has credit but is not";
     if (worker->gone)

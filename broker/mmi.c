@@ -104,7 +104,7 @@ s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, 
     //  (for a strict MDP worker, credit 1: it holds one).
     broker_request_t *request = worker->request;
     bool busy = worker->ready_handle == NULL;
-    msgpack_pack_map (pk, 10);
+    msgpack_pack_map (pk, 11);
     size_t shown;
     const char *id = s_worker_public_id (self, worker, &shown);
     zlb_put_str (pk, "id", id, shown);
@@ -112,6 +112,7 @@ s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, 
     zlb_put_str (pk, "state", busy ? "busy" : "ready", busy ? 4 : 5);
     zlb_put_uint (pk, "inflight", (uint64_t) worker->inflight);
     zlb_put_uint (pk, "credit", (uint64_t) worker->credit);
+    zlb_put_uint (pk, "credit_max", (uint64_t) worker->credit_max);
     zlb_put_double (pk, "last_seen_s", broker_worker_silent_s (self, worker, now));
     zlb_put_uint (pk, "served", worker->served);
     zlb_put_key (pk, "inflight_s");

@@ -73,7 +73,7 @@ s_silence_ms (zlb_broker_t *self)
 
 broker_worker_t *
 broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_t *service,
-                        int credit)
+                        int credit, int credit_max)
 {
     broker_worker_t *worker = (broker_worker_t *) zmalloc (sizeof (broker_worker_t));
     if (!worker)
@@ -85,7 +85,9 @@ broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_
     }
     broker_address_str (address.data, address.size, worker->name, sizeof (worker->name));
     worker->service = service;
-    worker->credit = credit < 1 ? 1 : credit > BROKER_CREDIT_MAX ? BROKER_CREDIT_MAX : credit;
+    worker->credit_max = credit_max < 1 ? 1 : credit_max > BROKER_CREDIT_MAX
+                       ? BROKER_CREDIT_MAX : credit_max;
+    worker->credit = credit < 1 ? 1 : credit > worker->credit_max ? worker->credit_max : credit;
     worker->joined = broker_now (self);
     worker->heard = worker->joined;
     worker->sent_at = INT64_MIN;  //  sent nothing yet: the next round heartbeats it
@@ -98,6 +100,7 @@ broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_
     self->stats.workers_seen++;
     broker_event (self, ZLB_LOG_INFO, "worker_join", ZLB_STR ("worker", worker->name),
                 ZLB_STR ("service", service->name), ZLB_INT ("credit", worker->credit),
+                ZLB_INT ("credit_max", worker->credit_max),
                 ZLB_UINT ("service_workers", service->workers),
                 ZLB_UINT ("workers", zhashx_size (self->workers)));
     return worker;
@@ -120,6 +123,24 @@ broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker)
     broker_service_place_ready (worker->service, worker);
     if (zlistx_size (worker->service->requests))
         broker_dispatch_later (self, worker->service);
+}
+
+void
+broker_worker_set_window (zlb_broker_t *self, broker_worker_t *worker, int window)
+{
+    window = window < 1 ? 1 : window > worker->credit_max ? worker->credit_max : window;
+    if (window == worker->credit)
+        return;
+    worker->credit = window;
+    if (worker->inflight >= window && worker->ready_handle) {
+        zlistx_delete (worker->service->ready, worker->ready_handle);
+        worker->ready_handle = NULL;
+    }
+    else
+    if (worker->inflight < window && !worker->ready_handle)
+        broker_worker_ready (self, worker);
+    zlb_log_kv (self->log, ZLB_LOG_DEBUG, "credit_window", ZLB_STR ("worker", worker->name),
+                ZLB_INT ("credit", window), ZLB_INT ("inflight", worker->inflight));
 }
 
 void
@@ -161,7 +182,7 @@ broker_worker_release (broker_worker_t *worker, const void *address, size_t size
 {
     //  A strict MDP worker holds one request: its REPLY answers that one
     //  (the caller warns if the address it echoed differs).
-    broker_request_t **link = worker->credit > 1
+    broker_request_t **link = worker->credit_max > 1
                             ? s_inflight_find (worker, (const byte *) address, size)
                             : &worker->request;
     if (!link || !*link)

@@ -136,7 +136,7 @@ s_address_for (broker_worker_t *worker, broker_request_t *request, byte *buf)
 {
     size_t size = request->client_size;
     memcpy (buf, request->client, size);
-    if (worker->credit == 1)
+    if (worker->credit_max == 1)
         return size;
     request->tag = worker->next_tag++;
     buf [size] = (byte) (request->tag >> 24);

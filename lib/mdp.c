@@ -108,19 +108,33 @@ s_set_body (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
         view->body_bytes += zmq_msg_size (&frames [at]);
 }
 
-//  The credit extension's frame, "credit=N": N, or 0 if it is anything else.
+//  A decimal 1..MDP_CREDIT_MAX in text [at, end), or 0.
 static int
-s_credit_parse (mdp_bytes_t frame)
+s_credit_number (const byte *at, const byte *end)
 {
-    if (frame.size < 8 || frame.size > 11 || memcmp (frame.data, "credit=", 7) != 0)
+    if (at == end || end - at > 4)
         return 0;
-    int credit = 0;
-    for (size_t index = 7; index < frame.size; index++) {
-        if (frame.data [index] < '0' || frame.data [index] > '9')
+    int value = 0;
+    for (; at < end; at++) {
+        if (*at < '0' || *at > '9')
             return 0;
-        credit = credit * 10 + (frame.data [index] - '0');
+        value = value * 10 + (*at - '0');
     }
-    return credit >= 1 && credit <= MDP_CREDIT_MAX ? credit : 0;
+    return value >= 1 && value <= MDP_CREDIT_MAX ? value : 0;
+}
+
+//  The credit extension's frame: "credit=N" (window N, at most N), or with
+//  max_ok "credit=N/M" (window N now, at most M, N <= M). True if it is one.
+static bool
+s_credit_parse (mdp_bytes_t frame, bool max_ok, int *credit, int *credit_max)
+{
+    if (frame.size < 8 || memcmp (frame.data, "credit=", 7) != 0)
+        return false;
+    const byte *start = frame.data + 7, *end = frame.data + frame.size;
+    const byte *slash = max_ok ? memchr (start, '/', (size_t) (end - start)) : NULL;
+    *credit = s_credit_number (start, slash ? slash : end);
+    *credit_max = slash ? s_credit_number (slash + 1, end) : *credit;
+    return *credit && *credit_max && *credit <= *credit_max;
 }
 
 //  Client message: service body...
@@ -146,7 +160,8 @@ s_parse_ready (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
     if (count - index > 2)
         return MDP_E_EXTRA;
     if (count - index == 2
-    &&  (view->credit = s_credit_parse (s_frame_bytes (&frames [index + 1]))) == 0)
+    &&  !s_credit_parse (s_frame_bytes (&frames [index + 1]), true,
+                         &view->credit, &view->credit_max))
         return MDP_E_EXTRA;
     if (!mdp_service_valid (view->service.data, view->service.size))
         return MDP_E_SERVICE;
@@ -168,6 +183,21 @@ s_parse_addressed (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t cou
     return MDP_OK;
 }
 
+//  HEARTBEAT ["credit=N"]: an adaptive worker's new window rides on it.
+static mdp_error_t
+s_parse_heartbeat (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
+{
+    view->credit = 0;
+    if (index == count)
+        return MDP_OK;
+    int unused;
+    if (count - index == 1
+    &&  s_credit_parse (s_frame_bytes (&frames [index]), false, &view->credit, &unused))
+        return MDP_OK;
+    view->credit = 0;
+    return MDP_E_EXTRA;
+}
+
 //  Worker message: command, then the command's frames.
 static mdp_error_t
 s_parse_worker (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
@@ -183,6 +213,7 @@ s_parse_worker (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
         case MDP_REPLY:
             return s_parse_addressed (view, frames, index, count);
         case MDP_HEARTBEAT:
+            return s_parse_heartbeat (view, frames, index, count);
         case MDP_DISCONNECT:
             return index == count ? MDP_OK : MDP_E_EXTRA;
         default:
@@ -193,7 +224,7 @@ s_parse_worker (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
 mdp_error_t
 mdp_parse (zmq_msg_t *frames, size_t count, bool routed, mdp_view_t *view)
 {
-    *view = (mdp_view_t) { .command = -1, .credit = 1 };
+    *view = (mdp_view_t) { .command = -1, .credit = 1, .credit_max = 1 };
     if (!frames)
         count = 0;
     size_t index = 0;
@@ -245,10 +276,20 @@ s_envelope (const mdp_view_t *message, mdp_bytes_t *parts, byte *command, char *
         parts [count++] = mdp_bytes (command, 1);
         if (message->command == MDP_READY) {
             parts [count++] = message->service;
-            if (message->credit > 1) {
-                int size = snprintf (credit, 16, "credit=%d", message->credit);
+            int size = 0;
+            if (message->credit_max > message->credit && message->credit >= 1)
+                size = snprintf (credit, 24, "credit=%d/%d", message->credit,
+                                 message->credit_max);
+            else
+            if (message->credit > 1)
+                size = snprintf (credit, 24, "credit=%d", message->credit);
+            if (size > 0)
                 parts [count++] = mdp_bytes (credit, (size_t) size);
-            }
+        }
+        else
+        if (message->command == MDP_HEARTBEAT && message->credit > 0) {
+            int size = snprintf (credit, 24, "credit=%d", message->credit);
+            parts [count++] = mdp_bytes (credit, (size_t) size);
         }
         else
         if (message->command == MDP_REQUEST || message->command == MDP_REPLY) {
@@ -288,7 +329,7 @@ mdp_send (void *handle, const mdp_view_t *message, bool keep)
 {
     mdp_bytes_t parts [4];
     byte command;
-    char credit [16];
+    char credit [24];
     size_t nparts = s_envelope (message, parts, &command, credit);
     bool routed = message->peer.size > 0;
     s_sender_t sender = { handle, routed + 2 + nparts + message->body_count };

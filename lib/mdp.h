@@ -51,9 +51,9 @@ typedef struct {
 
 //  One MDP message, as frames: what mdp_parse reads and mdp_send writes.
 //    client: [peer] "" MDPC01 service body...
-//    worker: [peer] "" MDPW01 READY service ["credit=N"]
+//    worker: [peer] "" MDPW01 READY service ["credit=N" | "credit=N/M"]
 //                             REQUEST|REPLY address "" body...
-//                             HEARTBEAT | DISCONNECT
+//                             HEARTBEAT ["credit=N"] | DISCONNECT
 //  peer is the routing id a ROUTER adds (empty on a DEALER).
 typedef struct {
     mdp_bytes_t peer;             //  routing id, or empty
@@ -64,7 +64,9 @@ typedef struct {
                                   //  one byte, -1 if there is none
     mdp_bytes_t service;          //  client messages and READY
     mdp_bytes_t address;          //  REQUEST and REPLY: the client's address
-    int credit;                   //  READY: "credit=N", 1 without it
+    int credit;                   //  READY: the window N, 1 without the frame;
+                                  //  HEARTBEAT: a new window N, 0 without one
+    int credit_max;               //  READY: M of "credit=N/M", else N (or 1)
     zmq_msg_t *body;              //  body frames (inside the parsed array)
     size_t body_count;            //  how many
     size_t body_bytes;            //  their total size (set by mdp_parse)

@@ -18,6 +18,7 @@
 #include "curve.h"
 #include "util.h"
 #include "names.h"
+#include "credit_window.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -80,8 +81,12 @@ struct _zlb_worker_t {
     bool heard;                   //  broker heard from since READY on this socket
 
     mdp_input_t input;            //  the message being read from the broker
-    int credit;                   //  requests the broker may send ahead (>= 1)
-    s_request_t *pending;         //  ring of REQUESTs not yet handed out (credit slots),
+    int credit_max;               //  most requests the broker may send ahead (>= 1)
+    bool adaptive;                //  the window follows credit_window.h (options.credit 0)
+    zlb_credit_window_t window;   //  adaptive: the window we want
+    int announced;                //  the window the broker has from us
+    int64_t idle_since;           //  mono ns we replied holding nothing else, 0: not idle
+    s_request_t *pending;         //  ring of REQUESTs not yet handed out (credit_max slots),
                                   //  all from the current socket (s_close drops them)
     size_t pending_head;          //  index of the oldest pending REQUEST
     size_t pending_count;         //  REQUESTs in the ring
@@ -136,7 +141,8 @@ s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
         return false;
     if (o->curve_server_key && !zlb_curve_key_valid (o->curve_server_key))
         return false;
-    if (o->credit < 0 || o->credit > ZLB_WORKER_CREDIT_MAX)
+    if (o->credit < 0 || o->credit > ZLB_WORKER_CREDIT_MAX
+    ||  o->credit_max < 0 || o->credit_max > ZLB_WORKER_CREDIT_MAX)
         return false;
     if (o->heartbeat_ms <= 0 || o->heartbeat_ms > 3600 * 1000
     ||  o->liveness <= 0 || o->liveness > 1000 || o->reconnect_max_ms < 0)
@@ -167,14 +173,38 @@ s_send_command (zlb_worker_t *self, int command)
     return s_send (self, &message);
 }
 
-//  READY: service, and with credit > 1 the extension frame "credit=N"
-//  (docs/protocol.md). Strict MDP workers (credit 1) send plain READY.
+//  READY: service, and the credit extension's frame (docs/protocol.md):
+//  "credit=N" for a fixed window, "credit=N/M" for an adaptive one now at
+//  N. Strict MDP workers (credit 1) send plain READY.
 static int
 s_send_ready (zlb_worker_t *self)
 {
-    mdp_view_t message = { .worker = true, .command = MDP_READY, .credit = self->credit,
+    self->announced = self->adaptive ? self->window.window : self->credit_max;
+    mdp_view_t message = { .worker = true, .command = MDP_READY, .credit = self->announced,
+                           .credit_max = self->credit_max,
                            .service = mdp_bytes (self->service, strlen (self->service)) };
     return s_send (self, &message);
+}
+
+//  An adaptive worker that served one more request: learn from it, and
+//  tell the broker when the window it wants changed (HEARTBEAT "credit=N").
+static void
+s_window_served (zlb_worker_t *self, int64_t service_ns, int64_t now)
+{
+    if (!self->adaptive)
+        return;
+    zlb_credit_window_served (&self->window, service_ns);
+    self->idle_since = self->pending_count == 0 ? now : 0;
+    int wanted = zlb_credit_window_update (&self->window);
+    if (wanted == self->announced || !self->sock)
+        return;
+    mdp_view_t message = { .worker = true, .command = MDP_HEARTBEAT, .credit = wanted };
+    if (s_send (self, &message) != 0)
+        return;
+    s_log (self, ZLB_LOG_DEBUG, "credit_window", "credit=%d was=%d service_us=%" PRId64
+           " rtt_us=%" PRId64, wanted, self->announced, self->window.service_ns / 1000,
+           zlb_credit_window_rtt (&self->window) / 1000);
+    self->announced = wanted;
 }
 
 //  Send body (count frames, moved out; the caller closes them) as the
@@ -249,7 +279,7 @@ s_pending_take (zlb_worker_t *self, s_request_t *into)
     s_request_t *oldest = &self->pending [self->pending_head];
     s_slot_fill (into, s_slot_client (oldest), oldest->body, oldest->body_count);
     s_slot_clear (oldest);
-    self->pending_head = (self->pending_head + 1) % (size_t) self->credit;
+    self->pending_head = (self->pending_head + 1) % (size_t) self->credit_max;
     self->pending_count--;
 }
 
@@ -262,7 +292,7 @@ s_drop_pending (zlb_worker_t *self)
                self->pending_count);
     while (self->pending_count) {
         s_slot_clear (&self->pending [self->pending_head]);
-        self->pending_head = (self->pending_head + 1) % (size_t) self->credit;
+        self->pending_head = (self->pending_head + 1) % (size_t) self->credit_max;
         self->pending_count--;
     }
 }
@@ -413,9 +443,12 @@ static int
 s_reply_send (zlb_worker_t *self, zmq_msg_t *body, size_t count, int status)
 {
     int rc = s_send_reply (self, s_slot_client (&self->request), body, count);
+    int64_t now = s_now (self);
+    if (rc == 0)
+        s_window_served (self, now - self->mono_recv, now);
     zlb_log_kv (self->log, ZLB_LOG_INFO, "request_served", ZLB_UINT ("id", self->request_id),
                 ZLB_STR ("client", self->client_str), ZLB_UINT ("attempt", self->attempt),
-                ZLB_INT ("service_us", (s_now (self) - self->mono_recv) / 1000),
+                ZLB_INT ("service_us", (now - self->mono_recv) / 1000),
                 ZLB_INT ("status", status), ZLB_STR ("raw", self->raw_body ? "yes" : "no"),
                 ZLB_STR ("sent", rc == 0 ? "yes" : "no"));
     return rc;
@@ -496,15 +529,20 @@ s_request_release (zlb_worker_t *self)
 static void
 s_on_request (zlb_worker_t *self, mdp_view_t *view)
 {
-    if (self->pending_count == (size_t) self->credit) {
+    if (self->pending_count == (size_t) self->credit_max) {
         s_log_limited (self, ZLB_LOG_WARNING, "request_refused",
                        "reason=\"credit exhausted\" credit=%d status=%d",
-                       self->credit, ZLB_STATUS_BUSY);
+                       self->credit_max, ZLB_STATUS_BUSY);
         s_answer_error (self, view->address, s_peek_id (view->body), ZLB_STATUS_BUSY,
                         "worker busy");
         return;
     }
-    size_t tail = (self->pending_head + self->pending_count) % (size_t) self->credit;
+    if (self->idle_since) {
+        //  We were waiting for this one since our last reply: a round trip.
+        zlb_credit_window_gap (&self->window, s_now (self) - self->idle_since);
+        self->idle_since = 0;
+    }
+    size_t tail = (self->pending_head + self->pending_count) % (size_t) self->credit_max;
     s_slot_fill (&self->pending [tail], view->address, view->body, view->body_count);
     self->pending_count++;
 }
@@ -683,17 +721,22 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
     self->clock_ns = options->clock_ns;
     self->clock_arg = options->clock_arg;
     self->limit.burst = 10;
-    self->credit = options->credit > 1 ? options->credit : 1;
+    //  credit 0: adaptive up to credit_max; 1: strict MDP; N: a fixed window.
+    self->adaptive = options->credit == 0;
+    self->credit_max = self->adaptive ? (options->credit_max > 0 ? options->credit_max
+                                                               : ZLB_CREDIT_WINDOW_DEFAULT_MAX)
+                                      : options->credit;
+    zlb_credit_window_init (&self->window, self->credit_max);
     self->raw_ok = options->raw;
     mdp_input_init (&self->input);
     s_slot_init (&self->request);
-    self->pending = (s_request_t *) calloc ((size_t) self->credit, sizeof (s_request_t));
+    self->pending = (s_request_t *) calloc ((size_t) self->credit_max, sizeof (s_request_t));
     if (!self->pending) {
         zlb_worker_destroy (&self);
         errno = ENOMEM;
         return NULL;
     }
-    for (int slot = 0; slot < self->credit; slot++)
+    for (int slot = 0; slot < self->credit_max; slot++)
         s_slot_init (&self->pending [slot]);
     if (options->curve_server_key) {
         //  Our own copy of the keys: a fixed identity across reconnects.
@@ -935,8 +978,10 @@ zlb_worker_id (const zlb_worker_t *self)
 void
 zlb_worker_stats (const zlb_worker_t *self, zlb_worker_stats_t *stats)
 {
-    if (stats && self)
+    if (stats && self) {
         *stats = self->stats;
+        stats->credit = self->announced;
+    }
     else
     if (stats)
         memset (stats, 0, sizeof *stats);

@@ -36,8 +36,10 @@ typedef struct {
     int liveness;            //  intervals of silence before reconnecting (default 3)
     int reconnect_max_ms;    //  ceiling of the extra silence window after reconnects (default 32 x heartbeat)
     zlb_log_t *log;          //  optional; borrowed, must outlive the worker
-    int credit;              //  requests the broker may send ahead (0 or 1: strict
-                             //  MDP 0.1; more: zlb credit extension, docs/protocol.md)
+    int credit;              //  requests the broker may send ahead: 0 (the default)
+                             //  adaptive, 1 to credit_max, as many as hide the round
+                             //  trip to the broker; 1 strict MDP 0.1; N a fixed window
+                             //  (zlb credit extension, docs/protocol.md)
     const char *curve_server_key;  //  broker's public key, Z85 (40 chars): CURVE on; NULL: plain
     zcert_t *curve_cert;     //  our certificate for CURVE (copied); NULL: an ephemeral key pair
     bool raw;                //  hand over bodies that are not zlb requests (work.frames)
@@ -47,6 +49,7 @@ typedef struct {
     int64_t (*clock_ns) (void *arg);  //  monotonic ns for every timer (tests step
                              //  a fake one); NULL: zlb_mono_ns
     void *clock_arg;         //  passed to clock_ns
+    int credit_max;          //  adaptive credit's ceiling (0: 8)
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the
@@ -71,6 +74,7 @@ typedef struct {
     uint64_t reconnects;     //  fresh sockets after the broker went silent
     uint64_t heartbeats_sent;
     uint64_t heartbeats_received;
+    int credit;              //  the window the broker has from us now
 } zlb_worker_stats_t;
 
 //  Fill options with the defaults (NULL: nothing to fill).

@@ -299,14 +299,17 @@ test_credit_unknown_tag (void **state)
     fixture_stop (&f);
 }
 
-//  Only "credit=N" with 1 <= N <= 1000 is a valid extra READY frame.
+//  Only "credit=N" with 1 <= N <= 1000, or "credit=N/M" with N <= M <= 1000,
+//  is a valid extra READY frame.
 static void
 test_credit_bad_frames (void **state)
 {
     (void) state;
     fixture_t *f = s_start ();
     const char *bad [] = {"credit=0", "credit=", "credit=x", "credit=1001",
-                          "credit=99999999999", "credits=2", "extra"};
+                          "credit=99999999999", "credits=2", "extra", "credit=5/3",
+                          "credit=0/4", "credit=1/1001", "credit=1/", "credit=/4",
+                          "credit=1/2/3", "credit=1/x"};
     for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
         //  A fresh routing id each time: the broker's libzmq may still hold
         //  the last one's connection, and it attaches no second one under it.
@@ -335,6 +338,57 @@ test_credit_bad_frames (void **state)
     fixture_stop (&f);
 }
 
+//  An adaptive worker: READY "credit=1/4" starts it at one request (the
+//  address still tagged: its window may grow), HEARTBEAT "credit=N" moves
+//  the window; a shrunk window lets it keep what it holds but sends nothing
+//  new until it holds fewer than N; a window past the READY's ceiling is
+//  taken as the ceiling.
+static void
+test_credit_window_moves (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start ();
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
+    s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=1/4", NULL);
+    const char *body [] = {"r1", "r2", "r3", "r4", "r5", "r6"};
+    for (int index = 0; index < 6; index++)
+        s_request (f, client, body [index]);
+    zframe_t *a [6];
+    a [0] = s_expect_request (worker, "C1", "r1");
+    s_expect_nothing (worker);
+    //  Grow to 3: two more come at once.
+    s_send (f, worker, "", "MDPW01", "\x04", "credit=3", NULL);
+    a [1] = s_expect_request (worker, "C1", "r2");
+    a [2] = s_expect_request (worker, "C1", "r3");
+    s_expect_nothing (worker);
+    //  Shrink to 1 while holding 3: two replies bring nothing new...
+    s_send (f, worker, "", "MDPW01", "\x04", "credit=1", NULL);
+    s_reply (f, worker, &a [0], "re1");
+    s_reply (f, worker, &a [1], "re2");
+    s_expect_nothing (worker);
+    //  ...the third one frees the window: one more, only one.
+    s_reply (f, worker, &a [2], "re3");
+    a [3] = s_expect_request (worker, "C1", "r4");
+    s_expect_nothing (worker);
+    s_expect_reply (client, "re1");
+    s_expect_reply (client, "re2");
+    s_expect_reply (client, "re3");
+    //  Past the ceiling: 4, so the last two come and nothing more.
+    s_send (f, worker, "", "MDPW01", "\x04", "credit=9", NULL);
+    a [4] = s_expect_request (worker, "C1", "r5");
+    a [5] = s_expect_request (worker, "C1", "r6");
+    assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 0);
+    //  A HEARTBEAT with any other extra frame is still just a heartbeat.
+    s_send (f, worker, "", "MDPW01", "\x04", "credit=2/3", NULL);
+    s_send (f, worker, "", "MDPW01", "\x04", "junk", NULL);
+    s_expect_nothing (worker);
+    assert_int_equal (fixture_stats (f).disconnects, 0);
+    for (int index = 3; index < 6; index++)
+        zframe_destroy (&a [index]);
+    fixture_stop (&f);
+}
+
 int
 main (void)
 {
@@ -347,6 +401,7 @@ main (void)
         cmocka_unit_test (test_credit_redelivery),
         cmocka_unit_test (test_credit_unknown_tag),
         cmocka_unit_test (test_credit_bad_frames),
+        cmocka_unit_test (test_credit_window_moves),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -95,9 +95,22 @@ test_worker_ready (void **state)
     s_build (&m, "w1", "", MDP_WORKER, "\x01", "echo", "credit=1000", NULL);
     assert_int_equal (s_parse (&m, true, &view), MDP_OK);
     assert_int_equal (view.credit, 1000);
+    assert_int_equal (view.credit_max, 1000);
     s_close (&m);
-    const char *bad [] = {"credit=0", "credit=1001", "credit=", "credit=1x", "other"};
-    for (size_t index = 0; index < 5; index++) {
+    //  An adaptive worker: window now, ceiling.
+    s_build (&m, "w1", "", MDP_WORKER, "\x01", "echo", "credit=1/8", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_OK);
+    assert_int_equal (view.credit, 1);
+    assert_int_equal (view.credit_max, 8);
+    s_close (&m);
+    s_build (&m, "w1", "", MDP_WORKER, "\x01", "echo", "credit=1000/1000", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_OK);
+    assert_int_equal (view.credit_max, 1000);
+    s_close (&m);
+    const char *bad [] = {"credit=0", "credit=1001", "credit=", "credit=1x", "other",
+                          "credit=5/3", "credit=0/4", "credit=1/1001", "credit=1/",
+                          "credit=/4", "credit=1/2/3", "credit=00001", "credit=1/-2"};
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         s_build (&m, "w1", "", MDP_WORKER, "\x01", "echo", bad [index], NULL);
         assert_int_equal (s_parse (&m, true, &view), MDP_E_EXTRA);
         s_close (&m);
@@ -157,6 +170,23 @@ test_worker_heartbeat_disconnect (void **state)
     s_build (&m, "w1", "", MDP_WORKER, "\x04", NULL);
     assert_int_equal (s_parse (&m, true, &view), MDP_OK);
     assert_int_equal (view.command, MDP_HEARTBEAT);
+    assert_int_equal (view.credit, 0);        //  no window update
+    s_close (&m);
+    //  An adaptive worker's new window rides on HEARTBEAT; only "credit=N".
+    s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=3", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_OK);
+    assert_int_equal (view.credit, 3);
+    s_close (&m);
+    const char *bad [] = {"credit=1/2", "credit=0", "credit=1001", "credit="};
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        s_build (&m, "w1", "", MDP_WORKER, "\x04", bad [index], NULL);
+        assert_int_equal (s_parse (&m, true, &view), MDP_E_EXTRA);
+        assert_int_equal (view.credit, 0);
+        s_close (&m);
+    }
+    s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=3", "x", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_E_EXTRA);
+    assert_int_equal (view.credit, 0);
     s_close (&m);
     s_build (&m, "", MDP_WORKER, "\x05", NULL);
     assert_int_equal (s_parse (&m, false, &view), MDP_OK);
@@ -304,6 +334,17 @@ test_send_round_trip (void **state)
     assert_int_equal (s_round_trip (dealer, router, &ready, &in), 6);
     assert_int_equal (s_parse (&in, true, &view), MDP_OK);
     assert_true (mdp_bytes_is (view.peer, "d1") && view.credit == 7);
+    s_close (&in);
+    ready.credit = 2;
+    ready.credit_max = 16;
+    assert_int_equal (s_round_trip (dealer, router, &ready, &in), 6);
+    assert_int_equal (s_parse (&in, true, &view), MDP_OK);
+    assert_true (view.credit == 2 && view.credit_max == 16);
+    s_close (&in);
+    mdp_view_t window = {.worker = true, .command = MDP_HEARTBEAT, .credit = 5};
+    assert_int_equal (s_round_trip (dealer, router, &window, &in), 5);
+    assert_int_equal (s_parse (&in, true, &view), MDP_OK);
+    assert_true (view.command == MDP_HEARTBEAT && view.credit == 5);
     s_close (&in);
     mdp_view_t request = {.peer = mdp_bytes ("d1", 2), .worker = true,
                           .command = MDP_REQUEST, .address = mdp_bytes ("c9", 2),

@@ -32,8 +32,10 @@ s_clock (void *arg)
     return ((s_fixture_t *) arg)->now;
 }
 
+//  credit: options.credit (1: strict MDP 0.1, what most tests are about;
+//  0: the default, adaptive).
 static int
-s_fixture_new (void **state, bool fake_clock)
+s_fixture_new (void **state, bool fake_clock, int credit)
 {
     static int counter = 0;
     s_fixture_t *fx = (s_fixture_t *) calloc (1, sizeof (s_fixture_t));
@@ -51,6 +53,7 @@ s_fixture_new (void **state, bool fake_clock)
     options.heartbeat_ms = S_HEARTBEAT_MS;
     options.liveness = S_LIVENESS;
     options.log = fx->log;
+    options.credit = credit;
     if (fake_clock) {
         fx->now = 1000 * S_MS;        //  not 0: the worker treats 0 as "never"
         options.clock_ns = s_clock;
@@ -65,14 +68,21 @@ s_fixture_new (void **state, bool fake_clock)
 static int
 s_setup (void **state)
 {
-    return s_fixture_new (state, true);
+    return s_fixture_new (state, true, 1);
+}
+
+//  A worker with the default settings: adaptive credit.
+static int
+s_setup_adaptive (void **state)
+{
+    return s_fixture_new (state, true, 0);
 }
 
 //  For the one test that needs real time to pass inside the worker.
 static int
 s_setup_real (void **state)
 {
-    return s_fixture_new (state, false);
+    return s_fixture_new (state, false, 1);
 }
 
 static int
@@ -661,6 +671,92 @@ test_destroy_sends_disconnect (void **state)
     zmsg_destroy (&bye);
 }
 
+//  The HEARTBEAT that carries a window update ("credit=N"); plain
+//  heartbeats on the way are skipped. Returns N.
+static int
+s_expect_window (s_fixture_t *fx)
+{
+    int64_t deadline = zclock_mono () + S_WAIT_MS;
+    while (zclock_mono () < deadline) {
+        zmsg_t *heartbeat = s_expect (fx->router, "tw#1", MDP_HEARTBEAT);
+        assert_non_null (heartbeat);
+        if (zmsg_size (heartbeat) == 5) {
+            char *text = zframe_strdup (zmsg_last (heartbeat));
+            int window = 0;
+            assert_int_equal (sscanf (text, "credit=%d", &window), 1);
+            free (text);
+            zmsg_destroy (&heartbeat);
+            return window;
+        }
+        zmsg_destroy (&heartbeat);
+    }
+    fail_msg ("no window update");
+    return 0;
+}
+
+//  Serve count requests, each service_ms long on the fake clock, each
+//  arriving rtt_ms after the reply to the one before. The replies stay
+//  queued at the fake broker (s_expect skips them).
+static void
+s_serve_timed (s_fixture_t *fx, int count, int64_t service_ms, int64_t rtt_ms)
+{
+    for (int index = 0; index < count; index++) {
+        s_send_request (fx->router, "tw#1", (uint64_t) index + 1, "x", 1);
+        fx->now += rtt_ms * S_MS / 10;           //  in tenths of a ms
+        zlb_work_t work;
+        s_recv_work (fx, &work);
+        fx->now += service_ms * S_MS / 10;
+        assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "ok", 2, NULL), 0);
+    }
+}
+
+//  By default a worker is adaptive: READY "credit=1/8", strict at first;
+//  fast requests behind a long round trip make it ask for its ceiling, slow
+//  ones bring it back to one (HEARTBEAT "credit=N" each time).
+static void
+test_adaptive_window (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    zmsg_t *ready = s_expect (fx->router, "tw#1", MDP_READY);
+    assert_non_null (ready);
+    s_learn_id ("tw#1", zmsg_first (ready));
+    assert_int_equal (zmsg_size (ready), 6);
+    assert_true (mdp_frame_is (zmsg_last (ready), "credit=1/8"));
+    zmsg_destroy (&ready);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.credit, 1);
+    //  0.01 ms of work, 0.1 ms round trip (times in tenths of a ms).
+    s_serve_timed (fx, 10, 0, 1);
+    assert_int_equal (s_expect_window (fx), 8);
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.credit, 8);
+    //  Now 30 ms of work per request, the same round trip: strict again.
+    s_serve_timed (fx, 10, 300, 1);
+    assert_int_equal (s_expect_window (fx), 1);
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.credit, 1);
+}
+
+//  Fixed windows and strict MDP send no updates: READY says it all.
+static void
+test_fixed_credit_never_moves (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_expect_ready (fx, "tw#1");                     //  plain READY: 5 frames
+    s_serve_timed (fx, 20, 0, 1);
+    zlb_worker_stats_t stats;
+    zlb_worker_stats (fx->worker, &stats);
+    assert_int_equal (stats.credit, 1);
+    //  Only plain heartbeats, if any, on the wire.
+    zsock_set_rcvtimeo (fx->router, 50);
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (fx->router))) {
+        assert_true (zmsg_size (msg) <= 4 || zframe_data (zmsg_last (msg)) [0] != 'c');
+        zmsg_destroy (&msg);
+    }
+}
+
 static void
 test_bad_options (void **state)
 {
@@ -683,6 +779,12 @@ test_bad_options (void **state)
     assert_null (zlb_worker_new (endpoint, &options));
     zlb_worker_options_defaults (&options);
     options.id = "has space";
+    assert_null (zlb_worker_new (endpoint, &options));
+    zlb_worker_options_defaults (&options);
+    options.credit = -1;
+    assert_null (zlb_worker_new (endpoint, &options));
+    zlb_worker_options_defaults (&options);
+    options.credit_max = ZLB_WORKER_CREDIT_MAX + 1;
     assert_null (zlb_worker_new (endpoint, &options));
     zlb_worker_options_defaults (&options);
     assert_null (zlb_worker_new ("no-such-transport", &options));
@@ -714,6 +816,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_unanswered_request_gets_500, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_interrupted, s_setup_real, s_teardown),
         cmocka_unit_test_setup_teardown (test_destroy_sends_disconnect, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_adaptive_window, s_setup_adaptive, s_teardown),
+        cmocka_unit_test_setup_teardown (test_fixed_credit_never_moves, s_setup, s_teardown),
         cmocka_unit_test (test_bad_options),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
