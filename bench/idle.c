@@ -11,7 +11,8 @@
 
     peer: a ROUTER bound at ENDPOINT that does the least any broker must:
     it learns each sender's routing id and sends each one a HEARTBEAT every
-    HEARTBEAT_MS. Its CPU time is the floor for the same heartbeats; the
+    HEARTBEAT_MS, reading into zmq_msg_t and keeping ids in a hash table,
+    with no allocation per message (a broker could do no less). Its CPU time is the floor for the same heartbeats; the
     broker's, divided by it, is the idle overhead (bench/idle.sh).
 
     Both run until SIGINT/SIGTERM.                                          */
@@ -84,10 +85,64 @@ s_workers (const char *endpoint, size_t count, int64_t heartbeat_ms)
     return 0;
 }
 
-static void
-s_id_destroy (void **item)
+//  A peer's routing id, the key of the peer table (libzmq caps ids at 255).
+typedef struct {
+    size_t size;
+    byte data [256];
+} s_id_t;
+
+static size_t
+s_id_hash (const void *key)
 {
-    zframe_destroy ((zframe_t **) item);
+    const s_id_t *id = (const s_id_t *) key;
+    size_t hash = 2166136261u;                  //  FNV-1a
+    for (size_t index = 0; index < id->size; index++)
+        hash = (hash ^ id->data [index]) * 16777619u;
+    return hash;
+}
+
+static int
+s_id_compare (const void *a, const void *b)
+{
+    const s_id_t *x = (const s_id_t *) a, *y = (const s_id_t *) b;
+    return x->size != y->size ? (x->size < y->size ? -1 : 1)
+                              : memcmp (x->data, y->data, x->size);
+}
+
+static void *
+s_id_dup (const void *key)
+{
+    s_id_t *copy = (s_id_t *) malloc (sizeof (s_id_t));
+    if (copy)
+        memcpy (copy, key, sizeof (s_id_t));
+    return copy;
+}
+
+static void
+s_id_free (void **key)
+{
+    free (*key);
+    *key = NULL;
+}
+
+//  Read every waiting message without allocating: learn the sender's id
+//  (the first frame), drop the rest.
+static void
+s_peer_read (void *router, zhashx_t *peers)
+{
+    zmq_msg_t frame;
+    zmq_msg_init (&frame);
+    bool first = true;
+    while (zmq_msg_recv (&frame, router, ZMQ_DONTWAIT) >= 0) {
+        if (first && zmq_msg_size (&frame) <= sizeof ((s_id_t *) 0)->data) {
+            s_id_t id = { .size = zmq_msg_size (&frame) };
+            memcpy (id.data, zmq_msg_data (&frame), id.size);
+            if (!zhashx_lookup (peers, &id))
+                zhashx_insert (peers, &id, peers);      //  any non-NULL value
+        }
+        first = !zmq_msg_more (&frame);
+    }
+    zmq_msg_close (&frame);
 }
 
 static int
@@ -98,33 +153,28 @@ s_peer (const char *endpoint, int64_t heartbeat_ms)
         fprintf (stderr, "zlb-bench-idle: bind %s: %s\n", endpoint, zmq_strerror (errno));
         return 1;
     }
-    zhashx_t *peers = zhashx_new ();            //  routing id (hex) -> zframe_t
-    zhashx_set_destructor (peers, s_id_destroy);
+    void *handle = zsock_resolve (router);
+    zhashx_t *peers = zhashx_new ();            //  routing id -> (marker)
+    zhashx_set_key_hasher (peers, s_id_hash);
+    zhashx_set_key_comparator (peers, s_id_compare);
+    zhashx_set_key_duplicator (peers, s_id_dup);
+    zhashx_set_key_destructor (peers, s_id_free);
     int64_t next = zclock_mono () + heartbeat_ms;
+    const byte command = S_HEARTBEAT;
     while (!zsys_interrupted) {
         int64_t wait = next - zclock_mono ();
-        zmq_pollitem_t item = { zsock_resolve (router), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, wait > 0 ? wait : 0) > 0) {
-            zmsg_t *msg = zmsg_recv (router);
-            zframe_t *id = msg ? zmsg_pop (msg) : NULL;
-            char *key = id ? zframe_strhex (id) : NULL;
-            if (key && !zhashx_lookup (peers, key))
-                zhashx_insert (peers, key, id);
-            else
-                zframe_destroy (&id);
-            zstr_free (&key);
-            zmsg_destroy (&msg);
-        }
+        zmq_pollitem_t item = { handle, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, wait > 0 ? wait : 0) > 0)
+            s_peer_read (handle, peers);
         if (zclock_mono () < next)
             continue;
         next += heartbeat_ms;
-        for (zframe_t *id = (zframe_t *) zhashx_first (peers); id;
-             id = (zframe_t *) zhashx_next (peers)) {
-            zframe_send (&id, router, ZFRAME_MORE | ZFRAME_REUSE);
-            zstr_sendm (router, "");
-            zstr_sendm (router, S_WORKER);
-            byte command = S_HEARTBEAT;
-            zsock_bsend (router, "1", command);
+        for (void *value = zhashx_first (peers); value; value = zhashx_next (peers)) {
+            const s_id_t *id = (const s_id_t *) zhashx_cursor (peers);
+            zmq_send (handle, id->data, id->size, ZMQ_SNDMORE);
+            zmq_send (handle, "", 0, ZMQ_SNDMORE);
+            zmq_send (handle, S_WORKER, strlen (S_WORKER), ZMQ_SNDMORE);
+            zmq_send (handle, &command, 1, 0);
         }
     }
     zhashx_destroy (&peers);

@@ -8,17 +8,19 @@
 #  SECONDS after a settling pause. Prints one JSON line per count with the
 #  sums over the rounds and their ratio (broker / peer): the same machine,
 #  the same run, so the ratio holds however loaded the machine is.
-#  HEARTBEAT_MS (default 250) only scales the message rate: 2 000 workers
-#  at 250 ms are 8 000 heartbeats/s each way. The broker runs with
-#  --liveness 40 so that a late heartbeat from the (single-process) workers
-#  never gets one expired: the peer expires nothing either. Afterwards the
-#  broker's summary must say expired=0 (checked).
+#  HEARTBEAT_MS (default 1000) scales the message rate: 2 000 workers at
+#  1000 ms are 2 000 heartbeats/s each way. The broker runs with its
+#  default liveness (3), so its ZMTP heartbeats (one PING per liveness
+#  window) are as in production; ZLB_IDLE_LIVENESS overrides it. The peer
+#  expires nothing; afterwards the broker's summary must say expired=0
+#  (checked: else the workers process fell behind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${ZLB_BIN:-$PWD/build/bin}
 rounds=${1:-3}
 seconds=${2:-10}
-hb=${3:-250}
+hb=${3:-1000}
+liveness=${ZLB_IDLE_LIVENESS:-3}
 shift $(( $# < 3 ? $# : 3 ))
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(4 100 2000)
@@ -36,7 +38,7 @@ ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 measure () {
     local ep="ipc://$dir/$1-$2" server
     if [ "$1" = broker ]; then
-        "$B/zlb-broker" --bind "$ep" --heartbeat-ms "$hb" --liveness 40 --log "$dir/broker.log" \
+        "$B/zlb-broker" --bind "$ep" --heartbeat-ms "$hb" --liveness "$liveness" --log "$dir/broker.log" \
             2>"$dir/broker.err" &
     else
         "$B/zlb-bench-idle" peer "$ep" "$hb" 2>"$dir/peer.err" &
@@ -77,7 +79,7 @@ for n in "${counts[@]}"; do
     done
     hz=$(getconf CLK_TCK)
     awk -v n="$n" -v p="$peer" -v b="$broker" -v hz="$hz" -v s="$(( rounds * seconds ))" \
-        -v hb="$hb" 'BEGIN {
-        printf "{\"workers\": %d, \"heartbeat_ms\": %d, \"seconds\": %d, \"peer_cpu_s\": %.2f, ", n, hb, s, p / hz
+        -v hb="$hb" -v lv="$liveness" 'BEGIN {
+        printf "{\"workers\": %d, \"heartbeat_ms\": %d, \"liveness\": %d, \"seconds\": %d, \"peer_cpu_s\": %.2f, ", n, hb, lv, s, p / hz
         printf "\"broker_cpu_s\": %.2f, \"ratio\": %s}\n", b / hz, (p > 0 ? sprintf ("%.2f", b / p) : "null") }'
 done

@@ -155,7 +155,7 @@ start_zlb () {
         rm -f "$TMP/broker.log"
         spawn "$BIN/zlb-broker" --bind "$EP" --log "$TMP/broker.log" --log-level info
         SERVER_PID=${PIDS[-1]}
-        wait_until 2 grep -q "broker_start" "$TMP/broker.log" && alive "$SERVER_PID" && break
+        wait_until 2 grep -qs "broker_start" "$TMP/broker.log" && alive "$SERVER_PID" && break
         echo "run.sh: broker did not start on $EP (attempt $attempt)" >&2
         stop_all
     done

@@ -101,14 +101,17 @@ s_router_new (const zlb_broker_options_t *options)
     int64_t ceiling = (int64_t) options->max_body + 64 * 1024;
     zsock_set_maxmsgsize (router, (int) (ceiling > INT32_MAX ? INT32_MAX : ceiling));
     //  ZMTP heartbeats notice dead TCP peers even when MDP is quiet, and
-    //  they are how a busy worker's death is seen: libzmq's I/O thread
+    //  they are how a busy worker's freeze is seen: libzmq's I/O thread
     //  answers PINGs while the application works, so a connection with no
     //  PONG for the timeout is a dead, frozen or cut-off peer. libzmq drops
-    //  it and our next HEARTBEAT to it fails (ROUTER_MANDATORY).
-    int ivl = options->heartbeat_ms > INT32_MAX ? INT32_MAX : (int) options->heartbeat_ms;
+    //  it and our next HEARTBEAT to it fails (ROUTER_MANDATORY). One PING
+    //  per liveness window, not per MDP interval: each costs libzmq a
+    //  timer search over every connection (docs/performance.md, "What idle
+    //  workers cost"), and MDP already watches idle workers every interval.
+    int64_t window = options->heartbeat_ms * options->liveness;
+    int ivl = window > INT32_MAX ? INT32_MAX : (int) window;
     zsock_set_heartbeat_ivl (router, ivl);
-    int64_t timeout = options->heartbeat_ms * options->liveness;
-    zsock_set_heartbeat_timeout (router, timeout > INT32_MAX ? INT32_MAX : (int) timeout);
+    zsock_set_heartbeat_timeout (router, ivl);
     zsock_set_sndtimeo (router, 0);
     return router;
 }
@@ -138,8 +141,9 @@ zlb_broker_new (const zlb_broker_options_t *options, zlb_log_t *log)
     self->services = zhashx_new ();
     self->workers = broker_workers_table_new ();
     self->by_expiry = zlistx_new ();
+    self->by_sent = zlistx_new ();
     self->router = s_router_new (&self->options);
-    if (!self->services || !self->workers || !self->by_expiry
+    if (!self->services || !self->workers || !self->by_expiry || !self->by_sent
     ||  !self->router) {
         zlb_broker_destroy (&self);
         return NULL;
@@ -167,6 +171,7 @@ zlb_broker_destroy (zlb_broker_t **self_p)
     zhashx_destroy (&self->workers);
     zhashx_destroy (&self->services);
     zlistx_destroy (&self->by_expiry);
+    zlistx_destroy (&self->by_sent);
     broker_request_pool_destroy (self);
     zsock_destroy (&self->router);
     broker_metrics_destroy (&self->metrics);

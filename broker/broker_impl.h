@@ -94,7 +94,8 @@ struct _broker_worker_t {
     uint32_t next_tag;            //  tag for its next delivery (credit_max > 1 only)
     void *ready_handle;           //  handle in service->ready, NULL when busy
     uint64_t ready_seq;           //  when it last took its place there
-    int64_t sent_at;              //  clock ms of the last REQUEST sent to it
+    int64_t sent_at;              //  clock ms of the last REQUEST or HEARTBEAT sent to it
+    void *sent_handle;            //  handle in broker->by_sent
     void *expiry_handle;          //  handle in broker->by_expiry
     int64_t expiry;               //  clock ms of its next liveness check
     int64_t heard;                //  clock ms of its last message
@@ -112,6 +113,7 @@ struct _zlb_broker_t {
     zhashx_t *services;           //  name -> broker_service_t
     zhashx_t *workers;            //  address frame -> broker_worker_t
     zlistx_t *by_expiry;          //  workers, least recently heard from first
+    zlistx_t *by_sent;            //  workers, least recently sent to first
     broker_service_t *pending;    //  services to dispatch after this step (by pending_next)
     broker_worker_t *gone;        //  workers to remove after this step (by gone_next)
     broker_request_t *spare_requests;  //  free list of request objects, linked by next
@@ -202,6 +204,8 @@ broker_worker_t *broker_worker_register (zlb_broker_t *self, mdp_bytes_t address
 void broker_worker_set_window (zlb_broker_t *self, broker_worker_t *worker, int window);
 //  Any message from a worker: push its expiry back.
 void broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker);
+//  We just sent it a REQUEST or HEARTBEAT: no HEARTBEAT for an interval.
+void broker_worker_sent (zlb_broker_t *self, broker_worker_t *worker);
 //  Make a worker ready (back of its service's ready queue); its service is
 //  dispatched after the current step. A gone worker stays out.
 void broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker);

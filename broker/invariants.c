@@ -78,6 +78,23 @@ s_check_worker (broker_worker_t *worker, size_t *held)
     return NULL;
 }
 
+//  The heartbeat round stops at the first worker not due: by_sent must
+//  hold every worker, least recently sent to first.
+static const char *
+s_check_by_sent (zlb_broker_t *self)
+{
+    int64_t previous = INT64_MIN;
+    broker_worker_t *worker = (broker_worker_t *) zlistx_first (self->by_sent);
+    for (; worker; worker = (broker_worker_t *) zlistx_next (self->by_sent)) {
+        if (worker->sent_at < previous)
+            return "the by_sent list is out of order";
+        previous = worker->sent_at;
+    }
+    if (zlistx_size (self->by_sent) != zhashx_size (self->workers))
+        return "the worker table and the by_sent list differ";
+    return NULL;
+}
+
 const char *
 broker_check_invariants (zlb_broker_t *self)
 {
@@ -101,5 +118,5 @@ broker_check_invariants (zlb_broker_t *self)
         return "the worker table and the expiry list differ";
     if (self->pending || self->gone)
         return "dispatch or removal left pending after the step";
-    return NULL;
+    return s_check_by_sent (self);
 }

@@ -96,6 +96,7 @@ broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_
                                    zframe_size (worker->address) };
     zhashx_insert (self->workers, &worker->key, worker);
     worker->expiry_handle = zlistx_add_end (self->by_expiry, worker);
+    worker->sent_handle = zlistx_add_start (self->by_sent, worker);
     service->workers++;
     self->stats.workers_seen++;
     broker_event (self, ZLB_LOG_INFO, "worker_join", ZLB_STR ("worker", worker->name),
@@ -112,6 +113,13 @@ broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker)
     worker->heard = broker_now (self);
     worker->expiry = worker->heard + s_silence_ms (self);
     zlistx_move_end (self->by_expiry, worker->expiry_handle);
+}
+
+void
+broker_worker_sent (zlb_broker_t *self, broker_worker_t *worker)
+{
+    worker->sent_at = broker_now (self);
+    zlistx_move_end (self->by_sent, worker->sent_handle);
 }
 
 void
@@ -215,6 +223,7 @@ broker_worker_delete (zlb_broker_t *self, broker_worker_t **worker_p, bool disco
     if (worker->ready_handle)
         zlistx_delete (service->ready, worker->ready_handle);
     zlistx_delete (self->by_expiry, worker->expiry_handle);
+    zlistx_delete (self->by_sent, worker->sent_handle);
     zhashx_delete (self->workers, &worker->key);
     broker_pending_forget (self, NULL, worker);
     service->workers--;
@@ -304,7 +313,8 @@ s_address_destroy (void **item)
 //  HEARTBEAT to every worker, idle or busy, that got no REQUEST within
 //  the last interval (RFC 7: peers should not send HEARTBEAT while sending
 //  other commands; any message proves us alive, so a worker hears from us
-//  at least every two intervals). A send that fails with EHOSTUNREACH
+//  at least every two intervals). by_sent keeps them least recently sent
+//  to first, so the round visits only the workers that are due. A send that fails with EHOSTUNREACH
 //  means libzmq dropped the connection (the peer closed it, died, or
 //  stopped answering ZMTP PINGs): that worker is dead, busy or not. A
 //  REQUEST to it would have failed the same way. They are removed after
@@ -314,10 +324,10 @@ broker_workers_heartbeat (zlb_broker_t *self)
 {
     zlistx_t *gone = NULL;
     int64_t quiet_since = broker_now (self) - self->options.heartbeat_ms;
-    broker_worker_t *worker = (broker_worker_t *) zlistx_first (self->by_expiry);
-    for (; worker; worker = (broker_worker_t *) zlistx_next (self->by_expiry)) {
-        if (worker->sent_at > quiet_since)
-            continue;
+    broker_worker_t *worker;
+    while ((worker = (broker_worker_t *) zlistx_first (self->by_sent))
+    &&     worker->sent_at <= quiet_since) {
+        broker_worker_sent (self, worker);         //  to the back: the loop ends
         zlb_log_kv (self->log, ZLB_LOG_DEBUG, "heartbeat_send", ZLB_STR ("worker", worker->name),
                     ZLB_STR ("busy", worker->request ? "yes" : "no"));
         if (broker_worker_command (self, worker->address, MDP_HEARTBEAT) == -1

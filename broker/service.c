@@ -161,7 +161,7 @@ s_deliver (zlb_broker_t *self, broker_worker_t *worker, broker_request_t *reques
         return -1;
     request->deliveries++;
     request->delivered_ns = zlb_mono_ns ();
-    worker->sent_at = broker_now (self);
+    broker_worker_sent (self, worker);
     self->stats.routed++;
     if (zlb_log_enabled (self->log, ZLB_LOG_DEBUG)) {
         char client [BROKER_WORKER_NAME_MAX];

@@ -2,12 +2,14 @@
 
 #include "credit_window.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define S_EPOCH_SAMPLES   32      //  round-trip samples per epoch
 #define S_SERVED_MIN      8       //  requests measured before the first change
 #define S_STEADY          8       //  requests served between two changes
 #define S_WORTH_IT        20      //  strict unless rtt > service / 20 (5 %)
+#define S_VOTES           8       //  requests in a row that must want a shrink
 
 void
 zlb_credit_window_init (zlb_credit_window_t *self, int max)
@@ -15,6 +17,7 @@ zlb_credit_window_init (zlb_credit_window_t *self, int max)
     memset (self, 0, sizeof *self);
     self->max = max < 1 ? 1 : max;
     self->window = 1;
+    self->since_change = S_STEADY;    //  no wider window before: gaps count at once
 }
 
 void
@@ -42,7 +45,10 @@ s_min (int64_t a, int64_t b)
 void
 zlb_credit_window_gap (zlb_credit_window_t *self, int64_t gap_ns)
 {
-    if (gap_ns <= 0)
+    //  Only one request at a time, and none left from a wider window,
+    //  makes the gap a round trip: with more, the next request may have
+    //  been on its way before our reply (a gap of microseconds).
+    if (gap_ns <= 0 || self->window > 1 || self->since_change < S_STEADY)
         return;
     self->rtt_epoch_ns = s_min (self->rtt_epoch_ns, gap_ns);
     if (++self->epoch_samples == S_EPOCH_SAMPLES) {
@@ -77,10 +83,19 @@ zlb_credit_window_update (zlb_credit_window_t *self)
     int64_t rtt = zlb_credit_window_rtt (self);
     if (self->served < S_SERVED_MIN || rtt == 0 || self->since_change < S_STEADY)
         return self->window;
+    //  Grow at once. Shrink only to half or less (or to 1), and only when
+    //  S_VOTES requests in a row say so: a service time that wobbles (the
+    //  worker shares a CPU and is preempted mid-request) must not flap the
+    //  window, and a window a little too wide costs nothing while idle
+    //  workers are served first.
     int wanted = s_wanted (self, rtt);
-    if (wanted != self->window) {
+    bool grow = wanted > self->window;
+    bool shrink = wanted < self->window && (wanted == 1 || wanted * 2 <= self->window);
+    self->shrink_votes = shrink ? self->shrink_votes + 1 : 0;
+    if (grow || self->shrink_votes >= S_VOTES) {
         self->window = wanted;
         self->since_change = 0;
+        self->shrink_votes = 0;
     }
     return self->window;
 }

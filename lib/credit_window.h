@@ -27,6 +27,7 @@ typedef struct {
     int64_t rtt_epoch_ns;         //  min round trip of the current epoch, 0: no sample
     unsigned epoch_samples;       //  samples in the current epoch
     unsigned since_change;        //  requests served since the window last changed
+    unsigned shrink_votes;        //  updates in a row that wanted a smaller window
 } zlb_credit_window_t;
 
 //  Start at window 1 (strict until measured), never above max (>= 1).
@@ -39,14 +40,19 @@ void zlb_credit_window_init (zlb_credit_window_t *self, int max);
 void zlb_credit_window_served (zlb_credit_window_t *self, int64_t service_ns);
 
 //  A round-trip sample: we replied holding nothing else, and the next
-//  request came gap_ns later. Idle periods make large samples, so the
-//  estimate is the smallest of this epoch and the last one: it drops at
-//  once and rises only when a whole epoch saw nothing smaller.
+//  request came gap_ns later. It counts only while the window is 1 (and
+//  has been for a few requests): with more in flight the next request may
+//  have left the broker before our reply got there, so the gap says
+//  nothing; the estimate from the strict start then stands. Idle periods
+//  make large samples, so the estimate is the smallest of this epoch and
+//  the last one: it drops at once and rises only when a whole epoch saw
+//  nothing smaller.
 void zlb_credit_window_gap (zlb_credit_window_t *self, int64_t gap_ns);
 
-//  The window to ask for now. It changes at most every few requests, so a
-//  noisy sample does not flap it; the caller tells the broker when it differs
-//  from what it last asked for (and the state then holds the new value).
+//  The window to ask for now. It changes at most every few requests, and
+//  shrinks only to half or less (or to 1) after several requests in a row
+//  wanted it, so a noisy sample does not flap it; the caller tells the broker when it differs from what it last asked
+//  for (and the state then holds the new value).
 int zlb_credit_window_update (zlb_credit_window_t *self);
 
 #endif

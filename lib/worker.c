@@ -338,9 +338,10 @@ s_connect (zlb_worker_t *self)
     zsock_set_identity (self->sock, routing_id);
     //  ZMTP heartbeats as well as MDP ones: libzmq then drops a connection
     //  whose broker went silent (half-open TCP, frozen host) by itself and
-    //  reconnects, so what we queue meanwhile is not stuck behind it.
+    //  reconnects, so what we queue meanwhile is not stuck behind it. One
+    //  PING per liveness window: MDP heartbeats do the fine-grained watch.
     int silence_ms = self->heartbeat_ms * self->liveness;
-    zsock_set_heartbeat_ivl (self->sock, self->heartbeat_ms);
+    zsock_set_heartbeat_ivl (self->sock, silence_ms);
     zsock_set_heartbeat_timeout (self->sock, silence_ms);
     zsock_set_sndtimeo (self->sock, 0);
     zsock_set_rcvtimeo (self->sock, S_RCVTIMEO_MS);

@@ -732,7 +732,7 @@ test_adaptive_window (void **state)
     zlb_worker_stats (fx->worker, &stats);
     assert_int_equal (stats.credit, 8);
     //  Now 30 ms of work per request, the same round trip: strict again.
-    s_serve_timed (fx, 10, 300, 1);
+    s_serve_timed (fx, 20, 300, 1);
     assert_int_equal (s_expect_window (fx), 1);
     zlb_worker_stats (fx->worker, &stats);
     assert_int_equal (stats.credit, 1);
