@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define ZLB_CREDIT_WINDOW_DEFAULT_MAX 8   //  the ceiling when the user sets none
+#define ZLB_CREDIT_WINDOW_DEFAULT_MAX 32  //  the ceiling when the user sets none
 
 typedef struct {
     int max;                      //  never ask for more

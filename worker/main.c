@@ -67,7 +67,7 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
          " window; by default as many as hide the round trip to the broker, up to"
          " --credit-max (the zlb credit extension, docs/protocol.md)"},
         {"credit-max", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (worker->credit_max), .min = 1,
-         .max = ZLB_WORKER_CREDIT_MAX, .default_text = "8",
+         .max = ZLB_WORKER_CREDIT_MAX, .default_text = "32",
          .help = "ceiling of the adaptive window (1 = strict MDP 0.1)"},
         {"max-body", 0, ZLB_OPT_SIZE, "BYTES", ZLB_OPT_INTO (worker->max_body), .min = 1,
          .max = 256 * 1024 * 1024, .default_text = "1m, as the broker",

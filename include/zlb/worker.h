@@ -49,7 +49,7 @@ typedef struct {
     int64_t (*clock_ns) (void *arg);  //  monotonic ns for every timer (tests step
                              //  a fake one); NULL: zlb_mono_ns
     void *clock_arg;         //  passed to clock_ns
-    int credit_max;          //  adaptive credit's ceiling (0: 8)
+    int credit_max;          //  adaptive credit's ceiling (0: 32)
 } zlb_worker_options_t;
 
 //  One request taken by zlb_worker_recv. Pointers are borrowed from the

@@ -710,7 +710,7 @@ s_serve_timed (s_fixture_t *fx, int count, int64_t service_ms, int64_t rtt_ms)
     }
 }
 
-//  By default a worker is adaptive: READY "credit=1/8", strict at first;
+//  By default a worker is adaptive: READY "credit=1/32", strict at first;
 //  fast requests behind a long round trip make it ask for its ceiling, slow
 //  ones bring it back to one (HEARTBEAT "credit=N" each time).
 static void
@@ -721,16 +721,16 @@ test_adaptive_window (void **state)
     assert_non_null (ready);
     s_learn_id ("tw#1", zmsg_first (ready));
     assert_int_equal (zmsg_size (ready), 6);
-    assert_true (mdp_frame_is (zmsg_last (ready), "credit=1/8"));
+    assert_true (mdp_frame_is (zmsg_last (ready), "credit=1/32"));
     zmsg_destroy (&ready);
     zlb_worker_stats_t stats;
     zlb_worker_stats (fx->worker, &stats);
     assert_int_equal (stats.credit, 1);
     //  0.01 ms of work, 0.1 ms round trip (times in tenths of a ms).
     s_serve_timed (fx, 10, 0, 1);
-    assert_int_equal (s_expect_window (fx), 8);
+    assert_int_equal (s_expect_window (fx), 32);
     zlb_worker_stats (fx->worker, &stats);
-    assert_int_equal (stats.credit, 8);
+    assert_int_equal (stats.credit, 32);
     //  Now 30 ms of work per request, the same round trip: strict again.
     s_serve_timed (fx, 20, 300, 1);
     assert_int_equal (s_expect_window (fx), 1);
