@@ -8,7 +8,7 @@
 #                [--systems "zlb zlb-strict zlb-credit ceiling"] [--credit N]
 #                [--workers "1 4"] [--clients "1 8 32"] [--sizes "64 4096"]
 #                [--transports "ipc tcp"] [--echo-clients "1 8 32"]
-#                [--bin DIR] [--out DIR] [--report-only]
+#                [--bin DIR] [--out DIR] [--report-only] [--bars]
 #
 # Prints a table (medians over rounds: requests/s, p50, p99 in µs, and the
 # ratios zlb/ceiling: of the medians, and "rnd rat", the median of each
@@ -22,6 +22,10 @@
 # (e.g. of an interrupted run).
 # --smoke: one tiny cell per system, ~2 s of work in all (CI keeps this
 # script working with it; nothing about speed is asserted).
+# --bars: issue 14's bars: the default zlb against the ceiling on the bar
+# cells (1 and 4 workers, 1 and 32 clients, 64 B, ipc and tcp), then
+# bench/uneven.sh and bench/idle.sh; ends with one line per bar, the
+# figure and whether it holds. (Any run prints the bars its cells cover.)
 
 set -u
 
@@ -39,6 +43,7 @@ SIZES="64 4096"
 TRANSPORTS="ipc tcp"
 ECHO_CLIENTS="1 8 32"
 SMOKE=0
+BARS=0
 REPORT_ONLY=0
 
 usage () { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
@@ -46,6 +51,7 @@ usage () { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --smoke)        SMOKE=1; shift ;;
+        --bars)         BARS=1; shift ;;
         --report-only)  REPORT_ONLY=1; shift ;;
         --rounds)       ROUNDS=$2; shift 2 ;;
         --duration)     DURATION=$2; shift 2 ;;
@@ -63,6 +69,10 @@ while [ $# -gt 0 ]; do
         *)              echo "run.sh: unknown argument '$1'" >&2; usage 2 ;;
     esac
 done
+if [ "$BARS" = 1 ]; then
+    SYSTEMS="zlb ceiling" WORKERS="1 4" CLIENTS="1 32" SIZES=64 TRANSPORTS="ipc tcp"
+    ECHO_CLIENTS=""
+fi
 if [ "$SMOKE" = 1 ]; then
     ROUNDS=1 DURATION=300ms WARMUP=100ms WORKERS=1 CLIENTS=8 SIZES=64
     TRANSPORTS=ipc ECHO_CLIENTS=8
@@ -340,6 +350,30 @@ jq -r '
   "<line x1=\"\(bx(1))\" y1=\"30\" x2=\"\(bx(1))\" y2=\"\($h - 20)\" stroke=\"#444\"/>",
   "<text x=\"\(bx(1) - 6)\" y=\"\($h - 6)\">1.0</text>",
   "</svg>"' "$OUT/results.json" > "$OUT/results.svg"
+
+# ---------------------------------------------------------------------------
+# Issue 14's bars: what this run's cells say, plus uneven.sh and idle.sh
+# with --bars (their last JSON lines, kept in OUT).
+
+if [ "$BARS" = 1 ]; then
+    echo "bars: bench/uneven.sh 3 5, bench/idle.sh 2 8 1000 2000" >&2
+    "$HERE/uneven.sh" 3 5 | tail -n 1 > "$OUT/uneven.json" || echo "run.sh: uneven.sh failed" >&2
+    "$HERE/idle.sh" 2 8 1000 2000 | tail -n 1 > "$OUT/idle.json" || echo "run.sh: idle.sh failed" >&2
+fi
+echo
+echo "bars (issue 14; ratios are medians of per-round ratios):"
+jq -r '.cells[] | select(.system == "zlb" and .size == 64)
+       | if .clients == 32 and (.workers == 4 or .workers == 1) then
+           "  \(.workers) worker(s), 32 clients, 64 B, \(.transport): req/s \((.round_ratio // 0) * 100 | round / 100)x the ceiling (>= 0.9): \(if (.round_ratio // 0) >= 0.9 then "holds" else "SHORT" end)"
+         elif .clients == 1 then
+           "  \(.workers) worker(s), 1 client, 64 B, \(.transport): p50 \((.p50_ratio // 0) * 100 | round / 100)x the ceiling (<= 1.1): \(if (.p50_ratio // 9) <= 1.1 then "holds" else "SHORT" end)"
+         else empty end' "$OUT/results.json"
+if [ -s "$OUT/uneven.json" ]; then
+    jq -r '"  uneven workers, default / strict: req/s \(.throughput_ratio * 100 | round / 100)x (>= 0.9): \(if .throughput_ratio >= 0.9 then "holds" else "SHORT" end); p99 \(.p99_ratio * 100 | round / 100)x (<= 1.25): \(if .p99_ratio <= 1.25 then "holds" else "SHORT" end)"' "$OUT/uneven.json"
+fi
+if [ -s "$OUT/idle.json" ]; then
+    jq -r '"  \(.workers) idle workers, broker / do-nothing peer CPU: \(.ratio)x (<= 1.5): \(if .ratio <= 1.5 then "holds" else "SHORT" end)"' "$OUT/idle.json"
+fi
 
 bad=$(jq -s 'map(.lost + .mismatched) | add // 0' "$RUNS")
 echo

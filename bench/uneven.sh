@@ -6,8 +6,9 @@
 #  the issue asks for (docs/performance.md, "Uneven workers").
 #
 #  bench/uneven.sh [ROUNDS] [SECONDS]   (default 3 rounds of 5 s)
-#  Prints one JSON line per run, then the medians and the two ratios:
-#  default / strict throughput (bar: >= 0.9) and p99 (bar: <= 1.25).
+#  Prints one JSON line per run, the medians, the two ratios (default /
+#  strict throughput, bar >= 0.9; p99, bar <= 1.25), and last a JSON line
+#  with both ratios (bench/run.sh --bars reads it).
 #  Uses build/bin (scripts/build.sh); ZLB_BIN overrides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,13 +27,13 @@ run () {    # MODE ROUND; MODE is default, strict or credit8
         credit8) credit=(--credit 8) ;;
     esac
     rm -f "$dir/broker.ipc"
-    "$B/zlb-broker" --bind "$ep" --log "$dir/broker.log" &
+    "$B/zlb-broker" --bind "$ep" --log "$dir/broker.log" 2>/dev/null &
     pids=($!)
     for i in 1 2 3 4; do
         local work=300
         [ "$i" -gt 2 ] && work=30000
         "$B/zlb-worker" --connect "$ep" --id "w$i" --work-us "$work" "${credit[@]}" \
-            --log "$dir/worker.log" >/dev/null &
+            --log "$dir/worker.log" >/dev/null 2>&1 &
         pids+=($!)
     done
     sleep 0.5
@@ -61,4 +62,6 @@ jq -rs '
                                                   p99: (map(.p99_us) | median)}})
   | from_entries as $m
   | "medians: " + (["default", "strict", "credit8"] | map("\(.) \($m[.].rps | floor) req/s p99 \($m[.].p99 | floor) us") | join("; ")),
-    "default / strict: throughput \(($m.default.rps / $m.strict.rps * 100 | round) / 100) (bar >= 0.9), p99 \(($m.default.p99 / $m.strict.p99 * 100 | round) / 100) (bar <= 1.25)"' "$runs"
+    "default / strict: throughput \(($m.default.rps / $m.strict.rps * 100 | round) / 100) (bar >= 0.9), p99 \(($m.default.p99 / $m.strict.p99 * 100 | round) / 100) (bar <= 1.25)",
+    ({throughput_ratio: ($m.default.rps / $m.strict.rps), p99_ratio: ($m.default.p99 / $m.strict.p99)}
+     | tojson)' "$runs"
