@@ -361,15 +361,15 @@ if [ "$BARS" = 1 ]; then
     "$HERE/idle.sh" 2 8 1000 2000 | tail -n 1 > "$OUT/idle.json" || echo "run.sh: idle.sh failed" >&2
 fi
 echo
-echo "bars (issue 14; ratios are medians of per-round ratios):"
+echo "bars (issue 14; ratios are medians of per-round ratios, rounded towards the bar):"
 jq -r '.cells[] | select(.system == "zlb" and .size == 64)
        | if .clients == 32 and (.workers == 4 or .workers == 1) then
-           "  \(.workers) worker(s), 32 clients, 64 B, \(.transport): req/s \((.round_ratio // 0) * 100 | round / 100)x the ceiling (>= 0.9): \(if (.round_ratio // 0) >= 0.9 then "holds" else "SHORT" end)"
+           "  \(.workers) worker(s), 32 clients, 64 B, \(.transport): req/s \((.round_ratio // 0) * 100 | floor / 100)x the ceiling (>= 0.9): \(if (.round_ratio // 0) >= 0.9 then "holds" else "SHORT" end)"
          elif .clients == 1 then
-           "  \(.workers) worker(s), 1 client, 64 B, \(.transport): p50 \((.p50_ratio // 0) * 100 | round / 100)x the ceiling (<= 1.1): \(if (.p50_ratio // 9) <= 1.1 then "holds" else "SHORT" end)"
+           "  \(.workers) worker(s), 1 client, 64 B, \(.transport): p50 \((.p50_ratio // 0) * 100 | ceil / 100)x the ceiling (<= 1.1): \(if (.p50_ratio // 9) <= 1.1 then "holds" else "SHORT" end)"
          else empty end' "$OUT/results.json"
 if [ -s "$OUT/uneven.json" ]; then
-    jq -r '"  uneven workers, default / strict: req/s \(.throughput_ratio * 100 | round / 100)x (>= 0.9): \(if .throughput_ratio >= 0.9 then "holds" else "SHORT" end); p99 \(.p99_ratio * 100 | round / 100)x (<= 1.25): \(if .p99_ratio <= 1.25 then "holds" else "SHORT" end)"' "$OUT/uneven.json"
+    jq -r '"  uneven workers, default / strict: req/s \(.throughput_ratio * 100 | floor / 100)x (>= 0.9): \(if .throughput_ratio >= 0.9 then "holds" else "SHORT" end); p99 \(.p99_ratio * 100 | ceil / 100)x (<= 1.25): \(if .p99_ratio <= 1.25 then "holds" else "SHORT" end)"' "$OUT/uneven.json"
 fi
 if [ -s "$OUT/idle.json" ]; then
     jq -r '"  \(.workers) idle workers, broker / do-nothing peer CPU: \(.ratio)x (<= 1.5): \(if .ratio <= 1.5 then "holds" else "SHORT" end)"' "$OUT/idle.json"

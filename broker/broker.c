@@ -105,13 +105,14 @@ s_router_new (const zlb_broker_options_t *options)
     //  answers PINGs while the application works, so a connection with no
     //  PONG for the timeout is a dead, frozen or cut-off peer. libzmq drops
     //  it and our next HEARTBEAT to it fails (ROUTER_MANDATORY). One PING
-    //  per liveness window, not per MDP interval: each costs libzmq a
-    //  timer search over every connection (docs/performance.md, "What idle
-    //  workers cost"), and MDP already watches idle workers every interval.
+    //  every two liveness windows, not every MDP interval: each costs libzmq
+    //  a timer search over every connection (docs/performance.md, "What idle
+    //  workers cost"), MDP already watches idle workers every interval, and
+    //  a frozen busy worker is rare: it is found within three windows.
     int64_t window = options->heartbeat_ms * options->liveness;
-    int ivl = window > INT32_MAX ? INT32_MAX : (int) window;
-    zsock_set_heartbeat_ivl (router, ivl);
-    zsock_set_heartbeat_timeout (router, ivl);
+    int64_t ivl = 2 * window;
+    zsock_set_heartbeat_ivl (router, ivl > INT32_MAX ? INT32_MAX : (int) ivl);
+    zsock_set_heartbeat_timeout (router, window > INT32_MAX ? INT32_MAX : (int) window);
     zsock_set_sndtimeo (router, 0);
     return router;
 }
