@@ -67,8 +67,8 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
     const zlb_option_t table [] = {
         {"connect", 'c', ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->connect),
          .repeatable = true, .distinct = true, .default_text = S_DEFAULT_CONNECT,
-         .help = "broker endpoint; several brokers: each request goes to one, and to"
-         " another when it times out (docs/cluster.md)"},
+         .help = "broker endpoint; give several to spread requests over brokers"
+         " and fail over (docs/cluster.md)"},
         {"service", 's', ZLB_OPT_SERVICE, "NAME", ZLB_OPT_INTO (args->service),
          .help = "service to call; mmi.* services print the broker's raw answer"
          " (200, 404, 501)"},

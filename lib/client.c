@@ -258,9 +258,9 @@ s_unassign (zlb_client_t *self, s_request_t *request)
 //  Choose the broker of the next attempt: another one than the last when
 //  there is one, so that a retry fails over.
 static void
-s_assign (zlb_client_t *self, s_request_t *request)
+s_assign (zlb_client_t *self, s_request_t *request, int64_t now)
 {
-    size_t broker = zlb_brokers_pick (&self->brokers, request->broker);
+    size_t broker = zlb_brokers_pick (&self->brokers, request->broker, now);
     s_unassign (self, request);
     request->broker = broker;
     self->brokers.links [broker].outstanding++;
@@ -274,7 +274,7 @@ s_attempt (zlb_client_t *self, s_request_t *request, int64_t now)
 {
     request->attempts++;
     request->deadline_ns = now + self->timeout_ns;
-    s_assign (self, request);
+    s_assign (self, request, now);
     if (request->frames)
         return s_send_body (self, request, request->frames, request->frame_count, true);
     zmq_msg_t body;
@@ -683,7 +683,8 @@ s_handle (zlb_client_t *self, zlb_result_t *result, int64_t now)
 
 //  Read what broker index has waiting, without blocking, until one message
 //  makes a result. 1 with a result, 0 when its socket is drained, -1 on a
-//  socket error. A 200 from a broker shows it is healthy.
+//  socket error. (A reply, even a 200, does not make a suspect broker
+//  healthy: it may have been sent just before the broker died.)
 static int
 s_read_broker (zlb_client_t *self, size_t index, zlb_result_t *result)
 {
@@ -693,11 +694,9 @@ s_read_broker (zlb_client_t *self, size_t index, zlb_result_t *result)
         if (mdp_recv (link->handle, &self->input) == -1)
             return errno == EAGAIN || errno == EINTR ? 0 : -1;
         link->replies++;
-        if (s_handle (self, result, s_now (self))) {
-            if (result->status == ZLB_STATUS_OK && link->suspect)
-                zlb_brokers_answered (&self->brokers, index);
+        link->heard_ns = s_now (self);
+        if (s_handle (self, result, s_now (self)))
             return 1;
-        }
     }
 }
 
@@ -706,7 +705,7 @@ s_read_broker (zlb_client_t *self, size_t index, zlb_result_t *result)
 static int
 s_read (zlb_client_t *self, zlb_result_t *result)
 {
-    zlb_brokers_probe_read (&self->brokers);
+    zlb_brokers_probe_read (&self->brokers, s_now (self));
     size_t count = self->brokers.count;
     for (size_t step = 0; step < count; step++) {
         size_t index = (self->read_at + step) % count;

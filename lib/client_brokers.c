@@ -127,16 +127,16 @@ zlb_brokers_close (zlb_brokers_t *self)
     self->count = 0;
 }
 
-//  The best of the brokers whose suspect flag is `suspect`, avoid left out;
-//  ZLB_BROKER_NONE when there is none.
+//  The healthy broker with the fewest outstanding, avoid left out, ties in
+//  turn; ZLB_BROKER_NONE when there is none.
 static size_t
-s_fewest (const zlb_brokers_t *self, bool suspect, size_t avoid)
+s_fewest_healthy (const zlb_brokers_t *self, size_t avoid)
 {
     size_t best = ZLB_BROKER_NONE;
     for (size_t step = 0; step < self->count; step++) {
         size_t index = (self->cursor + step) % self->count;
         const zlb_broker_link_t *link = &self->links [index];
-        if (index == avoid || link->suspect != suspect)
+        if (index == avoid || link->suspect)
             continue;
         if (best == ZLB_BROKER_NONE || link->outstanding < self->links [best].outstanding)
             best = index;
@@ -144,16 +144,41 @@ s_fewest (const zlb_brokers_t *self, bool suspect, size_t avoid)
     return best;
 }
 
+//  True if broker index sent us something within the last attempt timeout.
+static bool
+s_heard_lately (const zlb_brokers_t *self, size_t index, int64_t now)
+{
+    int64_t heard = self->links [index].heard_ns;
+    return heard > 0 && now - heard <= (int64_t) self->options->timeout_ms * 1000000;
+}
+
+//  Of all brokers (suspect ones too), one heard from lately if any, with
+//  the fewest outstanding; ties in turn.
+static size_t
+s_fewest_alive (const zlb_brokers_t *self, int64_t now)
+{
+    size_t best = self->cursor;
+    bool best_alive = s_heard_lately (self, best, now);
+    for (size_t step = 1; step < self->count; step++) {
+        size_t index = (self->cursor + step) % self->count;
+        bool alive = s_heard_lately (self, index, now);
+        if ((alive && !best_alive) || (alive == best_alive
+        &&  self->links [index].outstanding < self->links [best].outstanding)) {
+            best = index;
+            best_alive = alive;
+        }
+    }
+    return best;
+}
+
 size_t
-zlb_brokers_pick (zlb_brokers_t *self, size_t avoid)
+zlb_brokers_pick (zlb_brokers_t *self, size_t avoid, int64_t now)
 {
     if (self->count == 1)
         return 0;
-    size_t pick = s_fewest (self, false, avoid);
+    size_t pick = s_fewest_healthy (self, avoid);
     if (pick == ZLB_BROKER_NONE)
-        pick = s_fewest (self, true, avoid);      //  every other broker is suspect
-    if (pick == ZLB_BROKER_NONE)
-        pick = avoid;                             //  (only when count is 1)
+        pick = s_fewest_alive (self, now);
     self->cursor = (pick + 1) % self->count;
     return pick;
 }
@@ -174,8 +199,9 @@ zlb_brokers_timed_out (zlb_brokers_t *self, size_t index, const char *service, i
     return true;
 }
 
-void
-zlb_brokers_answered (zlb_brokers_t *self, size_t index)
+//  Broker index answered a probe with "200": healthy again (its probe socket goes).
+static void
+s_healthy (zlb_brokers_t *self, size_t index)
 {
     zlb_broker_link_t *link = &self->links [index];
     zsock_destroy (&link->probe);
@@ -231,7 +257,7 @@ s_probe_ok (mdp_input_t *input)
 }
 
 size_t
-zlb_brokers_probe_read (zlb_brokers_t *self)
+zlb_brokers_probe_read (zlb_brokers_t *self, int64_t now)
 {
     size_t back = 0;
     mdp_input_t input;
@@ -241,10 +267,11 @@ zlb_brokers_probe_read (zlb_brokers_t *self)
         bool ok = false;
         while (link->probe && !ok && mdp_recv (zsock_resolve (link->probe), &input) == 0) {
             ok = !input.overflow && s_probe_ok (&input);
+            link->heard_ns = now;
             mdp_input_clear (&input);
         }
         if (ok) {
-            zlb_brokers_answered (self, index);
+            s_healthy (self, index);
             back++;
         }
     }

@@ -8,8 +8,8 @@
     exists, and is probed about once a second with an mmi.service request
     for the service that timed out there, on a socket of its own (so a
     probe's answer can never be taken for the answer to a caller's mmi.*
-    request). A "200" makes it healthy again, and so does any reply with
-    status 200 that comes from it. With one broker nothing is ever suspect
+    request). Only a "200" to a probe makes it healthy again: a reply
+    through it may have left just before it died. With one broker nothing is ever suspect
     and every attempt goes to it: the client behaves as it did with one
     socket.                                                                */
 
@@ -31,6 +31,7 @@ typedef struct {
     size_t outstanding;           //  requests whose current attempt went here
     uint64_t attempts;            //  attempts sent here
     uint64_t replies;             //  messages received from here
+    int64_t heard_ns;             //  when the last one came (0: never)
     bool suspect;                 //  an attempt timed out here, no "200" since
     int64_t probe_due_ns;         //  when to probe it next (suspect only)
     zsock_t *probe;               //  DEALER for probes, while suspect (else NULL)
@@ -53,25 +54,25 @@ int zlb_brokers_open (zlb_brokers_t *self, const char *const *endpoints, size_t 
 //  Close every socket; safe on a set that failed to open.
 void zlb_brokers_close (zlb_brokers_t *self);
 
-//  The broker for the next attempt: healthy first, fewest outstanding,
-//  ties in turn; avoid (the broker of the previous attempt, or
-//  ZLB_BROKER_NONE) only when another is available.
-size_t zlb_brokers_pick (zlb_brokers_t *self, size_t avoid);
+//  The broker for the next attempt: a healthy one other than avoid (the
+//  broker of the previous attempt, or ZLB_BROKER_NONE) with the fewest
+//  outstanding, ties in turn. When there is none (every other broker is
+//  suspect): of all, avoid included, those that sent anything within the
+//  last attempt timeout first (a slow broker that still answers beats a
+//  dead one), then the fewest outstanding, ties in turn.
+size_t zlb_brokers_pick (zlb_brokers_t *self, size_t avoid, int64_t now);
 
 //  An attempt on broker index timed out (service: what it asked for).
 //  Returns true when that made the broker suspect (it was not before).
 bool zlb_brokers_timed_out (zlb_brokers_t *self, size_t index, const char *service,
                             int64_t now);
 
-//  Broker index answered with a 200: healthy again (its probe socket goes).
-void zlb_brokers_answered (zlb_brokers_t *self, size_t index);
-
 //  Send the probes that are due at now. Nothing to do with one broker.
 void zlb_brokers_probe (zlb_brokers_t *self, int64_t now);
 
-//  Read every probe answer waiting, without blocking: a "200" makes its
-//  broker healthy (logged). Returns how many brokers came back.
-size_t zlb_brokers_probe_read (zlb_brokers_t *self);
+//  Read every probe answer waiting, without blocking (each counts as
+//  hearing from its broker at now): a "200" makes its broker healthy (logged). Returns how many brokers came back.
+size_t zlb_brokers_probe_read (zlb_brokers_t *self, int64_t now);
 
 //  The next probe time, INT64_MAX when no broker is suspect.
 int64_t zlb_brokers_next_probe (const zlb_brokers_t *self);

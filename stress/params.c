@@ -105,12 +105,12 @@ s_table (zlb_stress_params_t *self, zlb_option_t table [S_OPTIONS + 1])
     const zlb_option_t options [S_OPTIONS + 1] = {
         {"connect", 0, ZLB_OPT_ENDPOINT, "EP", ZLB_OPT_INTO (self->brokers),
          .repeatable = true, .distinct = true, .default_text = S_DEFAULT_CONNECT,
-         .help = "broker endpoint; several: every client spreads its requests over"
-         " them and fails over (docs/cluster.md)"},
+         .help = "broker endpoint; give several to spread requests over brokers"
+         " and fail over (docs/cluster.md)"},
         {"service", 0, ZLB_OPT_SERVICE, "NAME", ZLB_OPT_INTO (self->service),
          .help = "service to call"},
         {"clients", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (self->clients), .min = 1,
-         .max = S_MAX_CLIENTS, .help = "request streams, one DEALER each"},
+         .max = S_MAX_CLIENTS, .help = "request streams, one DEALER per broker each"},
         {"threads", 0, ZLB_OPT_INT, "T", ZLB_OPT_INTO (self->threads), .min = 1,
          .max = S_MAX_THREADS, .default_text = "number of cores",
          .help = "threads driving the streams"},

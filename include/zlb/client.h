@@ -21,7 +21,8 @@
     another broker, and the broker it timed out on becomes suspect: no new
     attempts while a healthy broker exists, and an mmi.service probe on a
     socket of its own about once a second while requests are in flight,
-    until it answers "200" (or any request through it gets a 200). The
+    until it answers "200" (a reply through it proves less: it may have
+    left just before the broker died). The
     first reply for an id is delivered, later ones from any broker are
     duplicates. With one broker all of this reduces to the above.
 

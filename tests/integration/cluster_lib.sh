@@ -69,3 +69,35 @@ stress_max_failover_ms () {
          }
          END { if (n) printf "%.0f (%d requests)\n", max / 1000, n; else print "-" }' "$1"
 }
+
+# start_cluster_of_two: brokers a and b, two workers each (a-1, a-2, b-1,
+# b-2: 1 ms of work); CLUSTER="a b".
+start_cluster_of_two () {
+    local broker
+    CLUSTER="a b"
+    for broker in $CLUSTER; do
+        start_cluster_broker "$broker"
+        start_cluster_worker "$broker" "$broker-1" --work-us 1000
+        start_cluster_worker "$broker" "$broker-2" --work-us 1000
+    done
+}
+
+# cluster_load_start: zlb-stress "load" at a constant rate over the
+# cluster (--timeout-ms 500, --retries 8) for DURATION; waits until both
+# brokers carry requests. PID in LOAD_PID.
+cluster_load_start () {
+    cluster_stress load --rate 200 --clients 4 --duration "$1" --timeout-ms 500 --retries 8
+    LOAD_PID=$LAST_PID
+    wait_for 5 eval "cluster_broker_routed a && cluster_broker_routed b" \
+        || fail "the load did not reach both brokers"
+}
+
+# cluster_load_check WHAT: wait for the load to end, print its counts, and
+# fail unless nothing was lost, timed out, failed or mismatched.
+cluster_load_check () {
+    wait_exit "$LOAD_PID" 30 || fail "zlb-stress still running"
+    local json=$T_DIR/load.json
+    step "$(jq -c '{sent,ok,errors,timeouts,lost,retries,duplicates,per_broker}' "$json")"
+    jq -e '.lost == 0 and .timeouts == 0 and .mismatched == 0 and .errors == 0' "$json" \
+        >/dev/null || fail "requests failed $1"
+}

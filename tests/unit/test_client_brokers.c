@@ -277,8 +277,8 @@ test_duplicate_across_brokers (void **state)
         assert_true (zclock_mono () < deadline);
     } while (stats.duplicates < 1);
     assert_int_equal (stats.replies, 1);
-    //  A 200 from the suspect broker shows it is alive.
-    assert_false (s_info (fixture, 0).suspect);
+    //  A late reply does not make the suspect broker healthy: only a probe does.
+    assert_true (s_info (fixture, 0).suspect);
     assert_int_equal (s_info (fixture, 0).replies, 1);
     s_fixture_destroy (&fixture);
 }
@@ -344,6 +344,27 @@ test_all_down (void **state)
     s_fixture_destroy (&fixture);
 }
 
+//  Every broker suspect: the attempt goes to the one heard from last (slow
+//  but alive), even when its previous attempt timed out there.
+static void
+test_all_suspect_heard_last (void **state)
+{
+    (void) state;
+    s_fixture_t *fixture = s_fixture_new (2, 200, 3);
+    s_fail_over_first (fixture, 200);               //  1 on the second broker
+    s_send (fixture, 2);
+    s_expect (fixture, 1, 2, 1);
+    s_reply (fixture, 1, 2);
+    zlb_result_t result;
+    s_result (fixture, &result);
+    assert_int_equal (result.id, 2);
+    assert_int_equal (s_tick (fixture, 200, &result), 0);    //  1 times out there too
+    assert_true (s_info (fixture, 1).suspect);
+    s_expect (fixture, 1, 1, 3);
+    s_expect_nothing (fixture, 0);
+    s_fixture_destroy (&fixture);
+}
+
 static void
 test_bad_endpoint_lists (void **state)
 {
@@ -389,6 +410,7 @@ main (void)
         cmocka_unit_test (test_duplicate_across_brokers),
         cmocka_unit_test (test_probe_brings_back),
         cmocka_unit_test (test_all_down),
+        cmocka_unit_test (test_all_suspect_heard_last),
         cmocka_unit_test (test_bad_endpoint_lists),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
