@@ -23,9 +23,10 @@
 #define S_EXIT_NOT_ZLB  3                //  a reply was not in zlb's format
 #define S_MAX_SIZE      (256LL * 1024 * 1024)
 #define S_PRINT_MAX     200              //  longest reply printed as text
+#define S_DEFAULT_CONNECT "tcp://127.0.0.1:5555"
 
 typedef struct {
-    const char *connect;          //  broker endpoint
+    zlb_opt_list_t connect;       //  broker endpoints (--connect, repeatable)
     const char *service;          //  service to call
     const char *log_path;         //  log file, "-" for stderr
     zlb_log_level_t log_level;    //  log threshold
@@ -60,12 +61,14 @@ static int
 s_parse_args (s_args_t *args, int argc, char *argv [])
 {
     *args = (s_args_t) {
-        .connect = "tcp://127.0.0.1:5555", .service = "echo", .log_path = "client_log.log",
+        .service = "echo", .log_path = "client_log.log",
         .log_level = ZLB_LOG_INFO, .size = 64, .timeout_ms = 3000, .retries = 3, .pipeline = 1
     };
     const zlb_option_t table [] = {
         {"connect", 'c', ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->connect),
-         .help = "broker endpoint"},
+         .repeatable = true, .distinct = true, .default_text = S_DEFAULT_CONNECT,
+         .help = "broker endpoint; give several to spread requests over brokers"
+         " and fail over (docs/cluster.md)"},
         {"service", 's', ZLB_OPT_SERVICE, "NAME", ZLB_OPT_INTO (args->service),
          .help = "service to call; mmi.* services print the broker's raw answer"
          " (200, 404, 501)"},
@@ -119,6 +122,8 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
     if ((args->message_count > 0) == (args->count > 0))
         return zlb_options_fail (&options, NULL, "give either MESSAGE arguments or"
                                  " --count N%s", args->message_count ? ", not both" : "");
+    if (args->connect.count == 0)
+        args->connect.items [args->connect.count++] = S_DEFAULT_CONNECT;
     return 0;
 }
 
@@ -336,7 +341,8 @@ s_run (const s_args_t *args, zlb_client_t *client, zlb_log_t *log, s_tally_t *ta
             s_tally_result (tally, &result);
             if (result.status == ZLB_STATUS_TIMEOUT && !tally->probed) {
                 tally->probed = true;
-                zlb_endpoint_report ("zlb-client", args->connect);
+                for (int index = 0; index < args->connect.count; index++)
+                    zlb_endpoint_report ("zlb-client", args->connect.items [index]);
             }
         }
     }
@@ -361,8 +367,29 @@ s_client_new (const s_args_t *args, zlb_log_t *log)
     }
     if ((size_t) args->size > options.max_payload)
         options.max_payload = (size_t) args->size;
-    return zlb_curve_client_new ("zlb-client", args->connect, &options, args->broker_key,
+    return zlb_curve_client_new ("zlb-client", args->connect.items,
+                                 (size_t) args->connect.count, &options, args->broker_key,
                                  args->curve_secret);
+}
+
+//  Why no client could be made: the endpoint that is wrong (each is
+//  checked alone: a duplicate was refused while parsing).
+static void
+s_connect_failed (const s_args_t *args, int error)
+{
+    char why [256];
+    for (int index = 0; index < args->connect.count; index++) {
+        const char *endpoint = args->connect.items [index];
+        zlb_client_t *probe = args->connect.count > 1 ? zlb_client_new (endpoint, NULL) : NULL;
+        if (probe) {
+            zlb_client_destroy (&probe);
+            continue;
+        }
+        fprintf (stderr, "zlb-client: cannot connect to '%s': %s\n", endpoint,
+                 zlb_endpoint_why (endpoint, errno, why, sizeof why));
+        return;
+    }
+    fprintf (stderr, "zlb-client: cannot connect: %s\n", strerror (error));
 }
 
 static int
@@ -409,9 +436,7 @@ main (int argc, char *argv [])
     zlb_log_set_format (log, args.log_format);
     zlb_client_t *client = s_client_new (&args, log);
     if (!client) {
-        char why [256];
-        fprintf (stderr, "zlb-client: cannot connect to '%s': %s\n", args.connect,
-                 zlb_endpoint_why (args.connect, errno, why, sizeof why));
+        s_connect_failed (&args, errno);
         zlb_log_destroy (&log);
         return S_EXIT_USAGE;
     }
@@ -420,8 +445,9 @@ main (int argc, char *argv [])
                                               : (size_t) args.count };
     uint8_t *buffer = (uint8_t *) malloc (args.size ? (size_t) args.size : 1);
     zlb_log (log, ZLB_LOG_INFO, "client_start",
-             "endpoint=%s service=%s requests=%zu pipeline=%" PRId64 " timeout_ms=%" PRId64
-             " retries=%" PRId64, args.connect, args.service, tally.total, args.pipeline,
+             "endpoint=%s brokers=%d service=%s requests=%zu pipeline=%" PRId64
+             " timeout_ms=%" PRId64 " retries=%" PRId64, args.connect.items [0],
+             args.connect.count, args.service, tally.total, args.pipeline,
              args.timeout_ms, args.retries);
     bool interrupted = !buffer || s_run (&args, client, log, &tally, buffer) == -1;
     s_print_summary (&args, &tally, client);

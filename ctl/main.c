@@ -263,7 +263,7 @@ s_client_new (const s_args_t *args)
     options.timeout_ms = args->timeout_ms;
     options.retries = 0;           //  a tool: say "no answer" quickly
     options.max_reply = S_MAX_REPLY;
-    return zlb_curve_client_new ("zlb-ctl", args->endpoint, &options, args->broker_key,
+    return zlb_curve_client_new ("zlb-ctl", &args->endpoint, 1, &options, args->broker_key,
                                  args->curve_secret);
 }
 

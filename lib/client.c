@@ -1,6 +1,7 @@
 /*  client.c - an MDP/0.1 client with zlb's msgpack bodies (zlb/client.h).
 
-    One DEALER socket. Each request in flight is one s_request_t, found by
+    One DEALER socket per broker (client_brokers.c picks the broker of each
+    attempt, marks brokers suspect and probes them). Each request in flight is one s_request_t, found by
     id in a hash (replies) and kept in a list ordered by attempt deadline
     (retries). Every attempt waits the same timeout_ms, so appending at the
     end keeps that list sorted: the head is always the next to time out,
@@ -14,7 +15,7 @@
 #include "zlb/zlb.h"
 #include "codec_msg.h"
 #include "mdp.h"
-#include "curve.h"
+#include "client_brokers.h"
 #include "util.h"
 
 #include <errno.h>
@@ -25,11 +26,7 @@
 #define S_DEFAULT_RETRIES      3
 #define S_DEFAULT_INFLIGHT     1024
 #define S_DEFAULT_MAX_PAYLOAD  (1024 * 1024)
-#define S_MIN_HWM              1000
-#define S_MAX_HWM              1000000
 #define S_WARN_BURST           20        //  warnings per second, per client
-#define S_ZMTP_IVL_MIN_MS      100       //  ZMTP heartbeat interval bounds (ms)
-#define S_ZMTP_IVL_MAX_MS      2500
 
 //  One request in flight. Allocated as one block: the struct, then the
 //  service name, then a copy of the payload for resends.
@@ -42,14 +39,17 @@ typedef struct {
     int64_t first_ns;             //  monotonic time of the first send
     int64_t deadline_ns;          //  monotonic time the current attempt times out
     void *handle;                 //  our node in the client's timer list
+    size_t broker;                //  where the current attempt went (ZLB_BROKER_NONE: none yet)
     size_t size;                  //  payload bytes (raw frames: all their bytes)
     const uint8_t *payload;       //  points into this block, after service
     char service [];              //  NUL-terminated service name
 } s_request_t;
 
 struct _zlb_client_t {
-    zsock_t *sock;                //  DEALER to the broker
-    void *handle;                 //  its libzmq socket, for zmq_send/zmq_poll
+    zlb_brokers_t brokers;        //  a DEALER to each broker
+    zmq_pollitem_t *items;        //  room to poll them and their probe sockets
+    size_t source;                //  the broker the message in input came from
+    size_t read_at;               //  the broker read first next time (fairness)
     zlb_client_options_t options; //  copy of the caller's options, defaults filled
     int64_t timeout_ns;           //  options.timeout_ms in ns
     zhashx_t *requests;           //  id -> s_request_t, the requests in flight
@@ -117,36 +117,16 @@ s_options_take (zlb_client_options_t *dest, const zlb_client_options_t *options)
     return 0;
 }
 
-//  A socket that never blocks and never lingers: waiting happens in
-//  zmq_poll, and destroy must not hang on a dead broker.
-static void
-s_socket_setup (zsock_t *sock, size_t max_inflight, int timeout_ms)
-{
-    size_t hwm = max_inflight * 2;
-    hwm = hwm < S_MIN_HWM ? S_MIN_HWM : hwm > S_MAX_HWM ? S_MAX_HWM : hwm;
-    //  ZMTP heartbeats: a connection to a broker that went silent
-    //  (half-open TCP, frozen host) is dropped and made again by libzmq
-    //  within about one attempt's timeout, so our retries do not queue
-    //  behind a dead connection.
-    int ivl = timeout_ms / 3;
-    ivl = ivl < S_ZMTP_IVL_MIN_MS ? S_ZMTP_IVL_MIN_MS
-        : ivl > S_ZMTP_IVL_MAX_MS ? S_ZMTP_IVL_MAX_MS : ivl;
-    zsock_set_heartbeat_ivl (sock, ivl);
-    zsock_set_heartbeat_timeout (sock, 3 * ivl);
-    zsock_set_linger (sock, 0);
-    zsock_set_rcvtimeo (sock, 0);
-    zsock_set_sndtimeo (sock, 0);
-    zsock_set_sndhwm (sock, (int) hwm);
-    zsock_set_rcvhwm (sock, (int) hwm);
-}
-
 zlb_client_t *
 zlb_client_new (const char *endpoint, const zlb_client_options_t *options)
 {
-    if (!endpoint || !*endpoint) {
-        errno = EINVAL;
-        return NULL;
-    }
+    return zlb_client_new_multi (&endpoint, 1, options);
+}
+
+zlb_client_t *
+zlb_client_new_multi (const char *const *endpoints, size_t count,
+                      const zlb_client_options_t *options)
+{
     zlb_client_t *self = (zlb_client_t *) zmalloc (sizeof (zlb_client_t));
     if (!self) {
         errno = ENOMEM;
@@ -158,35 +138,24 @@ zlb_client_new (const char *endpoint, const zlb_client_options_t *options)
         goto failed;
     self->timeout_ns = (int64_t) self->options.timeout_ms * 1000000;
     self->limit.burst = S_WARN_BURST;
+    //  Replies are bounded like request bodies at the broker.
+    if (self->options.max_reply == 0)
+        self->options.max_reply = self->options.max_payload > ZLB_MAX_BODY_DEFAULT
+                                ? self->options.max_payload : ZLB_MAX_BODY_DEFAULT;
+    if (zlb_brokers_open (&self->brokers, endpoints, count, &self->options)) {
+        error = errno;
+        goto failed;
+    }
     error = ENOMEM;
     self->requests = zhashx_new ();
     self->timers = zlistx_new ();
-    self->sock = zsock_new (ZMQ_DEALER);
-    if (!self->requests || !self->timers || !self->sock)
+    self->items = (zmq_pollitem_t *) calloc (2 * count, sizeof (zmq_pollitem_t));
+    if (!self->requests || !self->timers || !self->items)
         goto failed;
     zhashx_set_key_hasher (self->requests, s_id_hash);
     zhashx_set_key_comparator (self->requests, s_id_compare);
     zhashx_set_key_duplicator (self->requests, NULL);
     zhashx_set_key_destructor (self->requests, NULL);
-    s_socket_setup (self->sock, self->options.max_inflight, self->options.timeout_ms);
-    //  Replies are bounded like request bodies at the broker.
-    if (self->options.max_reply == 0)
-        self->options.max_reply = self->options.max_payload > ZLB_MAX_BODY_DEFAULT
-                                ? self->options.max_payload : ZLB_MAX_BODY_DEFAULT;
-    zsock_set_maxmsgsize (self->sock, zlb_frame_limit (self->options.max_reply));
-    self->handle = zsock_resolve (self->sock);
-    //  CURVE keys must be on the socket before it connects.
-    if (self->options.curve_server_key
-    &&  zlb_curve_client_apply (self->sock, self->options.curve_cert,
-                                self->options.curve_server_key) != 0) {
-        error = EINVAL;
-        goto failed;
-    }
-    if (zsock_connect (self->sock, "%s", endpoint) == -1) {
-        error = errno ? errno : EINVAL;
-        goto failed;
-    }
-    zlb_log (self->options.log, ZLB_LOG_DEBUG, "client_connect", "endpoint=%s", endpoint);
     return self;
 
 failed:
@@ -230,7 +199,8 @@ zlb_client_destroy (zlb_client_t **self_p)
         zlistx_destroy (&self->timers);
     }
     zhashx_destroy (&self->requests);
-    zsock_destroy (&self->sock);
+    zlb_brokers_close (&self->brokers);
+    free (self->items);
     free (self);
     *self_p = NULL;
 }
@@ -273,7 +243,28 @@ s_send_body (zlb_client_t *self, s_request_t *request, zmq_msg_t *body, size_t c
 {
     mdp_view_t message = { .client = true, .body = body, .body_count = count,
                            .service = mdp_bytes (request->service, strlen (request->service)) };
-    return mdp_send (self->handle, &message, keep);
+    return mdp_send (self->brokers.links [request->broker].handle, &message, keep);
+}
+
+//  The request's current attempt is no longer outstanding at its broker.
+static void
+s_unassign (zlb_client_t *self, s_request_t *request)
+{
+    if (request->broker != ZLB_BROKER_NONE)
+        self->brokers.links [request->broker].outstanding--;
+    request->broker = ZLB_BROKER_NONE;
+}
+
+//  Choose the broker of the next attempt: another one than the last when
+//  there is one, so that a retry fails over.
+static void
+s_assign (zlb_client_t *self, s_request_t *request, int64_t now)
+{
+    size_t broker = zlb_brokers_pick (&self->brokers, request->broker, now);
+    s_unassign (self, request);
+    request->broker = broker;
+    self->brokers.links [broker].outstanding++;
+    self->brokers.links [broker].attempts++;
 }
 
 //  One attempt: count it, set its deadline, send. -1 with errno when the
@@ -283,6 +274,7 @@ s_attempt (zlb_client_t *self, s_request_t *request, int64_t now)
 {
     request->attempts++;
     request->deadline_ns = now + self->timeout_ns;
+    s_assign (self, request, now);
     if (request->frames)
         return s_send_body (self, request, request->frames, request->frame_count, true);
     zmq_msg_t body;
@@ -312,6 +304,7 @@ s_request_new (const char *service, size_t service_len, const void *payload, siz
         memcpy (copy, payload, size);
     request->payload = copy;
     request->size = size;
+    request->broker = ZLB_BROKER_NONE;
     request->raw = service_len >= 4 && memcmp (service, "mmi.", 4) == 0;
     return request;
 }
@@ -329,6 +322,7 @@ s_log_blocked (zlb_client_t *self, s_request_t *request)
 static void
 s_forget (zlb_client_t *self, s_request_t *request)
 {
+    s_unassign (self, request);
     zlistx_delete (self->timers, request->handle);
     zhashx_delete (self->requests, &request->id);
 }
@@ -363,6 +357,7 @@ s_launch (zlb_client_t *self, s_request_t *request, uint64_t *id_p)
     if (s_attempt (self, request, request->first_ns) == -1) {
         if (errno != EAGAIN) {
             int error = errno;
+            s_unassign (self, request);
             s_request_destroy (&request);
             errno = error;
             return -1;
@@ -373,6 +368,7 @@ s_launch (zlb_client_t *self, s_request_t *request, uint64_t *id_p)
     if (!request->handle || zhashx_insert (self->requests, &request->id, request)) {
         if (request->handle)
             zlistx_delete (self->timers, request->handle);
+        s_unassign (self, request);
         s_request_destroy (&request);
         errno = ENOMEM;
         return -1;
@@ -470,6 +466,7 @@ s_expire (zlb_client_t *self, zlb_result_t *result, int64_t now)
     s_request_t *request;
     while ((request = (s_request_t *) zlistx_head (self->timers))
         && request->deadline_ns <= now) {
+        zlb_brokers_timed_out (&self->brokers, request->broker, request->service, now);
         if (request->attempts > (uint32_t) self->options.retries) {
             zlb_log_limited (self->options.log, &self->limit, ZLB_LOG_WARNING, "request_timeout",
                              "id=%" PRIu64 " service=%s attempts=%" PRIu32,
@@ -507,19 +504,23 @@ s_duplicate (zlb_client_t *self, uint64_t id)
     zlb_log (self->options.log, ZLB_LOG_DEBUG, "reply_duplicate", "id=%" PRIu64, id);
 }
 
-//  The oldest request in flight to this service that is raw (or not). Raw
-//  replies carry no id, so order is all we have; the walk stops at the
-//  first match, which with one service in use is the head.
+//  The oldest request in flight to this service that is raw (or not),
+//  preferring those whose current attempt went to the broker the reply came
+//  from. Raw replies carry no id, so order is all we have.
 static s_request_t *
 s_oldest (zlb_client_t *self, mdp_bytes_t service, bool raw)
 {
-    s_request_t *oldest = NULL;
+    s_request_t *oldest = NULL, *here = NULL;
     s_request_t *request = (s_request_t *) zlistx_first (self->timers);
-    for (; request; request = (s_request_t *) zlistx_next (self->timers))
-        if (request->raw == raw && mdp_bytes_is (service, request->service)
-        &&  (!oldest || request->id < oldest->id))
+    for (; request; request = (s_request_t *) zlistx_next (self->timers)) {
+        if (request->raw != raw || !mdp_bytes_is (service, request->service))
+            continue;
+        if (!oldest || request->id < oldest->id)
             oldest = request;
-    return oldest;
+        if (request->broker == self->source && (!here || request->id < here->id))
+            here = request;
+    }
+    return here ? here : oldest;
 }
 
 //  A reply delivered as it came: to a raw request (status 200), or to a zlb
@@ -680,17 +681,53 @@ s_handle (zlb_client_t *self, zlb_result_t *result, int64_t now)
     return 0;
 }
 
-//  Read what is waiting without blocking until one message makes a result.
-//  1 with a result, 0 when the socket is drained, -1 on a socket error.
+//  Read what broker index has waiting, without blocking, until one message
+//  makes a result. 1 with a result, 0 when its socket is drained, -1 on a
+//  socket error. (A reply, even a 200, does not make a suspect broker
+//  healthy: it may have been sent just before the broker died.)
 static int
-s_read (zlb_client_t *self, zlb_result_t *result)
+s_read_broker (zlb_client_t *self, size_t index, zlb_result_t *result)
 {
+    zlb_broker_link_t *link = &self->brokers.links [index];
+    self->source = index;
     while (true) {
-        if (mdp_recv (self->handle, &self->input) == -1)
+        if (mdp_recv (link->handle, &self->input) == -1)
             return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        link->replies++;
+        link->heard_ns = s_now (self);
         if (s_handle (self, result, s_now (self)))
             return 1;
     }
+}
+
+//  Read the brokers in turn (a busy one cannot starve the others) until a
+//  result. 1 with a result, 0 when every socket is drained, -1 on error.
+static int
+s_read (zlb_client_t *self, zlb_result_t *result)
+{
+    zlb_brokers_probe_read (&self->brokers, s_now (self));
+    size_t count = self->brokers.count;
+    for (size_t step = 0; step < count; step++) {
+        size_t index = (self->read_at + step) % count;
+        int rc = s_read_broker (self, index, result);
+        if (rc) {
+            self->read_at = (index + 1) % count;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+//  The next moment something is due: an attempt times out, or (with
+//  requests in flight) a suspect broker is to be probed. INT64_MAX: nothing.
+static int64_t
+s_next_due (const zlb_client_t *self)
+{
+    s_request_t *next = (s_request_t *) zlistx_head (self->timers);
+    if (!next)
+        return INT64_MAX;
+    int64_t probe = zlb_brokers_next_probe (&self->brokers);
+    return probe < next->deadline_ns ? probe : next->deadline_ns;
 }
 
 //  Milliseconds from now until deadline, rounded up, never negative.
@@ -708,12 +745,12 @@ s_ms_until (int64_t deadline, int64_t now)
 static int
 s_wait (zlb_client_t *self, int64_t until, int64_t now)
 {
-    s_request_t *next = (s_request_t *) zlistx_head (self->timers);
-    if (next && next->deadline_ns < until)
-        until = next->deadline_ns;
-    zmq_pollitem_t item = { self->handle, 0, ZMQ_POLLIN, 0 };
+    int64_t due = s_next_due (self);
+    if (due < until)
+        until = due;
+    size_t count = zlb_brokers_poll_items (&self->brokers, self->items);
     long timeout = until == INT64_MAX ? -1 : s_ms_until (until, now);
-    if (zmq_poll (&item, 1, timeout) == -1 && (errno != EINTR || zsys_interrupted))
+    if (zmq_poll (self->items, (int) count, timeout) == -1 && (errno != EINTR || zsys_interrupted))
         return -1;
     return 0;
 }
@@ -731,6 +768,8 @@ zlb_client_recv (zlb_client_t *self, zlb_result_t *result, int timeout_ms)
     while (!zsys_interrupted) {
         if (s_expire (self, result, now))
             return 1;
+        if (zlistx_size (self->timers))
+            zlb_brokers_probe (&self->brokers, now);
         int rc = s_read (self, result);
         if (rc)
             return rc;
@@ -777,14 +816,45 @@ zlb_client_next_timeout_ms (const zlb_client_t *self)
 {
     if (!self)
         return -1;
-    s_request_t *next = (s_request_t *) zlistx_head (((zlb_client_t *) self)->timers);
-    return next ? (int) s_ms_until (next->deadline_ns, s_now (self)) : -1;
+    int64_t due = s_next_due (self);
+    return due == INT64_MAX ? -1 : (int) s_ms_until (due, s_now (self));
 }
 
 zsock_t *
 zlb_client_sock (zlb_client_t *self)
 {
-    return self ? self->sock : NULL;
+    return self ? self->brokers.links [0].sock : NULL;
+}
+
+size_t
+zlb_client_brokers (const zlb_client_t *self)
+{
+    return self ? self->brokers.count : 0;
+}
+
+zsock_t *
+zlb_client_broker_sock (zlb_client_t *self, size_t index)
+{
+    if (!self || index >= self->brokers.count) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return self->brokers.links [index].sock;
+}
+
+int
+zlb_client_broker_info (const zlb_client_t *self, size_t index, zlb_client_broker_t *info)
+{
+    if (!self || !info || index >= self->brokers.count) {
+        errno = EINVAL;
+        return -1;
+    }
+    const zlb_broker_link_t *link = &self->brokers.links [index];
+    *info = (zlb_client_broker_t) {
+        .endpoint = link->endpoint, .attempts = link->attempts, .replies = link->replies,
+        .outstanding = link->outstanding, .suspect = link->suspect
+    };
+    return 0;
 }
 
 void

@@ -157,7 +157,7 @@ zlb_curve_flags_load (const char *program, const char *broker_key,
 }
 
 zlb_client_t *
-zlb_curve_client_new (const char *program, const char *endpoint,
+zlb_curve_client_new (const char *program, const char *const *endpoints, size_t count,
                       const zlb_client_options_t *options,
                       const char *broker_key, const char *secret)
 {
@@ -168,7 +168,7 @@ zlb_curve_client_new (const char *program, const char *endpoint,
         return NULL;
     }
     curved.curve_server_key = *key ? key : NULL;
-    zlb_client_t *client = zlb_client_new (endpoint, &curved);
+    zlb_client_t *client = zlb_client_new_multi (endpoints, count, &curved);
     int saved = errno;
     zcert_destroy (&curved.curve_cert);       //  applied to the socket already
     errno = saved;

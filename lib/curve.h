@@ -45,10 +45,12 @@ int zlb_curve_client_apply (zsock_t *sock, zcert_t *cert, const char *server_key
 int zlb_curve_flags_load (const char *program, const char *broker_key,
                           const char *secret, char *key, zcert_t **cert_p);
 
-//  A client for the programs: options (curve fields ignored) plus the
-//  --broker-key/--curve-secret pair loaded as above. NULL with errno set
-//  (EINVAL after printing why the flags are wrong).
-zlb_client_t *zlb_curve_client_new (const char *program, const char *endpoint,
+//  A client of count brokers for the programs: options (curve fields
+//  ignored) plus the --broker-key/--curve-secret pair loaded as above (one
+//  key for every broker). NULL with errno set (EINVAL after printing why
+//  the flags are wrong; EINVAL too for a duplicate endpoint).
+zlb_client_t *zlb_curve_client_new (const char *program, const char *const *endpoints,
+                                    size_t count,
                                     const zlb_client_options_t *options,
                                     const char *broker_key, const char *secret);
 

@@ -133,6 +133,9 @@ s_store_text (const zlb_options_t *self, const zlb_option_t *entry, const char *
         if (list->count == ZLB_OPT_LIST_MAX)
             return zlb_options_fail (self, flag, "given more than %d times",
                                      ZLB_OPT_LIST_MAX);
+        for (int index = 0; entry->distinct && index < list->count; index++)
+            if (strcmp (list->items [index], value) == 0)
+                return zlb_options_fail (self, flag, "'%s' given twice", value);
         list->items [list->count++] = value;
     }
     else

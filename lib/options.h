@@ -59,6 +59,7 @@ typedef struct {
     int64_t min, max;          //  numbers: the accepted range
     int64_t unit_ms;           //  durations: what a bare number counts (0 = 1 ms)
     bool repeatable;           //  target is a zlb_opt_list_t
+    bool distinct;             //  repeatable: the same value twice is an error
     zlb_opt_check_fn *check;   //  ZLB_OPT_CUSTOM
     bool *given;               //  set when the option is on the command line
     const char *help;          //  one paragraph, wrapped for --help

@@ -24,6 +24,7 @@
 #define S_MAX_RATE      1e9
 #define S_MAX_SIZE      (64 * 1024 * 1024)
 #define S_MAX_DRAIN_MS  60000
+#define S_DEFAULT_CONNECT "tcp://127.0.0.1:5555"
 
 static const char s_usage [] =
 "usage: zlb-stress [options]\n"
@@ -52,7 +53,6 @@ static void
 s_defaults (zlb_stress_params_t *self)
 {
     memset (self, 0, sizeof (*self));
-    self->connect = "tcp://127.0.0.1:5555";
     self->service = "echo";
     self->clients = 16;
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
@@ -103,12 +103,14 @@ static void
 s_table (zlb_stress_params_t *self, zlb_option_t table [S_OPTIONS + 1])
 {
     const zlb_option_t options [S_OPTIONS + 1] = {
-        {"connect", 0, ZLB_OPT_ENDPOINT, "EP", ZLB_OPT_INTO (self->connect),
-         .help = "broker endpoint"},
+        {"connect", 0, ZLB_OPT_ENDPOINT, "EP", ZLB_OPT_INTO (self->brokers),
+         .repeatable = true, .distinct = true, .default_text = S_DEFAULT_CONNECT,
+         .help = "broker endpoint; give several to spread requests over brokers"
+         " and fail over (docs/cluster.md)"},
         {"service", 0, ZLB_OPT_SERVICE, "NAME", ZLB_OPT_INTO (self->service),
          .help = "service to call"},
         {"clients", 0, ZLB_OPT_INT, "N", ZLB_OPT_INTO (self->clients), .min = 1,
-         .max = S_MAX_CLIENTS, .help = "request streams, one DEALER each"},
+         .max = S_MAX_CLIENTS, .help = "request streams, one DEALER per broker each"},
         {"threads", 0, ZLB_OPT_INT, "T", ZLB_OPT_INTO (self->threads), .min = 1,
          .max = S_MAX_THREADS, .default_text = "number of cores",
          .help = "threads driving the streams"},
@@ -185,6 +187,9 @@ s_finish (zlb_stress_params_t *self, char *err, size_t errsize)
 {
     if (s_curve_load (self, err, errsize) || zlb_stress_outputs_check (self, err, errsize))
         return -1;
+    if (self->brokers.count == 0)
+        self->brokers.items [self->brokers.count++] = S_DEFAULT_CONNECT;
+    self->connect = self->brokers.items [0];
     if (self->rate > 0 && !self->pipeline_set)
         self->pipeline = 64;
     if (self->threads > self->clients)

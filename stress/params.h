@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "zlb/log.h"
+#include "options.h"
 
 typedef struct {
-    const char *connect;        //  broker endpoint
+    const char *connect;        //  the first broker endpoint (what reports name)
+    zlb_opt_list_t brokers;     //  every --connect, in order (each client uses all)
     const char *service;        //  service to call
     size_t clients;             //  request streams (one zlb_client_t each)
     size_t threads;             //  threads driving the streams

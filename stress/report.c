@@ -134,6 +134,18 @@ s_print_workers (FILE *out, const zlb_stress_stats_t *s)
         fprintf (out, "  %-24s %10" PRIu64 "\n", "(more workers)", s->workers_other);
 }
 
+//  With several --connect: what each broker was sent and sent back.
+static void
+s_print_brokers (FILE *out, const zlb_stress_params_t *params, const zlb_stress_stats_t *s)
+{
+    if (s->nbrokers < 2)
+        return;
+    fprintf (out, "\n  per broker (whole run)   %10s %10s\n", "attempts", "replies");
+    for (size_t i = 0; i < s->nbrokers && i < (size_t) params->brokers.count; i++)
+        fprintf (out, "  %-24s %10" PRIu64 " %10" PRIu64 "\n", params->brokers.items [i],
+                 s->brokers [i].attempts, s->brokers [i].replies);
+}
+
 void
 zlb_stress_summary_print (FILE *out, const zlb_stress_params_t *params,
                           const zlb_stress_result_t *result)
@@ -157,6 +169,7 @@ zlb_stress_summary_print (FILE *out, const zlb_stress_params_t *params,
     s_table_row (out, "latency est.", s->latency);
     s_table_row (out, "service", s->service);
     s_print_workers (out, s);
+    s_print_brokers (out, params, s);
 }
 
 //  --- JSON -------------------------------------------------------------------
@@ -236,6 +249,20 @@ s_json_tables (FILE *out, const zlb_stress_stats_t *s)
     fprintf (out, "},\n  \"per_worker_other\": %" PRIu64 ",\n", s->workers_other);
 }
 
+//  "per_broker": [{endpoint, attempts, replies}], one per --connect.
+static void
+s_json_brokers (FILE *out, const zlb_stress_params_t *params, const zlb_stress_stats_t *s)
+{
+    fprintf (out, "  \"per_broker\": [");
+    for (size_t i = 0; i < s->nbrokers && i < (size_t) params->brokers.count; i++) {
+        fprintf (out, "%s{\"endpoint\": ", i? ", ": "");
+        s_json_string (out, params->brokers.items [i]);
+        fprintf (out, ", \"attempts\": %" PRIu64 ", \"replies\": %" PRIu64 "}",
+                 s->brokers [i].attempts, s->brokers [i].replies);
+    }
+    fprintf (out, "],\n");
+}
+
 static void
 s_json_opt_string (FILE *out, const char *name, const char *value, const char *end)
 {
@@ -290,6 +317,7 @@ zlb_stress_json_write (const char *path, const zlb_stress_params_t *params,
              ", \"unsent\": %" PRIu64 ",\n",
              s->retries, s->duplicates, s->mismatched, s->unknown, s->send_failures, s->unsent);
     s_json_tables (out, s);
+    s_json_brokers (out, params, s);
     s_json_hist_summary (out, "rtt_us", s->rtt);
     s_json_hist_summary (out, "rtt_uncorrected_us", s->rtt_raw);
     s_json_hist_summary (out, "latency_us", s->latency);

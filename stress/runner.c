@@ -36,7 +36,8 @@ typedef struct {
     size_t index;                //  thread number
     zlb_stress_stream_t **streams;   //  the streams it drives
     size_t nstreams;
-    struct pollfd *fds;          //  their ZMQ_FDs, for ppoll
+    struct pollfd *fds;          //  their sockets' ZMQ_FDs (one per broker each), for ppoll
+    size_t nfds;
     zlb_stress_stats_t *stats;   //  its figures
     zlb_stress_interval_t interval;  //  the current second
     size_t second;               //  index of the current second
@@ -75,8 +76,9 @@ static bool
 s_any_readable (s_thread_t *self)
 {
     for (size_t i = 0; i < self->nstreams; i++)
-        if (zsock_events (zlb_stress_stream_sock (self->streams [i])) & ZMQ_POLLIN)
-            return true;
+        for (size_t j = 0; j < zlb_stress_stream_socks (self->streams [i]); j++)
+            if (zsock_events (zlb_stress_stream_sock (self->streams [i], j)) & ZMQ_POLLIN)
+                return true;
     return false;
 }
 
@@ -89,7 +91,7 @@ s_sleep_until (s_thread_t *self, int64_t wake, int64_t now)
     if (wait > S_MAX_SLEEP_NS)
         wait = S_MAX_SLEEP_NS;
     struct timespec timeout = { (time_t) (wait / S_NS_PER_S), (long) (wait % S_NS_PER_S) };
-    ppoll (self->fds, self->nstreams, &timeout, NULL);
+    ppoll (self->fds, self->nfds, &timeout, NULL);
 }
 
 //  Earliest moment this thread has something to do.
@@ -195,7 +197,8 @@ s_thread_init (s_thread_t *self, s_shared_t *shared, size_t index,
     self->index = index;
     self->nstreams = (params->clients - index + params->threads - 1) / params->threads;
     self->streams = (zlb_stress_stream_t **) calloc (self->nstreams, sizeof (void *));
-    self->fds = (struct pollfd *) calloc (self->nstreams, sizeof (struct pollfd));
+    size_t brokers = (size_t) params->brokers.count;
+    self->fds = (struct pollfd *) calloc (self->nstreams * brokers, sizeof (struct pollfd));
     self->stats = zlb_stress_stats_new ();
     if (!self->streams || !self->fds || !self->stats || zlb_stress_interval_init (&self->interval)) {
         snprintf (err, errsize, "out of memory");
@@ -211,12 +214,15 @@ s_thread_init (s_thread_t *self, s_shared_t *shared, size_t index,
         self->streams [i] = zlb_stress_stream_new (&shared->plan, stream,
                                                    s_quota (params, stream), self->log);
         if (!self->streams [i]) {
-            snprintf (err, errsize, "cannot create a client for %s: %s",
-                      params->connect, strerror (errno));
+            snprintf (err, errsize, "cannot create a client for %s%s: %s",
+                      params->connect, brokers > 1 ? " and the other brokers" : "",
+                      strerror (errno));
             return -1;
         }
-        self->fds [i].fd = zsock_fd (zlb_stress_stream_sock (self->streams [i]));
-        self->fds [i].events = POLLIN;
+        for (size_t j = 0; j < brokers; j++) {
+            self->fds [self->nfds].fd = zsock_fd (zlb_stress_stream_sock (self->streams [i], j));
+            self->fds [self->nfds++].events = POLLIN;
+        }
     }
     return 0;
 }

@@ -107,6 +107,12 @@ zlb_stress_stats_merge (zlb_stress_stats_t *self, const zlb_stress_stats_t *othe
     for (size_t i = 0; i < other->nworkers; i++)
         s_add_worker (self, other->workers [i].id, other->workers [i].count);
     self->workers_other += other->workers_other;
+    for (size_t i = 0; i < other->nbrokers; i++) {
+        self->brokers [i].attempts += other->brokers [i].attempts;
+        self->brokers [i].replies += other->brokers [i].replies;
+    }
+    if (other->nbrokers > self->nbrokers)
+        self->nbrokers = other->nbrokers;
     zlb_histogram_merge (self->rtt, other->rtt);
     zlb_histogram_merge (self->rtt_raw, other->rtt_raw);
     zlb_histogram_merge (self->latency, other->latency);

@@ -32,6 +32,12 @@ typedef struct {
 //  Pseudo status for error statuses past ZLB_STRESS_MAX_STATUSES distinct ones.
 #define ZLB_STRESS_STATUS_OTHER    (-1)
 
+//  One broker as every client of the run used it (whole run, warmup included).
+typedef struct {
+    uint64_t attempts;           //  attempts sent to it (first sends and resends)
+    uint64_t replies;            //  messages received from it (duplicates included)
+} zlb_stress_broker_count_t;
+
 typedef struct {
     uint64_t sent;               //  measured requests sent (logical, not attempts)
     uint64_t ok;                 //  status 200 and the payload matched
@@ -50,6 +56,8 @@ typedef struct {
     zlb_stress_worker_count_t *workers;   //  per-worker ok counts
     size_t nworkers;             //  entries used in workers
     uint64_t workers_other;      //  ok replies from workers past the table's size
+    zlb_stress_broker_count_t brokers [ZLB_CLIENT_MAX_BROKERS];   //  per --connect, in order
+    size_t nbrokers;             //  entries used in brokers
     zlb_histogram_t *rtt;        //  round trip from the intended send time (corrected)
     zlb_histogram_t *rtt_raw;    //  round trip from the actual send (uncorrected)
     zlb_histogram_t *latency;    //  (rtt - service) / 2 from the confirmations

@@ -125,7 +125,8 @@ zlb_stress_stream_new (const zlb_stress_plan_t *plan, size_t index, uint64_t quo
         options.curve_cert = params->curve_cert_set
             ? zcert_new_from (params->curve_public, params->curve_secret_key) : NULL;
     }
-    self->client = zlb_client_new (params->connect, &options);
+    self->client = zlb_client_new_multi (params->brokers.items,
+                                         (size_t) params->brokers.count, &options);
     zcert_destroy (&options.curve_cert);        //  applied to the socket already
     if (!self->client) {
         int saved = errno;
@@ -150,10 +151,31 @@ zlb_stress_stream_destroy (zlb_stress_stream_t **self_p)
     }
 }
 
-zsock_t *
-zlb_stress_stream_sock (zlb_stress_stream_t *self)
+size_t
+zlb_stress_stream_socks (const zlb_stress_stream_t *self)
 {
-    return zlb_client_sock (self->client);
+    return zlb_client_brokers (self->client);
+}
+
+zsock_t *
+zlb_stress_stream_sock (zlb_stress_stream_t *self, size_t index)
+{
+    return zlb_client_broker_sock (self->client, index);
+}
+
+//  The client's per-broker counters into stats.
+static void
+s_count_brokers (zlb_stress_stream_t *self, zlb_stress_stats_t *stats)
+{
+    zlb_client_broker_t info;
+    size_t count = zlb_client_brokers (self->client);
+    for (size_t index = 0; index < count; index++)
+        if (zlb_client_broker_info (self->client, index, &info) == 0) {
+            stats->brokers [index].attempts += info.attempts;
+            stats->brokers [index].replies += info.replies;
+        }
+    if (count > stats->nbrokers)
+        stats->nbrokers = count;
 }
 
 size_t
@@ -379,6 +401,7 @@ zlb_stress_stream_finish (zlb_stress_stream_t *self, const zlb_stress_plan_t *pl
                           zlb_stress_stats_t *stats)
 {
     stats->lost += self->pending;
+    s_count_brokers (self, stats);
     if (self->base_taken) {
         zlb_client_stats_t now;
         zlb_client_stats (self->client, &now);

@@ -44,8 +44,9 @@ zlb_stress_stream_t *zlb_stress_stream_new (const zlb_stress_plan_t *plan, size_
                                             uint64_t quota, zlb_log_t *log);
 void zlb_stress_stream_destroy (zlb_stress_stream_t **self_p);
 
-//  The client's socket, for polling.
-zsock_t *zlb_stress_stream_sock (zlb_stress_stream_t *self);
+//  The client's sockets, one per broker (index 0..count - 1), for polling.
+size_t zlb_stress_stream_socks (const zlb_stress_stream_t *self);
+zsock_t *zlb_stress_stream_sock (zlb_stress_stream_t *self, size_t index);
 
 //  Send what is due at now. Returns how many were sent.
 size_t zlb_stress_stream_send (zlb_stress_stream_t *self, const zlb_stress_plan_t *plan,

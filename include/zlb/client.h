@@ -1,6 +1,7 @@
 /*  zlb/client.h - an MDP/0.1 client with zlb's msgpack bodies.
 
-    One client owns one DEALER socket connected to a broker. It can have
+    One client owns one DEALER socket per broker it was given (usually
+    one: zlb_client_new). It can have
     many requests in flight; each gets exactly one result: the worker's
     reply, a broker error (busy, no worker, failed...), or a local timeout
     after all retries. A request that times out is sent again with the same
@@ -14,11 +15,24 @@
     replies carry no id: each answers the oldest request in flight to its
     service (mmi.* requests are raw too).
 
+    Several brokers (zlb_client_new_multi; docs/cluster.md): each attempt
+    goes to one broker, a healthy one with the fewest attempts outstanding
+    (ties in turn). An attempt that times out is resent with the same id on
+    another broker, and the broker it timed out on becomes suspect: no new
+    attempts while a healthy broker exists, and an mmi.service probe on a
+    socket of its own about once a second while requests are in flight,
+    until it answers "200" (a reply through it proves less: it may have
+    left just before the broker died). The
+    first reply for an id is delivered, later ones from any broker are
+    duplicates. With one broker all of this reduces to the above.
+
     Blocking use:   zlb_client_request ().
     Many in flight: zlb_client_send () then zlb_client_recv () in a loop.
-    Event loops:    poll zlb_client_sock (), call zlb_client_recv (self, r, 0)
-                    when it is readable and at least every
-                    zlb_client_next_timeout_ms () so that retries happen.
+    Event loops:    poll zlb_client_sock () (with several brokers: every
+                    zlb_client_broker_sock ()), call zlb_client_recv (self,
+                    r, 0) when one is readable and at least every
+                    zlb_client_next_timeout_ms () so that retries (and
+                    probes) happen.
 
     Not thread-safe: use one client per thread.                              */
 
@@ -30,6 +44,8 @@
 #include "zlb/log.h"
 
 typedef struct _zlb_client_t zlb_client_t;
+
+#define ZLB_CLIENT_MAX_BROKERS 64     //  most endpoints one client takes
 
 typedef struct {
     int timeout_ms;          //  wait per attempt before resending (default 3000)
@@ -77,12 +93,29 @@ typedef struct {
     uint64_t not_zlb;        //  results delivered as ZLB_STATUS_NOT_ZLB
 } zlb_client_stats_t;
 
+//  One broker of a client, as zlb_client_broker_info reports it.
+typedef struct {
+    const char *endpoint;    //  as given (borrowed from the client)
+    uint64_t attempts;       //  attempts sent to it (first sends and resends)
+    uint64_t replies;        //  messages received from it (duplicates included)
+    size_t outstanding;      //  requests whose current attempt is on it
+    bool suspect;            //  an attempt timed out there and it has not answered since
+} zlb_client_broker_t;
+
 //  Fill options with the defaults (NULL: nothing to fill).
 void zlb_client_options_defaults (zlb_client_options_t *options);
 
 //  Connect to a broker endpoint. options may be NULL for defaults.
 //  Returns NULL (errno set) if the endpoint is invalid or NULL (EINVAL).
 zlb_client_t *zlb_client_new (const char *endpoint, const zlb_client_options_t *options);
+
+//  Connect to count brokers that serve the same services, one DEALER each
+//  (see the top of this file). count 1 is exactly zlb_client_new. Returns
+//  NULL with errno: EINVAL for NULL endpoints, count 0 or over
+//  ZLB_CLIENT_MAX_BROKERS, a NULL or empty endpoint, one given twice (same
+//  text), bad options; what zmq set for an endpoint it refused.
+zlb_client_t *zlb_client_new_multi (const char *const *endpoints, size_t count,
+                                    const zlb_client_options_t *options);
 
 //  Close and free; safe on NULL and on a pointer to NULL.
 void zlb_client_destroy (zlb_client_t **self_p);
@@ -117,12 +150,25 @@ int zlb_client_request (zlb_client_t *self, const char *service,
 //  Requests in flight (0 for NULL).
 size_t zlb_client_inflight (const zlb_client_t *self);
 
-//  Milliseconds until the next attempt times out (-1 when nothing is in
-//  flight, or self is NULL).
+//  Milliseconds until the next attempt times out or a suspect broker is to
+//  be probed (-1 when nothing is in flight, or self is NULL).
 int zlb_client_next_timeout_ms (const zlb_client_t *self);
 
 //  The DEALER socket, for polling only (do not read or write it); NULL for NULL.
+//  With several brokers: the first broker's (poll them all, see below).
 zsock_t *zlb_client_sock (zlb_client_t *self);
+
+//  How many brokers the client talks to (0 for NULL).
+size_t zlb_client_brokers (const zlb_client_t *self);
+
+//  The DEALER socket of broker index (0..zlb_client_brokers () - 1), for
+//  polling only. NULL (EINVAL) for NULL self or an index out of range.
+zsock_t *zlb_client_broker_sock (zlb_client_t *self, size_t index);
+
+//  Counters and state of broker index into info. 0, or -1 (EINVAL) for
+//  NULL self or info or an index out of range.
+int zlb_client_broker_info (const zlb_client_t *self, size_t index,
+                            zlb_client_broker_t *info);
 
 //  Copy the counters into stats (zeroed for a NULL self; NULL stats: nothing).
 void zlb_client_stats (const zlb_client_t *self, zlb_client_stats_t *stats);

@@ -147,13 +147,26 @@ scaled_args () {
     done
 }
 
+# connect_default ARGS...: CONNECT=(--connect ENDPOINT) unless ARGS name
+# their own broker: --connect is repeatable (several brokers), so a second
+# one would add a broker, not replace the first.
+connect_default () {
+    CONNECT=(--connect "$ENDPOINT")
+    local arg
+    for arg in "$@"; do
+        case $arg in --connect|--connect=*|-c|-c?*) CONNECT=() ;; esac
+    done
+}
+
 # start_client NAME [ARGS...]: zlb-client in the background (output NAME.out);
-# its --timeout-ms is scaled (scaled_args).
+# its --timeout-ms is scaled (scaled_args); --connect ENDPOINT unless ARGS
+# have a --connect.
 start_client () {
     local name=$1
     shift
     scaled_args "$@"
-    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-client" --connect "$ENDPOINT" \
+    connect_default "$@"
+    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-client" "${CONNECT[@]}" \
         --log "$CLIENT_LOG" --log-level "$LOG_LEVEL" "${SCALED[@]}"
 }
 

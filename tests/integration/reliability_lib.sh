@@ -50,7 +50,8 @@ run_stress () {
     local name=$1 limit=$2
     shift 2
     scaled_args "$@"
-    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" "${SCALED[@]}"
+    connect_default "$@"
+    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-stress" "${CONNECT[@]}" "${SCALED[@]}"
     wait_exit "$LAST_PID" "$limit" || fail "zlb-stress $name still running after ${limit}s"
 }
 

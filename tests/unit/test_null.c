@@ -53,6 +53,16 @@ test_client (void **state)
     assert_int_equal (zlb_client_inflight (NULL), 0);
     assert_int_equal (zlb_client_next_timeout_ms (NULL), -1);
     assert_null (zlb_client_sock (NULL));
+    assert_null (zlb_client_new_multi (NULL, 1, NULL));
+    assert_int_equal (errno, EINVAL);
+    assert_int_equal (zlb_client_brokers (NULL), 0);
+    assert_null (zlb_client_broker_sock (NULL, 0));
+    zlb_client_broker_t info;
+    assert_einval (zlb_client_broker_info (NULL, 0, &info));
+    assert_einval (zlb_client_broker_info (client, 0, NULL));
+    assert_einval (zlb_client_broker_info (client, 1, &info));
+    assert_int_equal (zlb_client_brokers (client), 1);
+    assert_ptr_equal (zlb_client_broker_sock (client, 0), zlb_client_sock (client));
     zlb_client_stats_t stats;
     memset (&stats, 0xff, sizeof stats);
     zlb_client_stats (NULL, &stats);

@@ -204,6 +204,31 @@ test_texts (void **state)
     s_teardown (&f);
 }
 
+//  A distinct repeatable option refuses a value given twice, by name.
+static void
+test_distinct (void **state)
+{
+    (void) state;
+    s_fixture_t f;
+    s_setup (&f);
+    zlb_opt_list_t peers = { .count = 0 };
+    const zlb_option_t table [] = {
+        {"peer", 'p', ZLB_OPT_ENDPOINT, "EP", ZLB_OPT_INTO (peers), .repeatable = true,
+         .distinct = true, .help = "peer"},
+        ZLB_OPT_END
+    };
+    f.options.table = table;
+    assert_int_equal (s_parse (&f, "--peer", "ipc://a", "-p", "ipc://b", NULL),
+                      ZLB_OPTIONS_RUN);
+    assert_int_equal (peers.count, 2);
+    assert_string_equal (peers.items [1], "ipc://b");
+    peers.count = 0;
+    s_assert_refused (&f, s_parse (&f, "--peer", "ipc://a", "--peer=ipc://a", NULL),
+                      "--peer: 'ipc://a' given twice");
+    assert_int_equal (peers.count, 1);
+    s_teardown (&f);
+}
+
 static void
 test_usage_errors (void **state)
 {
@@ -255,6 +280,7 @@ main (void)
         cmocka_unit_test (test_forms),
         cmocka_unit_test (test_numbers),
         cmocka_unit_test (test_texts),
+        cmocka_unit_test (test_distinct),
         cmocka_unit_test (test_usage_errors),
         cmocka_unit_test (test_help_and_version),
     };

@@ -1,0 +1,103 @@
+# cluster_lib.sh - several brokers in one test (issue 15, client side);
+# source it after lib.sh:
+#
+#     . "$(dirname "$0")/lib.sh"
+#     . "$(dirname "$0")/cluster_lib.sh"
+#
+# Each broker has a NAME: its endpoint is ipc://T_DIR/NAME.ipc (in CB_EP),
+# its log T_DIR/broker-NAME-N.log for its Nth start (CB_LOG: the current
+# one), its PID in CB_PID. Workers here talk to one broker each.
+
+declare -A CB_EP CB_LOG CB_PID CB_STARTS
+
+# start_cluster_broker NAME [ARGS...]: start (or restart) broker NAME on
+# its endpoint; ready when its socket exists.
+start_cluster_broker () {
+    local name=$1
+    shift
+    CB_STARTS[$name]=$(( ${CB_STARTS[$name]:-0} + 1 ))
+    CB_EP[$name]="ipc://$T_DIR/$name.ipc"
+    CB_LOG[$name]="$T_DIR/broker-$name-${CB_STARTS[$name]}.log"
+    rm -f "$T_DIR/$name.ipc"
+    spawn "broker-$name-${CB_STARTS[$name]}" "${WRAP[@]}" "$ZLB_BIN/zlb-broker" \
+        --bind "${CB_EP[$name]}" "${HB[@]}" --log "${CB_LOG[$name]}" --log-level debug "$@"
+    CB_PID[$name]=$LAST_PID
+    wait_for 5 test -S "$T_DIR/$name.ipc" || fail "broker $name did not bind ${CB_EP[$name]}"
+    alive "${CB_PID[$name]}" || fail "broker $name exited at start"
+}
+
+# cluster_broker_saw_worker NAME ID: the current broker NAME has ID registered.
+cluster_broker_saw_worker () {
+    grep -Eq -- "worker_join .*worker=$2#" "${CB_LOG[$1]}" 2>/dev/null
+}
+
+# cluster_broker_routed NAME: the current broker NAME handed a request to a worker.
+cluster_broker_routed () { grep -q "request_routed " "${CB_LOG[$1]}" 2>/dev/null; }
+
+# start_cluster_worker BROKER ID [ARGS...]: an echo worker of broker BROKER.
+start_cluster_worker () {
+    local broker=$1 id=$2
+    shift 2
+    spawn "worker-$id" "${WRAP[@]}" "$ZLB_BIN/zlb-worker" --connect "${CB_EP[$broker]}" \
+        --service echo --id "$id" "${HB[@]}" --log "$SERVER_LOG" --log-level "$LOG_LEVEL" "$@"
+    wait_for 5 cluster_broker_saw_worker "$broker" "$id" \
+        || fail "worker $id never registered with broker $broker"
+}
+
+# cluster_stress NAME ARGS...: zlb-stress in the background over every
+# broker named in CLUSTER (a list of names), its --timeout-ms scaled; a
+# debug log in T_DIR/NAME.log (results and failovers), JSON in NAME.json.
+cluster_stress () {
+    local name=$1 broker connect=()
+    shift
+    for broker in $CLUSTER; do connect+=(--connect "${CB_EP[$broker]}"); done
+    scaled_args "$@"
+    spawn "$name" "${WRAP[@]}" "$ZLB_BIN/zlb-stress" "${connect[@]}" --threads 1 \
+        --json "$T_DIR/$name.json" --log "$T_DIR/$name.log" --log-level debug "${SCALED[@]}"
+}
+
+# stress_max_failover_ms LOG: the longest round trip (ms) of the results that
+# needed more than one attempt, or "-" when none did.
+stress_max_failover_ms () {
+    awk '/ result / && / attempts=/ {
+            a = ""; r = ""
+            for (i = 1; i <= NF; i++) {
+                if ($i ~ /^attempts=/) a = substr($i, 10) + 0
+                if ($i ~ /^rtt_us=/) r = substr($i, 8) + 0
+            }
+            if (a > 1) { n++; if (r > max) max = r }
+         }
+         END { if (n) printf "%.0f (%d requests)\n", max / 1000, n; else print "-" }' "$1"
+}
+
+# start_cluster_of_two: brokers a and b, two workers each (a-1, a-2, b-1,
+# b-2: 1 ms of work); CLUSTER="a b".
+start_cluster_of_two () {
+    local broker
+    CLUSTER="a b"
+    for broker in $CLUSTER; do
+        start_cluster_broker "$broker"
+        start_cluster_worker "$broker" "$broker-1" --work-us 1000
+        start_cluster_worker "$broker" "$broker-2" --work-us 1000
+    done
+}
+
+# cluster_load_start: zlb-stress "load" at a constant rate over the
+# cluster (--timeout-ms 500, --retries 8) for DURATION; waits until both
+# brokers carry requests. PID in LOAD_PID.
+cluster_load_start () {
+    cluster_stress load --rate 200 --clients 4 --duration "$1" --timeout-ms 500 --retries 8
+    LOAD_PID=$LAST_PID
+    wait_for 5 eval "cluster_broker_routed a && cluster_broker_routed b" \
+        || fail "the load did not reach both brokers"
+}
+
+# cluster_load_check WHAT: wait for the load to end, print its counts, and
+# fail unless nothing was lost, timed out, failed or mismatched.
+cluster_load_check () {
+    wait_exit "$LOAD_PID" 30 || fail "zlb-stress still running"
+    local json=$T_DIR/load.json
+    step "$(jq -c '{sent,ok,errors,timeouts,lost,retries,duplicates,per_broker}' "$json")"
+    jq -e '.lost == 0 and .timeouts == 0 and .mismatched == 0 and .errors == 0' "$json" \
+        >/dev/null || fail "requests failed $1"
+}
