@@ -13,6 +13,8 @@
 #  is read when zlb-stress prints its progress lines for second 1 and second
 #  S + 1, so it covers the last S measured seconds, and is divided by the
 #  requests answered in exactly those seconds (zlb-stress's JSON series).
+#  "Net of idle" first subtracts what the broker spends with no load (2 s
+#  measured just before it: heartbeats of idle workers, timers).
 #    workers   4 echo + N idle workers (zlb-bench-idle, heartbeat 1 s), 32 clients, 64 B
 #    clients   1..1000 clients, 64 B                            (+ ceiling)
 #    services  N services with a request queued (zlb-bench-services), 32 clients, 64 B
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
         --report-only) ROUNDS=0; shift ;;
         --smoke)   SECS=1 WARMUP=200ms IDLE_S=0.5
                    POINTS=([workers]=100 [clients]=10 [services]=100 [payload]=65536); shift ;;
-        *) sed -n '2,26p' "$0" | sed 's/^# \{0,2\}//'; exit 2 ;;
+        *) sed -n '2,28p' "$0" | sed 's/^# \{0,2\}//'; exit 2 ;;
     esac
 done
 for p in zlb-broker zlb-worker zlb-stress zlb-bench-ceiling zlb-bench-idle zlb-bench-services; do
@@ -64,6 +66,8 @@ stop_all () {
     PIDS=()
 }
 trap 'stop_all; [ "${ZLB_KEEP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 spawn () { "$@" >>"$TMP/out.log" 2>&1 & PIDS+=("$!"); }
 ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb () { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
@@ -72,24 +76,26 @@ wait_for () {   # SECONDS COMMAND...: poll every 50 ms
     for i in $(seq $(( $1 * 20 ))); do "${@:2}" && return 0; sleep 0.05; done
     echo "scaling.sh: timed out waiting for: ${*:2}" >&2; return 1
 }
-has () { [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
+has () { [ "$(cat "$1" 2>/dev/null | grep -c "$2")" -ge "$3" ]; }
 #  metric_at URL NAME MIN: the broker's /metrics gauge NAME is at least MIN
 #  (its log is rate-limited, so counting worker_join lines is not enough).
 metric_at () { [ "$(curl -s -m 5 "$1" | awk -v m="$2" '$1 == m { print $2 }')" -ge "$3" ] 2>/dev/null; }
 
 #  start_zlb SWEEP N -> EP, SERVER: broker, 4 echo workers, the extra dimension.
 start_zlb () {
-    local flags=() i url
+    local flags=() body=() i url
     EP=ipc://$TMP/zlb.ipc
     rm -f "$TMP/broker.log"
     [ "$1" = services ] && flags=(--request-timeout-ms 3600000 --max-services $(( $2 + 64 )))
+    [ "$1" = payload ] && body=(--max-body 2m)    # 1 MiB of payload + zlb-stress's header
     spawn "$B/zlb-broker" --bind "$EP" --log "$TMP/broker.log" --log-level info \
-        --metrics 127.0.0.1:0 "${flags[@]}"          # /metrics: only read before the load
+        --metrics 127.0.0.1:0 "${flags[@]}" "${body[@]}"     # /metrics: read before the load only
     SERVER=${PIDS[-1]}
     wait_for 5 has "$TMP/broker.log" url= 1
     url=$(grep -o 'url=http://[^ ]*' "$TMP/broker.log" | head -n 1 | cut -d= -f2)
     for i in 1 2 3 4; do
-        spawn "$B/zlb-worker" --connect "$EP" --id "w$i" --log "$TMP/worker.log" --log-level warning
+        spawn "$B/zlb-worker" --connect "$EP" --id "w$i" --log "$TMP/worker.log" --log-level warning \
+            "${body[@]}"
     done
     wait_for 10 metric_at "$url" zlb_workers 4
     [ "$2" -gt 0 ] || return 0
@@ -140,12 +146,16 @@ run_one () {
         --argjson idle "$(( idle1 - idle0 ))" --argjson idle_s "$IDLE_S" \
         --argjson rss0 "$rss0" --argjson rss "$(rss_kb "$SERVER")" \
         '([.series[] | select(.second >= 2 and .second <= $secs + 1)]) as $w
-         | ($w | map(.ok) | add // 0) as $ok
+         | ($w | map(.ok) | add // 0) as $ok | ([$w[].span_s] | add // 0) as $span
+         | ($idle / $hz / $idle_s) as $idle_share
          | {sweep: $sweep, system: $system, n: $n, round: $round, clients: $clients, size: $size,
-            rps: ($ok / ([$w[].span_s] | add // 1)), p50_us: .rtt_us.p50, p99_us: .rtt_us.p99,
-            window_ok: $ok, cpu_s: ($cpu / $hz),
+            rps: (if $span > 0 then $ok / $span else 0 end), p50_us: .rtt_us.p50, p99_us: .rtt_us.p99,
+            window_ok: $ok, window_s: $span, cpu_s: ($cpu / $hz),
             cpu_us_per_req: (if $ok > 0 and $cpu > 0 then 1e6 * $cpu / $hz / $ok else null end),
-            idle_cpu_pct: (100 * $idle / $hz / $idle_s), rss_idle_kb: $rss0, rss_kb: $rss,
+            idle_cpu_pct: (100 * $idle_share),
+            net_us_per_req: (if $ok > 0 and $cpu > 0
+                             then 1e6 * ($cpu / $hz - $idle_share * $span) / $ok else null end),
+            rss_idle_kb: $rss0, rss_kb: $rss,
             ok: .ok, lost: .lost, errors: .errors, timeouts: .timeouts}' \
         "$TMP/stress.json" | tee -a "$RUNS" >&2
     stop_all
@@ -175,18 +185,20 @@ jq -rs --arg sweeps "$SWEEPS" '
   | . as $runs | ($sweeps | split(" ") | map(select(. != "")))[] as $sweep
   | ($runs | map(select(.sweep == $sweep and .system == "zlb")) | group_by(.n) | map({n: .[0].n,
       rps: map(.rps) | median, p50: map(.p50_us) | median, p99: map(.p99_us) | median,
-      cpu: map(.cpu_us_per_req) | median, idle: map(.idle_cpu_pct) | median,
+      cpu: map(.cpu_us_per_req) | median, net: map(.net_us_per_req) | median,
+      idle: map(.idle_cpu_pct) | median,
       rss0: map(.rss_idle_kb) | median, rss: map(.rss_kb) | median,
       crps: map($ceil["\(.sweep) \(.n) \(.round)"].rps) | median,
       ccpu: map($ceil["\(.sweep) \(.n) \(.round)"].cpu_us_per_req) | median,
+      crss: map($ceil["\(.sweep) \(.n) \(.round)"].rss_kb) | median,
       rrat: map(ratio(.rps; $ceil["\(.sweep) \(.n) \(.round)"].rps)) | median,
       crat: map(ratio(.cpu_us_per_req; $ceil["\(.sweep) \(.n) \(.round)"].cpu_us_per_req))
             | median})) as $rows
-  | "\n| \($sweep) | req/s | p50 µs | p99 µs | broker CPU µs/req | ÷ first | idle CPU % | RSS idle→end MiB | ceiling req/s | proxy CPU µs/req | req/s ÷ ceiling | CPU/req ÷ ceiling |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ($rows[] | [.n, (.rps | r(0)), (.p50 | r(0)), (.p99 | r(0)), (.cpu | r(1)),
-                (ratio(.cpu; $rows[0].cpu) | r(2)), (.idle | r(1)),
-                "\(.rss0 / 1024 | r(1))→\(.rss / 1024 | r(1))", (.crps | r(0)), (.ccpu | r(1)),
+  | "\n| \($sweep) | req/s | p50 µs | p99 µs | broker CPU µs/req | idle CPU % | net of idle µs/req | net ÷ first | RSS idle→end MiB | ceiling req/s | proxy CPU µs/req | proxy RSS end MiB | req/s ÷ ceiling | CPU/req ÷ ceiling |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ($rows[] | [.n, (.rps | r(0)), (.p50 | r(0)), (.p99 | r(0)), (.cpu | r(1)), (.idle | r(1)),
+                (.net | r(1)), (ratio(.net; $rows[0].net) | r(2)),
+                "\(.rss0 / 1024 | r(1))→\(.rss / 1024 | r(1))", (.crps | r(0)), (.ccpu | r(1)), (ratio(.crss; 1024) | r(1)),
                 (.rrat | r(2)), (.crat | r(2))] | map(tostring) | "| \(join(" | ")) |")' "$RUNS"
 echo
 echo "runs: $RUNS"
