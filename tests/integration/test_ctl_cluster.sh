@@ -62,6 +62,12 @@ done
 ctl workers > "$T_DIR/workers.out" || fail "zlb-ctl workers: exit $?"
 grep -Eq "^b-echo-1#.* $B $" "$T_DIR/workers.out" || fail "total workers table lacks the broker column"
 
+step "watch: the same blocks, refreshed"
+ctl watch --iterations 2 --interval 100ms > "$T_DIR/watch.out" || fail "zlb-ctl watch: exit $?"
+[ "$(grep -c "^== total: 2 brokers, 2 answering ==$" "$T_DIR/watch.out")" = 2 ] \
+    || fail "watch did not show the total twice: $(cat "$T_DIR/watch.out")"
+grep -Eq "^b-echo-2#.* $B $" "$T_DIR/watch.out" || fail "watch lacks the workers total"
+
 step "broker b stopped: not answering, exit 1, broker a still printed"
 stop "${CB_PID[b]}" TERM 5
 scaled_args --timeout-ms 300
