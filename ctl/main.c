@@ -1,17 +1,16 @@
-/*  zlb-ctl - look inside a running zlb broker.
+/*  zlb-ctl - look inside a running zlb broker, or several.
 
     Asks the broker's introspection services (mmi.stats, mmi.services,
     mmi.workers: msgpack maps, docs/protocol.md) over the ordinary client
     API and prints them as tables, as JSON (--json, for scripts), or as a
-    live view that refreshes like top (watch). Exit codes: 0 ok, 1 the
-    broker did not answer, 2 bad usage.                                     */
+    live view that refreshes like top (watch). With several --connect,
+    each broker in turn and then the totals (ctl/cluster.c). Exit codes:
+    0 ok, 1 a broker did not answer, 2 bad usage.                          */
 
 #include "zlb/zlb.h"
 #include "util.h"
 #include "curve.h"
-#include "escape.h"
-#include "msgpack_guard.h"
-#include "render.h"
+#include "ctl.h"
 #include "options.h"
 
 #include <errno.h>
@@ -22,35 +21,23 @@
 #include <termios.h>
 #include <unistd.h>
 
-typedef struct {
-    const char *endpoint;         //  broker to ask
-    const char *command;          //  status, workers, services, stats, watch
-    bool json;                    //  JSON instead of tables
-    int timeout_ms;               //  wait per attempt
-    int64_t interval_ms;          //  watch refresh period
-    int64_t iterations;           //  watch: stop after this many frames (0 = never)
-    const char *broker_key;       //  broker's public certificate: CURVE on
-    const char *curve_secret;     //  our secret certificate (optional)
-} s_args_t;
+#define S_DEFAULT_CONNECT "tcp://127.0.0.1:5555"
 
-//  Largest reply we accept: 10000 capped entries of a few hundred bytes
-//  each fit with room to spare; anything bigger is refused unread.
-#define S_MAX_REPLY (16 * 1024 * 1024)
-
-//  One decoded reply: the frame's bytes are copied, msgpack points into them.
+//  The brokers asked: one client each, and which did not answer last.
 typedef struct {
-    msgpack_unpacked unpacked;    //  strings point into bytes (zero copy)
-    char *bytes;                  //  our copy of the reply frame
-    bool ok;
-} s_reply_t;
+    zlb_client_t *clients [ZLB_OPT_LIST_MAX];
+    bool failed [ZLB_OPT_LIST_MAX];
+} s_brokers_t;
 
 //  0 to run, 1 after --help/--version, -1 on bad usage (message printed).
 static int
-s_parse (s_args_t *args, int argc, char *argv [])
+s_parse (ctl_args_t *args, int argc, char *argv [])
 {
     const zlb_option_t table [] = {
-        {"connect", 'c', ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->endpoint),
-         .help = "broker endpoint"},
+        {"connect", 'c', ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->connect),
+         .repeatable = true, .distinct = true, .default_text = S_DEFAULT_CONNECT,
+         .help = "broker endpoint; give several to see each broker and the totals"
+         " (docs/cluster.md)"},
         {"json", 'j', ZLB_OPT_FLAG, ZLB_OPT_INTO (args->json),
          .help = "print the replies as JSON (one object per line)"},
         {"timeout-ms", 't', ZLB_OPT_DURATION, "MS", ZLB_OPT_INTO (args->timeout_ms),
@@ -77,8 +64,8 @@ s_parse (s_args_t *args, int argc, char *argv [])
         "\n"
         "Options:\n",
         .footer =
-        "Exit status: 0 ok, 1 the broker did not answer (or answered nonsense),\n"
-        "2 bad usage.\n"
+        "Exit status: 0 ok, 1 the broker (or one of several) did not answer (or\n"
+        "answered nonsense), 2 bad usage.\n"
     };
     char **commands;
     int count;
@@ -89,114 +76,13 @@ s_parse (s_args_t *args, int argc, char *argv [])
         return zlb_options_fail (&options, NULL, "expected one command (status, services,"
                                  " workers, stats, watch)");
     args->command = commands [0];
+    if (args->connect.count == 0)
+        args->connect.items [args->connect.count++] = S_DEFAULT_CONNECT;
     const char *known [] = {"status", "services", "workers", "stats", "watch"};
     for (size_t index = 0; index < sizeof (known) / sizeof (known [0]); index++)
         if (streq (args->command, known [index]))
             return 0;
     return zlb_options_fail (&options, NULL, "unknown command '%s'", args->command);
-}
-
-//  --------------------------------------------------------------------------
-//  Asking the broker
-
-//  Ask one mmi service; reply->ok tells whether a msgpack map came back.
-static void
-s_ask (zlb_client_t *client, const char *service, s_reply_t *reply)
-{
-    msgpack_unpacked_init (&reply->unpacked);
-    reply->ok = false;
-    reply->bytes = NULL;
-    zlb_result_t result;
-    if (zlb_client_request (client, service, "", 0, &result) != 0)
-        return;
-    if (result.status != ZLB_STATUS_OK) {
-        char error [512];
-        fprintf (stderr, "zlb-ctl: %s: status %d %s\n", service, result.status,
-                 result.status == ZLB_STATUS_TIMEOUT ? "(no answer from the broker)"
-                 : zlb_printable (result.error, strlen (result.error), error, sizeof error));
-        return;
-    }
-    //  Counts that claim more than the reply holds would make msgpack-c
-    //  allocate for them before it notices: refuse such a reply unread.
-    if (!zlb_msgpack_bounded (result.payload, result.payload_size)) {
-        fprintf (stderr, "zlb-ctl: %s: the broker's answer is malformed (%zu bytes that"
-                 " are not one whole msgpack object)\n", service, result.payload_size);
-        return;
-    }
-    //  The result is the client's until its next call: keep a copy.
-    reply->bytes = result.payload ? malloc (result.payload_size) : NULL;
-    if (reply->bytes)
-        memcpy (reply->bytes, result.payload, result.payload_size);
-    size_t offset = 0;
-    if (reply->bytes
-    &&  msgpack_unpack_next (&reply->unpacked, reply->bytes,
-                             result.payload_size, &offset) == MSGPACK_UNPACK_SUCCESS
-    &&  reply->unpacked.data.type == MSGPACK_OBJECT_MAP)
-        reply->ok = true;
-    else
-        fprintf (stderr, "zlb-ctl: %s: the broker's answer is not a msgpack map"
-                 " (an older broker?)\n", service);
-}
-
-static void
-s_reply_done (s_reply_t *reply)
-{
-    msgpack_unpacked_destroy (&reply->unpacked);
-    free (reply->bytes);
-    reply->bytes = NULL;
-}
-
-//  --------------------------------------------------------------------------
-//  Commands
-
-//  One snapshot: stats, services, workers as the command needs them.
-//  Prints to out; returns 0, or 1 when the broker did not answer.
-static int
-s_snapshot (zlb_client_t *client, const s_args_t *args, FILE *out, bool watching)
-{
-    const char *cmd = args->command;
-    bool stats = streq (cmd, "status") || streq (cmd, "stats") || watching;
-    bool services = streq (cmd, "status") || streq (cmd, "services") || watching;
-    bool workers = streq (cmd, "workers") || watching;
-    s_reply_t replies [3];
-    const char *names [3] = {"mmi.stats", "mmi.services", "mmi.workers"};
-    bool wanted [3] = {stats, services, workers};
-    int rc = 0;
-    for (int index = 0; index < 3; index++) {
-        msgpack_unpacked_init (&replies [index].unpacked);
-        replies [index].ok = false;
-        replies [index].bytes = NULL;
-        if (wanted [index] && rc == 0) {
-            s_reply_done (&replies [index]);
-            s_ask (client, names [index], &replies [index]);
-            if (!replies [index].ok)
-                rc = 1;
-        }
-    }
-    for (int index = 0; index < 3 && rc == 0; index++) {
-        if (!wanted [index])
-            continue;
-        const msgpack_object *data = &replies [index].unpacked.data;
-        if (args->json) {
-            fprintf (out, "{\"service\":\"%s\",\"reply\":", names [index]);
-            ctl_json (out, data);
-            fputs ("}\n", out);
-        }
-        else {
-            if (index == 0)
-                ctl_stats_table (out, data);
-            else
-            if (index == 1)
-                ctl_services_table (out, data);
-            else
-                ctl_workers_table (out, data);
-            if (index < 2 && (wanted [index + 1] || (index == 0 && wanted [2])))
-                fputc ('\n', out);
-        }
-    }
-    for (int index = 0; index < 3; index++)
-        s_reply_done (&replies [index]);
-    return rc;
 }
 
 //  Wait up to ms for a key on stdin; true if it was q/Q (quit).
@@ -210,8 +96,29 @@ s_wait_key (int64_t ms)
     return read (STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q');
 }
 
+//  One snapshot of every broker: as before clusters when there is one.
 static int
-s_watch (zlb_client_t *client, const s_args_t *args)
+s_snapshot (s_brokers_t *brokers, const ctl_args_t *args, FILE *out, bool watching)
+{
+    if (args->connect.count > 1)
+        return ctl_cluster_snapshot (brokers->clients, args, out, watching, brokers->failed);
+    int rc = ctl_snapshot (brokers->clients [0], args, out, watching);
+    brokers->failed [0] = rc != 0;
+    return rc;
+}
+
+//  The watch title: the endpoint, or every endpoint.
+static void
+s_title (FILE *out, const ctl_args_t *args)
+{
+    fputs ("zlb-ctl watch  ", out);
+    for (int index = 0; index < args->connect.count; index++)
+        fprintf (out, "%s%s", index ? " " : "", args->connect.items [index]);
+    fprintf (out, "  every %" PRId64 " ms  (q quits)\n\n", args->interval_ms);
+}
+
+static int
+s_watch (s_brokers_t *brokers, const ctl_args_t *args)
 {
     struct termios saved, raw;
     bool terminal = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
@@ -231,16 +138,16 @@ s_watch (zlb_client_t *client, const s_args_t *args)
         FILE *out = open_memstream (&text, &size);
         if (!out)
             break;
-        fprintf (out, "zlb-ctl watch  %s  every %" PRId64 " ms  (q quits)\n\n",
-                 args->endpoint, args->interval_ms);
-        rc = s_snapshot (client, args, out, true);
+        s_title (out, args);
+        rc = s_snapshot (brokers, args, out, true);
         fclose (out);
         if (!args->json)
             fputs ("\033[H\033[2J", stdout);
-        if (rc == 0)
+        //  Several brokers: the frame says which one is not answering.
+        if (rc == 0 || args->connect.count > 1)
             fwrite (text, 1, size, stdout);
         else
-            printf ("zlb-ctl: no answer from %s; retrying\n", args->endpoint);
+            printf ("zlb-ctl: no answer from %s; retrying\n", args->connect.items [0]);
         fflush (stdout);
         free (text);
         if (args->iterations && frame >= args->iterations)
@@ -253,41 +160,64 @@ s_watch (zlb_client_t *client, const s_args_t *args)
     return rc;
 }
 
-//  The client to ask with: no retries, replies up to S_MAX_REPLY, CURVE
-//  from --broker-key/--curve-secret exactly as zlb-client does it.
+//  The client to ask a broker with: no retries, replies up to
+//  CTL_MAX_REPLY, CURVE from --broker-key/--curve-secret exactly as
+//  zlb-client does it.
 static zlb_client_t *
-s_client_new (const s_args_t *args)
+s_client_new (const ctl_args_t *args, const char *endpoint)
 {
     zlb_client_options_t options;
     zlb_client_options_defaults (&options);
     options.timeout_ms = args->timeout_ms;
     options.retries = 0;           //  a tool: say "no answer" quickly
-    options.max_reply = S_MAX_REPLY;
-    return zlb_curve_client_new ("zlb-ctl", &args->endpoint, 1, &options, args->broker_key,
+    options.max_reply = CTL_MAX_REPLY;
+    return zlb_curve_client_new ("zlb-ctl", &endpoint, 1, &options, args->broker_key,
                                  args->curve_secret);
+}
+
+static void
+s_brokers_destroy (s_brokers_t *brokers, int count)
+{
+    for (int index = 0; index < count; index++)
+        zlb_client_destroy (&brokers->clients [index]);
+}
+
+//  A client per broker; false (the reason printed) when one cannot be made.
+static bool
+s_brokers_new (s_brokers_t *brokers, const ctl_args_t *args)
+{
+    for (int index = 0; index < args->connect.count; index++) {
+        const char *endpoint = args->connect.items [index];
+        brokers->failed [index] = false;
+        brokers->clients [index] = s_client_new (args, endpoint);
+        if (!brokers->clients [index]) {
+            char why [300];
+            fprintf (stderr, "zlb-ctl: cannot connect to '%s': %s\n", endpoint,
+                     zlb_endpoint_why (endpoint, errno, why, sizeof why));
+            s_brokers_destroy (brokers, index);
+            return false;
+        }
+    }
+    return true;
 }
 
 int
 main (int argc, char *argv [])
 {
-    s_args_t args = {.endpoint = "tcp://127.0.0.1:5555", .timeout_ms = 2000,
-                     .interval_ms = 1000};
+    ctl_args_t args = {.timeout_ms = 2000, .interval_ms = 1000};
     int rc = s_parse (&args, argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
-    zlb_client_t *client = s_client_new (&args);
-    if (!client) {
-        char why [300];
-        fprintf (stderr, "zlb-ctl: cannot connect to '%s': %s\n", args.endpoint,
-                 zlb_endpoint_why (args.endpoint, errno, why, sizeof why));
+    s_brokers_t brokers;
+    if (!s_brokers_new (&brokers, &args))
         return 2;
-    }
     if (streq (args.command, "watch"))
-        rc = s_watch (client, &args);
+        rc = s_watch (&brokers, &args);
     else
-        rc = s_snapshot (client, &args, stdout, false);
-    if (rc == 1)
-        zlb_endpoint_report ("zlb-ctl", args.endpoint);
-    zlb_client_destroy (&client);
+        rc = s_snapshot (&brokers, &args, stdout, false);
+    for (int index = 0; index < args.connect.count; index++)
+        if (brokers.failed [index])
+            zlb_endpoint_report ("zlb-ctl", args.connect.items [index]);
+    s_brokers_destroy (&brokers, args.connect.count);
     return rc;
 }

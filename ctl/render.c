@@ -85,8 +85,8 @@ s_text (FILE *out, const msgpack_object *obj, const char *key, int width)
         fprintf (out, "%-*s ", width, "-");
 }
 
-static bool
-s_uint_of (const msgpack_object *obj, const char *key, uint64_t *number)
+bool
+ctl_uint_of (const msgpack_object *obj, const char *key, uint64_t *number)
 {
     const msgpack_object *value = ctl_get (obj, key);
     if (!value || value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
@@ -99,7 +99,7 @@ static void
 s_uint (FILE *out, const msgpack_object *obj, const char *key, int width)
 {
     uint64_t number;
-    if (s_uint_of (obj, key, &number))
+    if (ctl_uint_of (obj, key, &number))
         fprintf (out, "%*" PRIu64 " ", width, number);
     else
         fprintf (out, "%*s ", width, "-");
@@ -147,12 +147,20 @@ s_seconds_if (FILE *out, const msgpack_object *obj, const char *key, int width, 
 
 typedef struct {
     char name [S_RATE_NAME + 1];  //  service name (truncated)
+    int scope;                    //  which broker's table (ctl_rate_scope)
     uint64_t requests;            //  its request counter at `at`
     double at;                    //  monotonic seconds of that snapshot
 } s_rate_t;
 
 static s_rate_t s_rates [S_RATE_SLOTS];
 static size_t s_rate_count;
+static int s_scope;
+
+void
+ctl_rate_scope (int scope)
+{
+    s_scope = scope;
+}
 
 static double
 s_now_s (void)
@@ -173,13 +181,14 @@ s_rate_slot (const msgpack_object *row, bool *fresh)
     snprintf (key, sizeof key, "%.*s", (int) name->via.str.size, name->via.str.ptr);
     *fresh = false;
     for (size_t index = 0; index < s_rate_count; index++)
-        if (strcmp (s_rates [index].name, key) == 0)
+        if (s_rates [index].scope == s_scope && strcmp (s_rates [index].name, key) == 0)
             return &s_rates [index];
     if (s_rate_count == S_RATE_SLOTS)
         return NULL;
     *fresh = true;
     s_rate_t *slot = &s_rates [s_rate_count++];
     snprintf (slot->name, sizeof slot->name, "%s", key);
+    slot->scope = s_scope;
     return slot;
 }
 
@@ -189,7 +198,7 @@ s_rate (FILE *out, const msgpack_object *row, int width)
 {
     uint64_t requests;
     bool fresh = true;
-    s_rate_t *slot = s_uint_of (row, "requests", &requests) ? s_rate_slot (row, &fresh) : NULL;
+    s_rate_t *slot = ctl_uint_of (row, "requests", &requests) ? s_rate_slot (row, &fresh) : NULL;
     double now = s_now_s ();
     if (slot && !fresh && now > slot->at && requests >= slot->requests)
         fprintf (out, "%*.0f ", width, (double) (requests - slot->requests) / (now - slot->at));
@@ -266,17 +275,23 @@ s_pair (FILE *out, const char *label, const msgpack_object *obj, const char *key
 void
 ctl_stats_table (FILE *out, const msgpack_object *stats)
 {
-    uint64_t errors = 0, number;
-    const char *kinds [] = {"busy", "deadline", "failed", "too_large", "bad_request"};
-    for (size_t index = 0; index < sizeof (kinds) / sizeof (kinds [0]); index++)
-        if (s_uint_of (stats, kinds [index], &number))
-            errors += number;
     fputs ("broker ", out);
     s_text (out, stats, "version", 0);
     s_pair (out, " up", stats, "uptime_s", true);
     s_pair (out, " heartbeat_ms", stats, "heartbeat_ms", false);
     s_pair (out, " liveness", stats, "liveness", false);
     fputc ('\n', out);
+    ctl_stats_counters (out, stats);
+}
+
+void
+ctl_stats_counters (FILE *out, const msgpack_object *stats)
+{
+    uint64_t errors = 0, number;
+    const char *kinds [] = {"busy", "deadline", "failed", "too_large", "bad_request"};
+    for (size_t index = 0; index < sizeof (kinds) / sizeof (kinds [0]); index++)
+        if (ctl_uint_of (stats, kinds [index], &number))
+            errors += number;
     s_pair (out, "workers", stats, "workers", false);
     s_pair (out, " services", stats, "services", false);
     s_pair (out, " queued", stats, "queued", false);
@@ -302,8 +317,8 @@ ctl_services_table (FILE *out, const msgpack_object *reply)
     for (uint32_t index = 0; index < count; index++) {
         const msgpack_object *row = rows [index];
         uint64_t queued = 0, timed = 0;
-        s_uint_of (row, "queued", &queued);
-        s_uint_of (row, "service_time_count", &timed);
+        ctl_uint_of (row, "queued", &queued);
+        ctl_uint_of (row, "service_time_count", &timed);
         s_text (out, row, "service", 20);
         s_uint (out, row, "workers", 7);
         s_uint (out, row, "ready", 5);
@@ -327,13 +342,14 @@ ctl_services_table (FILE *out, const msgpack_object *reply)
     free (rows);
 }
 
-void
-ctl_workers_table (FILE *out, const msgpack_object *reply)
+//  The workers table; with a BROKER column last (the cluster's total).
+static void
+s_workers_table (FILE *out, const msgpack_object *reply, bool broker)
 {
     uint32_t count;
     const msgpack_object **rows = s_sorted (reply, "workers", "service", "id", &count);
-    fprintf (out, "%-24s %-16s %-5s %8s %9s %9s %9s %9s\n", "WORKER", "SERVICE", "STATE",
-             "INFLIGHT", "LAST_SEEN", "SERVED", "REQ_AGE", "UPTIME");
+    fprintf (out, "%-24s %-16s %-5s %8s %9s %9s %9s %9s%s\n", "WORKER", "SERVICE", "STATE",
+             "INFLIGHT", "LAST_SEEN", "SERVED", "REQ_AGE", "UPTIME", broker ? " BROKER" : "");
     for (uint32_t index = 0; index < count; index++) {
         const msgpack_object *row = rows [index];
         s_text (out, row, "id", 24);
@@ -344,9 +360,23 @@ ctl_workers_table (FILE *out, const msgpack_object *reply)
         s_uint (out, row, "served", 9);
         s_seconds (out, row, "inflight_s", 9);
         s_seconds (out, row, "uptime_s", 9);
+        if (broker)
+            s_text (out, row, "broker", 0);
         fputc ('\n', out);
     }
     if (count == 0)
         fputs ("(no workers)\n", out);
     free (rows);
+}
+
+void
+ctl_workers_table (FILE *out, const msgpack_object *reply)
+{
+    s_workers_table (out, reply, false);
+}
+
+void
+ctl_cluster_workers_table (FILE *out, const msgpack_object *reply)
+{
+    s_workers_table (out, reply, true);
 }
