@@ -97,7 +97,13 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
         .footer = "SIGINT/SIGTERM: finish the current request, reply, send DISCONNECT,"
             " exit 0.\nSIGHUP: reopen the log file (logrotate).\n"
     };
-    return zlb_options_parse (&options, argc, argv, NULL, NULL);
+    int rc = zlb_options_parse (&options, argc, argv, NULL, NULL);
+    //  The ceiling belongs to the adaptive window; with a fixed one it would
+    //  silently mean nothing.
+    if (rc == 0 && worker->credit > 0 && worker->credit_max > 0)
+        return zlb_options_fail (&options, "--credit-max",
+                                 "only for the adaptive window; drop it or --credit");
+    return rc;
 }
 
 //  The log's name for the banner.

@@ -43,6 +43,10 @@ expect_code 2 zlb-worker --service "" "${LOGS[@]}"
 expect_code 2 zlb-worker --service "a b" "${LOGS[@]}"
 grep -q "^zlb-worker: --service: 'a b': " "$T_DIR/flags-$n.err" \
     || fail "zlb-worker --service 'a b': $(cat "$T_DIR/flags-$n.err")"
+# A ceiling for the adaptive window makes no sense with a fixed one.
+expect_code 2 zlb-worker --credit 4 --credit-max 8 "${LOGS[@]}"
+grep -q "^zlb-worker: --credit-max: only for the adaptive window" "$T_DIR/flags-$n.err" \
+    || fail "zlb-worker --credit 4 --credit-max 8: $(cat "$T_DIR/flags-$n.err")"
 expect_code 2 zlb-client --count abc "${LOGS[@]}"
 expect_code 2 zlb-client --retries -1 "${LOGS[@]}" hello
 expect_code 2 zlb-client "${LOGS[@]}"                     # nothing to send
