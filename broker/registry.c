@@ -310,12 +310,13 @@ s_address_destroy (void **item)
     zframe_destroy ((zframe_t **) item);
 }
 
-//  HEARTBEAT to every worker, idle or busy, that got no REQUEST within
-//  the last interval (RFC 7: peers should not send HEARTBEAT while sending
-//  other commands; any message proves us alive, so a worker hears from us
-//  at least every two intervals). by_sent keeps them least recently sent
-//  to first, so the round visits only the workers that are due. A send that fails with EHOSTUNREACH
-//  means libzmq dropped the connection (the peer closed it, died, or
+//  HEARTBEAT to every worker, idle or busy, that got no REQUEST or
+//  HEARTBEAT within the last interval (RFC 7: peers should not send
+//  HEARTBEAT while sending other commands; any message proves us alive, so
+//  a worker hears from us at least every two intervals). by_sent keeps them
+//  least recently sent to first, so the round visits only the workers that
+//  are due. A send that fails with EHOSTUNREACH means libzmq dropped the
+//  connection (the peer closed it, died, or
 //  stopped answering ZMTP PINGs): that worker is dead, busy or not. A
 //  REQUEST to it would have failed the same way. They are removed after
 //  the round (removal may redeliver and send).

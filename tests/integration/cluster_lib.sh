@@ -31,8 +31,11 @@ cluster_broker_saw_worker () {
     grep -Eq -- "worker_join .*worker=$2#" "${CB_LOG[$1]}" 2>/dev/null
 }
 
-# cluster_broker_routed NAME: the current broker NAME handed a request to a worker.
-cluster_broker_routed () { grep -q "request_routed " "${CB_LOG[$1]}" 2>/dev/null; }
+# cluster_broker_routed NAME [N]: the current broker NAME handed N (default
+# 1) requests to its workers.
+cluster_broker_routed () {
+    [ "$(grep -c "request_routed " "${CB_LOG[$1]}" 2>/dev/null)" -ge "${2:-1}" ]
+}
 
 # start_cluster_worker BROKER ID [ARGS...]: an echo worker of broker BROKER.
 start_cluster_worker () {

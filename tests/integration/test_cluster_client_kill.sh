@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Two brokers, two workers each; zlb-stress spreads a constant rate over
 # both (--connect A --connect B). Broker A is killed (SIGKILL) mid-run and
-# started again on the same endpoint a second later: requests on A time
-# out and are resent to B with the same ids, A is avoided while down and
-# probed, and carries traffic again once its workers are back. Nothing is
+# started again on the same endpoint once the clients have marked it
+# suspect: requests on A time out and are resent to B with the same ids,
+# A is avoided while down and probed, and carries traffic again once its
+# workers are back. Nothing is
 # lost, nothing times out or fails. Prints the measured failover times
 # (not checked).  Needs jq.
 . "$(dirname "$0")/lib.sh"
@@ -15,12 +16,13 @@ command -v jq >/dev/null || fail "jq is not installed (apt-get install jq)"
 start_cluster_of_two
 step "brokers on ${CB_EP[a]} and ${CB_EP[b]}"
 cluster_load_start 10s
-sleep 1.5
-step "SIGKILL broker a; restart it a second later"
+wait_for 10 cluster_broker_routed a 100 || fail "broker a never carried the load"
+step "SIGKILL broker a; restart it once the clients have found it dead"
 kill -KILL "${CB_PID[a]}"
 killed_us=$(now_us)
 wait_exit "${CB_PID[a]}" 2 2>/dev/null
-sleep 1
+client_saw_suspect () { grep -q "broker_suspect " "$T_DIR/load.log" 2>/dev/null; }
+wait_for 10 client_saw_suspect || fail "the clients never marked broker a suspect"
 restarted_us=$(now_us)                  # (before: it may be back within a poll)
 start_cluster_broker a
 for id in a-1 a-2; do

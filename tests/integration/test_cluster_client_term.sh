@@ -10,7 +10,7 @@ command -v jq >/dev/null || fail "jq is not installed (apt-get install jq)"
 
 start_cluster_of_two
 cluster_load_start 5s
-sleep 1
+wait_for 10 cluster_broker_routed b 100 || fail "broker b never carried the load"
 step "SIGTERM broker b"
 stop "${CB_PID[b]}" TERM 5
 termed_us=$(now_us)
