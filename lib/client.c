@@ -1,9 +1,9 @@
 /*  client.c - an MDP/0.1 client with zlb's msgpack bodies (zlb/client.h).
 
     One DEALER socket per broker (client_brokers.c picks the broker of each
-    attempt, marks brokers suspect and probes them). Each request in flight is one s_request_t, found by
-    id in a hash (replies) and kept in a list ordered by attempt deadline
-    (retries). Every attempt waits the same timeout_ms, so appending at the
+    attempt, marks brokers suspect and probes them). Each request in flight
+    is one s_request_t, found by id in a hash (replies) and kept in a list
+    ordered by attempt deadline (retries). Every attempt waits the same timeout_ms, so appending at the
     end keeps that list sorted: the head is always the next to time out,
     and a resend simply moves its request to the end.
 

@@ -261,11 +261,17 @@ zlb_brokers_probe_read (zlb_brokers_t *self, int64_t now)
 {
     size_t back = 0;
     mdp_input_t input;
-    mdp_input_init (&input);
+    bool input_ready = false;     //  made only when a probe is out: this runs per read
     for (size_t index = 0; index < self->count; index++) {
         zlb_broker_link_t *link = &self->links [index];
+        if (!link->probe)
+            continue;
+        if (!input_ready) {
+            mdp_input_init (&input);
+            input_ready = true;
+        }
         bool ok = false;
-        while (link->probe && !ok && mdp_recv (zsock_resolve (link->probe), &input) == 0) {
+        while (!ok && mdp_recv (zsock_resolve (link->probe), &input) == 0) {
             ok = !input.overflow && s_probe_ok (&input);
             link->heard_ns = now;
             mdp_input_clear (&input);
