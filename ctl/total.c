@@ -6,26 +6,12 @@
 
 #include "total.h"
 #include "render.h"
+#include "msgpack_put.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define S_COUNT(array) (sizeof (array) / sizeof ((array) [0]))
-
-static void
-s_pack_str (msgpack_packer *pk, const char *text)
-{
-    size_t size = strlen (text);
-    msgpack_pack_str (pk, size);
-    msgpack_pack_str_body (pk, text, size);
-}
-
-static void
-s_pack_uint (msgpack_packer *pk, const char *key, uint64_t value)
-{
-    s_pack_str (pk, key);
-    msgpack_pack_uint64 (pk, value);
-}
 
 static bool
 s_float_of (const msgpack_object *obj, const char *key, double *number)
@@ -58,14 +44,10 @@ s_pack_tail (msgpack_packer *pk, const msgpack_object *const *replies, size_t co
         truncated |= flag && flag->type == MSGPACK_OBJECT_BOOLEAN && flag->via.boolean;
         answering += replies [index] != NULL;
     }
-    s_pack_uint (pk, "count", rows);
-    s_pack_str (pk, "truncated");
-    if (truncated)
-        msgpack_pack_true (pk);
-    else
-        msgpack_pack_false (pk);
-    s_pack_uint (pk, "brokers", count);
-    s_pack_uint (pk, "answering", answering);
+    zlb_put_uint (pk, "count", rows);
+    zlb_put_bool (pk, "truncated", truncated);
+    zlb_put_uint (pk, "brokers", count);
+    zlb_put_uint (pk, "answering", answering);
 }
 
 //  --------------------------------------------------------------------------
@@ -86,13 +68,13 @@ ctl_total_stats (const msgpack_object *const *stats, size_t count, msgpack_sbuff
     for (size_t index = 0; index < count; index++)
         answering += stats [index] != NULL;
     msgpack_pack_map (&pk, S_COUNT (s_stats_summed) + 2);
-    s_pack_uint (&pk, "brokers", count);
-    s_pack_uint (&pk, "answering", answering);
+    zlb_put_uint (&pk, "brokers", count);
+    zlb_put_uint (&pk, "answering", answering);
     for (size_t key = 0; key < S_COUNT (s_stats_summed); key++) {
         uint64_t sum = 0;
         for (size_t index = 0; index < count; index++)
             sum += s_uint_or_0 (stats [index], s_stats_summed [key]);
-        s_pack_uint (&pk, s_stats_summed [key], sum);
+        zlb_put_uint (&pk, s_stats_summed [key], sum);
     }
 }
 
@@ -156,14 +138,14 @@ static void
 s_pack_service (msgpack_packer *pk, const s_named_t *group, size_t size)
 {
     msgpack_pack_map (pk, S_COUNT (s_services_summed) + 4);
-    s_pack_str (pk, "service");
+    zlb_put_key (pk, "service");
     msgpack_pack_object (pk, *group [0].name);
-    s_pack_uint (pk, "brokers", size);
+    zlb_put_uint (pk, "brokers", size);
     for (size_t key = 0; key < S_COUNT (s_services_summed); key++) {
         uint64_t sum = 0;
         for (size_t index = 0; index < size; index++)
             sum += s_uint_or_0 (group [index].row, s_services_summed [key]);
-        s_pack_uint (pk, s_services_summed [key], sum);
+        zlb_put_uint (pk, s_services_summed [key], sum);
     }
     double oldest = 0, time_sum = 0, number;
     for (size_t index = 0; index < size; index++) {
@@ -172,10 +154,8 @@ s_pack_service (msgpack_packer *pk, const s_named_t *group, size_t size)
         if (s_float_of (group [index].row, "service_time_sum_s", &number))
             time_sum += number;
     }
-    s_pack_str (pk, "oldest_s");
-    msgpack_pack_double (pk, oldest);
-    s_pack_str (pk, "service_time_sum_s");
-    msgpack_pack_double (pk, time_sum);
+    zlb_put_double (pk, "oldest_s", oldest);
+    zlb_put_double (pk, "service_time_sum_s", time_sum);
 }
 
 void
@@ -191,7 +171,7 @@ ctl_total_services (const msgpack_object *const *replies, size_t count, msgpack_
     for (size_t index = 0; named && index < rows; index++)
         services += index == 0 || !s_same_name (&named [index - 1], &named [index]);
     msgpack_pack_map (&pk, 5);
-    s_pack_str (&pk, "services");
+    zlb_put_key (&pk, "services");
     msgpack_pack_array (&pk, services);
     for (size_t start = 0, end; named && start < rows; start = end) {
         for (end = start + 1; end < rows && s_same_name (&named [start], &named [end]); end++)
@@ -218,7 +198,7 @@ ctl_total_workers (const msgpack_object *const *replies, const char *const *brok
             rows += array->via.array.size;
     }
     msgpack_pack_map (&pk, 5);
-    s_pack_str (&pk, "workers");
+    zlb_put_key (&pk, "workers");
     msgpack_pack_array (&pk, rows);
     for (size_t index = 0; index < count; index++) {
         const msgpack_object *array = ctl_get (replies [index], "workers");
@@ -227,8 +207,7 @@ ctl_total_workers (const msgpack_object *const *replies, const char *const *brok
             const msgpack_object *worker = &array->via.array.ptr [row];
             bool map = worker->type == MSGPACK_OBJECT_MAP;
             msgpack_pack_map (&pk, (map ? worker->via.map.size : 0) + 1);
-            s_pack_str (&pk, "broker");
-            s_pack_str (&pk, brokers [index]);
+            zlb_put_text (&pk, "broker", brokers [index]);
             for (uint32_t field = 0; map && field < worker->via.map.size; field++) {
                 msgpack_pack_object (&pk, worker->via.map.ptr [field].key);
                 msgpack_pack_object (&pk, worker->via.map.ptr [field].val);
