@@ -82,7 +82,15 @@ s_ready (zlb_broker_t *self, broker_worker_t *worker, const mdp_view_t *view,
         return;
     if (self->security)
         broker_security_bind (self, worker, view->header);
-    broker_worker_ready (self, worker);
+    if (view->windowed) {
+        //  Tell a credit worker its window was taken: it now knows we
+        //  understand pausing and handing back (docs/protocol.md).
+        mdp_view_t granted = {.peer = view->peer, .worker = true, .command = MDP_HEARTBEAT,
+                              .credit = worker->credit, .windowed = true};
+        broker_send (self, &granted, false);
+    }
+    if (worker->credit > 0)
+        broker_worker_ready (self, worker);
 }
 
 //  A worker's reply to request: forward it (body frames moved out of the
@@ -154,18 +162,47 @@ s_reply (zlb_broker_t *self, broker_worker_t *worker, mdp_view_t *view, mdp_erro
     }
 }
 
-//  HEARTBEAT and DISCONNECT take no frames but an adaptive worker's new
-//  window ("credit=N" on HEARTBEAT); other extra frames are ignored (as
-//  they always were: the command is what counts).
+//  HEARTBEAT "credit=N" address: the worker hands back, unserved, a request
+//  it got from us while it was full with other brokers' requests. It goes
+//  back to the head of its queue, not counted as a delivery, and on to
+//  another worker at once.
+static int
+s_hand_back (zlb_broker_t *self, broker_worker_t *worker, const mdp_view_t *view)
+{
+    mdp_bytes_t address = view->address;
+    broker_request_t *request = worker->request
+                              ? broker_worker_release (worker, address.data, address.size)
+                              : NULL;
+    if (!request) {
+        s_protocol_error (self, view->peer, worker, "HEARTBEAT handing back no request in flight");
+        return -1;
+    }
+    request->deliveries--;
+    request->deadline = broker_now (self) + self->options.request_timeout_ms;
+    self->stats.handed_back++;
+    broker_request_enqueue (self, request, true);
+    broker_dispatch_later (self, worker->service);
+    zlb_log_kv (self->log, ZLB_LOG_DEBUG, "request_handed_back", ZLB_STR ("worker", worker->name),
+                ZLB_STR ("service", worker->service->name), ZLB_INT ("inflight", worker->inflight));
+    return 0;
+}
+
+//  HEARTBEAT and DISCONNECT take no frames but the credit extension's: a
+//  worker's new window ("credit=N" on HEARTBEAT), and a request handed
+//  back after it. Other or malformed extra frames are ignored (as they
+//  always were: the command is what counts).
 static void
-s_heartbeat (zlb_broker_t *self, broker_worker_t *worker, const mdp_view_t *view)
+s_heartbeat (zlb_broker_t *self, broker_worker_t *worker, const mdp_view_t *view,
+             mdp_error_t error)
 {
     if (!worker) {
         //  Probably registered with a broker that restarted: make it re-register.
         s_protocol_error (self, view->peer, NULL, "HEARTBEAT from an unknown worker");
         return;
     }
-    if (view->command == MDP_HEARTBEAT && view->credit > 0) {
+    if (error == MDP_OK && view->windowed) {
+        if (view->address.data && s_hand_back (self, worker, view) != 0)
+            return;               //  a protocol error: the worker is gone
         broker_worker_set_window (self, worker, view->credit);
         return;                   //  a window update, not a heartbeat of its own
     }
@@ -183,7 +220,7 @@ broker_worker_message (zlb_broker_t *self, mdp_view_t *view, mdp_error_t error)
     switch (view->command) {
         case MDP_READY:      s_ready (self, worker, view, error); break;
         case MDP_REPLY:      s_reply (self, worker, view, error); break;
-        case MDP_HEARTBEAT:  s_heartbeat (self, worker, view); break;
+        case MDP_HEARTBEAT:  s_heartbeat (self, worker, view, error); break;
         case MDP_DISCONNECT:
             if (worker)
                 broker_worker_delete (self, &worker, false, "disconnect");

@@ -48,6 +48,7 @@ typedef struct {
     uint64_t workers_seen;        //  READY commands accepted, ever
     size_t workers;               //  workers registered now
     uint64_t redeliveries;        //  requests requeued after their worker died
+    uint64_t handed_back;         //  requests a full worker on several brokers gave back
     uint64_t expired;             //  workers declared dead: silence, lost connection
                                   //  or the busy limit
     uint64_t busy;                //  503 answers (queue or service table full)

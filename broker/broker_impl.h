@@ -89,7 +89,8 @@ struct _broker_worker_t {
     broker_request_t *request;    //  oldest in-flight request (list head), NULL when idle
     broker_request_t *request_tail;  //  youngest in-flight request (list tail)
     int inflight;                 //  requests it holds now
-    int credit;                   //  requests it may hold now, its window (1: strict MDP 0.1)
+    int credit;                   //  requests it may hold now, its window (1: strict MDP 0.1;
+                                  //  0: paused by a worker on several brokers)
     int credit_max;               //  most it may ever hold (READY); > 1: a credit worker
     uint32_t next_tag;            //  tag for its next delivery (credit_max > 1 only)
     void *ready_handle;           //  handle in service->ready, NULL when busy
@@ -198,10 +199,13 @@ broker_worker_t *broker_worker_lookup_bytes (zlb_broker_t *self, const void *dat
 broker_worker_t *broker_worker_register (zlb_broker_t *self, mdp_bytes_t address,
                                          broker_service_t *service, int credit,
                                          int credit_max);
-//  An adaptive worker's new window (HEARTBEAT "credit=N"), kept within
-//  1..credit_max: it leaves the ready list when it holds that many or more,
-//  and joins it when it has room again.
+//  A worker's new window (HEARTBEAT "credit=N"), kept within 0..credit_max
+//  (0: paused, it is full with other brokers' requests): it leaves the ready
+//  list when it holds that many or more, and joins it when it has room again.
 void broker_worker_set_window (zlb_broker_t *self, broker_worker_t *worker, int window);
+//  Put the worker in the ready list or take it out, as its window and what
+//  it holds say (after either changed outside dispatch and replies).
+void broker_worker_fit (zlb_broker_t *self, broker_worker_t *worker);
 //  Any message from a worker: push its expiry back.
 void broker_worker_refresh (zlb_broker_t *self, broker_worker_t *worker);
 //  We just sent it a REQUEST or HEARTBEAT: no HEARTBEAT for an interval.

@@ -69,8 +69,8 @@ s_check_worker (broker_worker_t *worker, size_t *held)
         return "a worker's request_tail is not the last of its in-flight list";
     if (worker->inflight > worker->credit_max)
         return "a worker holds more requests than its credit";
-    if (worker->credit < 1 || worker->credit > worker->credit_max)
-        return "a worker's window is outside 1..credit_max";
+    if (worker->credit < 0 || worker->credit > worker->credit_max)
+        return "a worker's window is outside 0..credit_max";
     if ((worker->ready_handle != NULL) != (worker->inflight < worker->credit))
         return "a worker is in the ready list but has no credit, or has credit but is not";
     if (worker->gone)

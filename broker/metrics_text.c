@@ -130,6 +130,8 @@ s_broker_counters (s_out_t *out, const zlb_broker_stats_t *s)
         {"zlb_routed_total", "Requests sent to workers, redeliveries included.", s->routed},
         {"zlb_replies_total", "Worker replies forwarded to clients.", s->replies},
         {"zlb_redeliveries_total", "Requests requeued after their worker died.", s->redeliveries},
+        {"zlb_handed_back_total", "Requests a worker full with other brokers' work gave back.",
+         s->handed_back},
         {"zlb_workers_joined_total", "READY commands accepted.", s->workers_seen},
         {"zlb_workers_expired_total", "Workers declared dead: idle and silent, connection lost, or busy past --busy-timeout-ms.", s->expired},
         {"zlb_malformed_total", "Messages dropped as malformed.", s->malformed},

@@ -109,7 +109,9 @@ s_pack_worker (zlb_broker_t *self, msgpack_packer *pk, broker_worker_t *worker, 
     const char *id = s_worker_public_id (self, worker, &shown);
     zlb_put_str (pk, "id", id, shown);
     zlb_put_str (pk, "service", worker->service->name, worker->service->name_size);
-    zlb_put_str (pk, "state", busy ? "busy" : "ready", busy ? 4 : 5);
+    //  paused: a worker on several brokers, full with the others' requests
+    const char *state = worker->credit == 0 ? "paused" : busy ? "busy" : "ready";
+    zlb_put_str (pk, "state", state, strlen (state));
     zlb_put_uint (pk, "inflight", (uint64_t) worker->inflight);
     zlb_put_uint (pk, "credit", (uint64_t) worker->credit);
     zlb_put_uint (pk, "credit_max", (uint64_t) worker->credit_max);
@@ -201,7 +203,7 @@ s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
 {
     zlb_broker_stats_t s;
     zlb_broker_stats (self, &s);
-    msgpack_pack_map (pk, 27);
+    msgpack_pack_map (pk, 28);
     zlb_put_str (pk, "version", ZLB_VERSION_STRING, strlen (ZLB_VERSION_STRING));
     zlb_put_double (pk, "uptime_s", (double) (now - self->started) / 1000.0);
     zlb_put_uint (pk, "started_ns", (uint64_t) self->started_wall_ns);
@@ -213,6 +215,7 @@ s_pack_stats (zlb_broker_t *self, msgpack_packer *pk, int64_t now)
     zlb_put_uint (pk, "services", s.services);
     zlb_put_uint (pk, "queued", s.queued);
     zlb_put_uint (pk, "redeliveries", s.redeliveries);
+    zlb_put_uint (pk, "handed_back", s.handed_back);
     zlb_put_uint (pk, "expired", s.expired);
     zlb_put_uint (pk, "busy", s.busy);
     zlb_put_uint (pk, "deadline", s.deadline);

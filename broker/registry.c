@@ -87,7 +87,8 @@ broker_worker_register (zlb_broker_t *self, mdp_bytes_t address, broker_service_
     worker->service = service;
     worker->credit_max = credit_max < 1 ? 1 : credit_max > BROKER_CREDIT_MAX
                        ? BROKER_CREDIT_MAX : credit_max;
-    worker->credit = credit < 1 ? 1 : credit > worker->credit_max ? worker->credit_max : credit;
+    //  0: it joined paused (it is full with other brokers' requests).
+    worker->credit = credit < 0 ? 0 : credit > worker->credit_max ? worker->credit_max : credit;
     worker->joined = broker_now (self);
     worker->heard = worker->joined;
     worker->sent_at = INT64_MIN;  //  sent nothing yet: the next round heartbeats it
@@ -134,20 +135,26 @@ broker_worker_ready (zlb_broker_t *self, broker_worker_t *worker)
 }
 
 void
-broker_worker_set_window (zlb_broker_t *self, broker_worker_t *worker, int window)
+broker_worker_fit (zlb_broker_t *self, broker_worker_t *worker)
 {
-    window = window < 1 ? 1 : window > worker->credit_max ? worker->credit_max : window;
-    if (window == worker->credit)
-        return;
-    worker->credit = window;
-    if (worker->inflight >= window && worker->ready_handle) {
+    if (worker->inflight >= worker->credit && worker->ready_handle) {
         zlistx_delete (worker->service->ready, worker->ready_handle);
         worker->ready_handle = NULL;
     }
     else
-    if (worker->inflight < window && !worker->ready_handle)
+    if (worker->inflight < worker->credit && !worker->ready_handle)
         broker_worker_ready (self, worker);
-    zlb_log_kv (self->log, ZLB_LOG_DEBUG, "credit_window", ZLB_STR ("worker", worker->name),
+}
+
+void
+broker_worker_set_window (zlb_broker_t *self, broker_worker_t *worker, int window)
+{
+    window = window < 0 ? 0 : window > worker->credit_max ? worker->credit_max : window;
+    bool changed = window != worker->credit;
+    worker->credit = window;
+    broker_worker_fit (self, worker);   //  also after a hand-back, window or not
+    if (changed)
+        zlb_log_kv (self->log, ZLB_LOG_DEBUG, "credit_window", ZLB_STR ("worker", worker->name),
                 ZLB_INT ("credit", window), ZLB_INT ("inflight", worker->inflight));
 }
 

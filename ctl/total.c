@@ -54,7 +54,7 @@ s_pack_tail (msgpack_packer *pk, const msgpack_object *const *replies, size_t co
 //  mmi.stats
 
 static const char *const s_stats_summed [] = {
-    "requests", "routed", "replies", "workers_seen", "redeliveries", "expired", "busy",
+    "requests", "routed", "replies", "workers_seen", "redeliveries", "handed_back", "expired", "busy",
     "deadline", "failed", "too_large", "bad_request", "malformed", "disconnects",
     "send_failures", "refused", "workers", "queued", "held_bytes"
 };

@@ -116,25 +116,27 @@ s_set_body (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
         view->body_bytes += zmq_msg_size (&frames [at]);
 }
 
-//  A decimal 1..MDP_CREDIT_MAX in text [at, end), or 0.
+//  A decimal 0..MDP_CREDIT_MAX in text [at, end), or -1.
 static int
 s_credit_number (const byte *at, const byte *end)
 {
     if (at == end || end - at > 4)
-        return 0;
+        return -1;
     int value = 0;
     for (; at < end; at++) {
         if (*at < '0' || *at > '9')
-            return 0;
+            return -1;
         value = value * 10 + (*at - '0');
     }
-    return value >= 1 && value <= MDP_CREDIT_MAX ? value : 0;
+    return value <= MDP_CREDIT_MAX ? value : -1;
 }
 
 //  The credit extension's frame: "credit=N" (window N, at most N), or with
-//  max_ok "credit=N/M" (window N now, at most M, N <= M). True if it is one.
+//  max_ok "credit=N/M" (window N now, at most M, N <= M). N may be 0 (a
+//  paused worker) only where zero_ok or with an M; M is at least 1. True if
+//  it is one.
 static bool
-s_credit_parse (mdp_bytes_t frame, bool max_ok, int *credit, int *credit_max)
+s_credit_parse (mdp_bytes_t frame, bool max_ok, bool zero_ok, int *credit, int *credit_max)
 {
     if (frame.size < 8 || memcmp (frame.data, "credit=", 7) != 0)
         return false;
@@ -142,7 +144,9 @@ s_credit_parse (mdp_bytes_t frame, bool max_ok, int *credit, int *credit_max)
     const byte *slash = max_ok ? memchr (start, '/', (size_t) (end - start)) : NULL;
     *credit = s_credit_number (start, slash ? slash : end);
     *credit_max = slash ? s_credit_number (slash + 1, end) : *credit;
-    return *credit && *credit_max && *credit <= *credit_max;
+    if (*credit_max < (zero_ok ? 0 : 1) || *credit < 0 || *credit > *credit_max)
+        return false;
+    return true;
 }
 
 //  Client message: service body...
@@ -167,10 +171,12 @@ s_parse_ready (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
     view->service = s_frame_bytes (&frames [index]);
     if (count - index > 2)
         return MDP_E_EXTRA;
-    if (count - index == 2
-    &&  !s_credit_parse (s_frame_bytes (&frames [index + 1]), true,
-                         &view->credit, &view->credit_max))
-        return MDP_E_EXTRA;
+    if (count - index == 2) {
+        if (!s_credit_parse (s_frame_bytes (&frames [index + 1]), true, false,
+                             &view->credit, &view->credit_max))
+            return MDP_E_EXTRA;
+        view->windowed = true;
+    }
     if (!mdp_service_valid (view->service.data, view->service.size))
         return MDP_E_SERVICE;
     return MDP_OK;
@@ -191,7 +197,9 @@ s_parse_addressed (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t cou
     return MDP_OK;
 }
 
-//  HEARTBEAT ["credit=N"]: an adaptive worker's new window rides on it.
+//  HEARTBEAT ["credit=N" [address]]: a worker's new window rides on it,
+//  and with it a request it hands back unserved; from a zlb broker, the
+//  window it granted (docs/protocol.md).
 static mdp_error_t
 s_parse_heartbeat (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t count)
 {
@@ -199,11 +207,18 @@ s_parse_heartbeat (mdp_view_t *view, zmq_msg_t *frames, size_t index, size_t cou
     if (index == count)
         return MDP_OK;
     int unused;
-    if (count - index == 1
-    &&  s_credit_parse (s_frame_bytes (&frames [index]), false, &view->credit, &unused))
+    if (count - index > 2
+    ||  !s_credit_parse (s_frame_bytes (&frames [index]), false, true, &view->credit, &unused)) {
+        view->credit = 0;
+        return MDP_E_EXTRA;
+    }
+    view->windowed = true;
+    if (count - index == 1)
         return MDP_OK;
-    view->credit = 0;
-    return MDP_E_EXTRA;
+    view->address = s_frame_bytes (&frames [index + 1]);
+    if (view->address.size == 0 || view->address.size > MDP_ADDRESS_MAX + MDP_TAG_MAX)
+        return MDP_E_ADDRESS;
+    return MDP_OK;
 }
 
 //  Worker message: command, then the command's frames.
@@ -285,19 +300,22 @@ s_envelope (const mdp_view_t *message, mdp_bytes_t *parts, byte *command, char *
         if (message->command == MDP_READY) {
             parts [count++] = message->service;
             int size = 0;
-            if (message->credit_max > message->credit && message->credit >= 1)
+            if (message->credit_max > message->credit && message->credit >= 0)
                 size = snprintf (credit, 24, "credit=%d/%d", message->credit,
                                  message->credit_max);
             else
-            if (message->credit > 1)
+            if (message->credit > 1 || (message->windowed && message->credit == 1))
                 size = snprintf (credit, 24, "credit=%d", message->credit);
             if (size > 0)
                 parts [count++] = mdp_bytes (credit, (size_t) size);
         }
         else
-        if (message->command == MDP_HEARTBEAT && message->credit > 0) {
+        if (message->command == MDP_HEARTBEAT
+        &&  (message->credit > 0 || message->windowed)) {
             int size = snprintf (credit, 24, "credit=%d", message->credit);
             parts [count++] = mdp_bytes (credit, (size_t) size);
+            if (message->address.data)
+                parts [count++] = message->address;
         }
         else
         if (message->command == MDP_REQUEST || message->command == MDP_REPLY) {

@@ -53,7 +53,9 @@ typedef struct {
 //    client: [peer] "" MDPC01 service body...
 //    worker: [peer] "" MDPW01 READY service ["credit=N" | "credit=N/M"]
 //                             REQUEST|REPLY address "" body...
-//                             HEARTBEAT ["credit=N"] | DISCONNECT
+//                             HEARTBEAT ["credit=N" [address]] | DISCONNECT
+//  (the credit frames and a HEARTBEAT's address are zlb's extension:
+//  docs/protocol.md, "Credit extension" and "Workers on several brokers")
 //  peer is the routing id a ROUTER adds (empty on a DEALER).
 typedef struct {
     mdp_bytes_t peer;             //  routing id, or empty
@@ -63,10 +65,14 @@ typedef struct {
     int command;                  //  worker command byte; 0 if the frame is not
                                   //  one byte, -1 if there is none
     mdp_bytes_t service;          //  client messages and READY
-    mdp_bytes_t address;          //  REQUEST and REPLY: the client's address
+    mdp_bytes_t address;          //  REQUEST and REPLY: the client's address;
+                                  //  HEARTBEAT: a request handed back (or none)
     int credit;                   //  READY: the window N, 1 without the frame;
-                                  //  HEARTBEAT: a new window N, 0 without one
+                                  //  HEARTBEAT: a new window N (0: paused)
     int credit_max;               //  READY: M of "credit=N/M", else N (or 1)
+    bool windowed;                //  READY, HEARTBEAT: the credit frame is there
+                                  //  (sending: write it even for READY N = 1 or
+                                  //  HEARTBEAT N = 0)
     zmq_msg_t *body;              //  body frames (inside the parsed array)
     size_t body_count;            //  how many
     size_t body_bytes;            //  their total size (set by mdp_parse)

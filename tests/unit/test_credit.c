@@ -60,6 +60,27 @@ s_send (fixture_t *f, zsock_t *sock, ...)
     fixture_pump (f);
 }
 
+//  READY with a credit frame; the broker grants it with HEARTBEAT "credit=N"
+//  (how a worker on several brokers knows it may pause and hand back).
+static void
+s_ready (fixture_t *f, zsock_t *worker, const char *credit)
+{
+    s_send (f, worker, "", "MDPW01", "\x01", "echo", credit, NULL);
+    zmsg_t *msg = fixture_recv (worker, T_WAIT);
+    assert_non_null (msg);
+    assert_int_equal (zmsg_size (msg), 4);
+    zmsg_first (msg);
+    zmsg_next (msg);
+    assert_int_equal (zframe_data (zmsg_next (msg)) [0], 0x04);
+    char *granted = zframe_strdup (zmsg_next (msg));
+    int window = -1, ceiling = -1, asked = sscanf (credit, "credit=%d/%d", &window, &ceiling);
+    char expected [24];
+    snprintf (expected, sizeof expected, "credit=%d", asked >= 1 ? window : -1);
+    assert_string_equal (granted, expected);
+    free (granted);
+    zmsg_destroy (&msg);
+}
+
 static void
 s_request (fixture_t *f, zsock_t *client, const char *body)
 {
@@ -146,7 +167,7 @@ test_credit_limit (void **state)
     fixture_t *f = s_start ();
     zsock_t *worker = fixture_peer (f, "W1");
     zsock_t *client = fixture_peer (f, "C1");
-    s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=3", NULL);
+    s_ready (f, worker, "credit=3");
     assert_int_equal (zlb_broker_service_workers (f->broker, "echo"), 1);
     s_request (f, client, "r1");
     s_request (f, client, "r2");
@@ -184,8 +205,8 @@ test_credit_round_robin (void **state)
     zsock_t *w1 = fixture_peer (f, "W1");
     zsock_t *w2 = fixture_peer (f, "W2");
     zsock_t *client = fixture_peer (f, "C1");
-    s_send (f, w1, "", "MDPW01", "\x01", "echo", "credit=2", NULL);
-    s_send (f, w2, "", "MDPW01", "\x01", "echo", "credit=2", NULL);
+    s_ready (f, w1, "credit=2");
+    s_ready (f, w2, "credit=2");
     s_request (f, client, "r1");
     s_request (f, client, "r2");
     s_request (f, client, "r3");
@@ -211,14 +232,14 @@ test_credit_idle_first (void **state)
     zsock_t *w1 = fixture_peer (f, "W1");
     zsock_t *w2 = fixture_peer (f, "W2");
     zsock_t *client = fixture_peer (f, "C1");
-    s_send (f, w1, "", "MDPW01", "\x01", "echo", "credit=8", NULL);
+    s_ready (f, w1, "credit=8");
     zframe_t *a [8];
     const char *body [] = {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"};
     for (int index = 0; index < 3; index++) {
         s_request (f, client, body [index]);
         a [index] = s_expect_request (w1, "C1", body [index]);
     }
-    s_send (f, w2, "", "MDPW01", "\x01", "echo", "credit=8", NULL);
+    s_ready (f, w2, "credit=8");
     for (int index = 3; index < 6; index++) {          //  W2: 0, 1, 2 in flight
         s_request (f, client, body [index]);
         a [index] = s_expect_request (w2, "C1", body [index]);
@@ -246,7 +267,7 @@ test_credit_redelivery (void **state)
     fixture_t *f = s_start ();
     zsock_t *victim = fixture_peer (f, "W1");
     zsock_t *client = fixture_peer (f, "C1");
-    s_send (f, victim, "", "MDPW01", "\x01", "echo", "credit=3", NULL);
+    s_ready (f, victim, "credit=3");
     s_request (f, client, "r1");
     s_request (f, client, "r2");
     s_request (f, client, "r3");
@@ -264,7 +285,7 @@ test_credit_redelivery (void **state)
     assert_int_equal (fixture_stats (f).redeliveries, 2);
     assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 2);
     zsock_t *rescuer = fixture_peer (f, "W2");
-    s_send (f, rescuer, "", "MDPW01", "\x01", "echo", "credit=5", NULL);
+    s_ready (f, rescuer, "credit=5");
     zframe_t *b2 = s_expect_request (rescuer, "C1", "r2");
     zframe_t *b3 = s_expect_request (rescuer, "C1", "r3");
     s_expect_nothing (rescuer);
@@ -286,7 +307,7 @@ test_credit_unknown_tag (void **state)
     fixture_t *f = s_start ();
     zsock_t *worker = fixture_peer (f, "W1");
     zsock_t *client = fixture_peer (f, "C1");
-    s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=2", NULL);
+    s_ready (f, worker, "credit=2");
     s_request (f, client, "r1");
     zframe_t *a1 = s_expect_request (worker, "C1", "r1");
     zframe_t *forged = zframe_new ("C1\xff\xff\xff\xff", 6);
@@ -308,7 +329,7 @@ test_credit_bad_frames (void **state)
     fixture_t *f = s_start ();
     const char *bad [] = {"credit=0", "credit=", "credit=x", "credit=1001",
                           "credit=99999999999", "credits=2", "extra", "credit=5/3",
-                          "credit=0/4", "credit=1/1001", "credit=1/", "credit=/4",
+                          "credit=0/0", "credit=1/1001", "credit=1/", "credit=/4",
                           "credit=1/2/3", "credit=1/x"};
     for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
         //  A fresh routing id each time: the broker's libzmq may still hold
@@ -324,7 +345,7 @@ test_credit_bad_frames (void **state)
     //  credit=1 is plain MDP: one at a time, no tag.
     zsock_t *worker = fixture_peer (f, "W2");
     zsock_t *client = fixture_peer (f, "C1");
-    s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=1", NULL);
+    s_ready (f, worker, "credit=1");
     s_request (f, client, "r1");
     s_request (f, client, "r2");
     zmsg_t *msg = fixture_recv (worker, T_WAIT);
@@ -350,7 +371,7 @@ test_credit_window_moves (void **state)
     fixture_t *f = s_start ();
     zsock_t *worker = fixture_peer (f, "W1");
     zsock_t *client = fixture_peer (f, "C1");
-    s_send (f, worker, "", "MDPW01", "\x01", "echo", "credit=1/4", NULL);
+    s_ready (f, worker, "credit=1/4");
     const char *body [] = {"r1", "r2", "r3", "r4", "r5", "r6"};
     for (int index = 0; index < 6; index++)
         s_request (f, client, body [index]);
@@ -389,6 +410,86 @@ test_credit_window_moves (void **state)
     fixture_stop (&f);
 }
 
+//  A worker on several brokers pauses (HEARTBEAT "credit=0") when it is
+//  full: the broker keeps it registered but sends it nothing; "credit=N"
+//  resumes it. It may also join paused (READY "credit=0/M").
+static void
+test_credit_pause (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start ();
+    zsock_t *worker = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
+    s_ready (f, worker, "credit=2");
+    s_send (f, worker, "", "MDPW01", "\x04", "credit=0", NULL);
+    s_request (f, client, "r1");
+    s_expect_nothing (worker);
+    assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 1);
+    assert_int_equal (zlb_broker_service_workers (f->broker, "echo"), 1);
+    s_send (f, worker, "", "MDPW01", "\x04", "credit=1", NULL);
+    zframe_t *a1 = s_expect_request (worker, "C1", "r1");
+    s_reply (f, worker, &a1, "re1");
+    s_expect_reply (client, "re1");
+    //  Joined paused: nothing until it says so.
+    zsock_t *late = fixture_peer (f, "W2");
+    s_send (f, worker, "", "MDPW01", "\x04", "credit=0", NULL);
+    s_ready (f, late, "credit=0/4");
+    s_request (f, client, "r2");
+    s_expect_nothing (late);
+    s_expect_nothing (worker);
+    s_send (f, late, "", "MDPW01", "\x04", "credit=4", NULL);
+    zframe_t *a2 = s_expect_request (late, "C1", "r2");
+    s_reply (f, late, &a2, "re2");
+    s_expect_reply (client, "re2");
+    assert_int_equal (fixture_stats (f).disconnects, 0);
+    fixture_stop (&f);
+}
+
+//  A request that raced in after the worker filled up is handed back
+//  (HEARTBEAT "credit=N" + its address): it goes to the head of the queue,
+//  on to another worker at once, and does not count as a delivery.
+static void
+test_credit_hand_back (void **state)
+{
+    (void) state;
+    fixture_t *f = s_start ();
+    zsock_t *w1 = fixture_peer (f, "W1");
+    zsock_t *client = fixture_peer (f, "C1");
+    s_ready (f, w1, "credit=2");
+    s_request (f, client, "r1");
+    s_request (f, client, "r2");
+    zframe_t *a1 = s_expect_request (w1, "C1", "r1");
+    zframe_t *a2 = s_expect_request (w1, "C1", "r2");
+    //  W1 gives r1 back and pauses; W2 joins and gets r1 first.
+    zmsg_t *back = zmsg_new ();
+    zmsg_addstr (back, "");
+    zmsg_addstr (back, "MDPW01");
+    zmsg_addmem (back, "\x04", 1);
+    zmsg_addstr (back, "credit=0");
+    zmsg_append (back, &a1);
+    s_request (f, client, "r3");
+    assert_int_equal (zmsg_send (&back, w1), 0);
+    fixture_pump (f);
+    assert_int_equal (fixture_stats (f).handed_back, 1);
+    assert_int_equal (zlb_broker_queue_depth (f->broker, "echo"), 2);
+    zsock_t *w2 = fixture_peer (f, "W2");
+    s_ready (f, w2, "credit=1/2");
+    zframe_t *b1 = s_expect_request (w2, "C1", "r1");
+    s_reply (f, w2, &b1, "re1");
+    s_expect_reply (client, "re1");
+    zframe_t *b3 = s_expect_request (w2, "C1", "r3");
+    s_reply (f, w1, &a2, "re2");
+    s_reply (f, w2, &b3, "re3");
+    s_expect_reply (client, "re2");
+    s_expect_reply (client, "re3");
+    assert_int_equal (fixture_stats (f).redeliveries, 0);
+    //  Handing back what it does not hold is a protocol error.
+    s_send (f, w1, "", "MDPW01", "\x04", "credit=1", "nothing", NULL);
+    s_expect_disconnect (w1);
+    assert_int_equal (fixture_stats (f).disconnects, 1);
+    fixture_stop (&f);
+}
+
 int
 main (void)
 {
@@ -402,6 +503,8 @@ main (void)
         cmocka_unit_test (test_credit_unknown_tag),
         cmocka_unit_test (test_credit_bad_frames),
         cmocka_unit_test (test_credit_window_moves),
+        cmocka_unit_test (test_credit_pause),
+        cmocka_unit_test (test_credit_hand_back),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

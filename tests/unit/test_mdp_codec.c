@@ -106,9 +106,16 @@ test_worker_ready (void **state)
     s_build (&m, "w1", "", MDP_WORKER, "\x01", "echo", "credit=1000/1000", NULL);
     assert_int_equal (s_parse (&m, true, &view), MDP_OK);
     assert_int_equal (view.credit_max, 1000);
+    assert_true (view.windowed);
+    s_close (&m);
+    //  A worker on several brokers may join paused: window 0, ceiling 4.
+    s_build (&m, "w1", "", MDP_WORKER, "\x01", "echo", "credit=0/4", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_OK);
+    assert_int_equal (view.credit, 0);
+    assert_int_equal (view.credit_max, 4);
     s_close (&m);
     const char *bad [] = {"credit=0", "credit=1001", "credit=", "credit=1x", "other",
-                          "credit=5/3", "credit=0/4", "credit=1/1001", "credit=1/",
+                          "credit=5/3", "credit=0/0", "credit=1/1001", "credit=1/",
                           "credit=/4", "credit=1/2/3", "credit=00001", "credit=1/-2"};
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         s_build (&m, "w1", "", MDP_WORKER, "\x01", "echo", bad [index], NULL);
@@ -176,15 +183,36 @@ test_worker_heartbeat_disconnect (void **state)
     s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=3", NULL);
     assert_int_equal (s_parse (&m, true, &view), MDP_OK);
     assert_int_equal (view.credit, 3);
+    assert_true (view.windowed);
+    assert_null (view.address.data);
     s_close (&m);
-    const char *bad [] = {"credit=1/2", "credit=0", "credit=1001", "credit="};
+    //  Window 0: paused (a worker full with other brokers' requests).
+    s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=0", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_OK);
+    assert_int_equal (view.credit, 0);
+    assert_true (view.windowed);
+    s_close (&m);
+    //  ...and a request handed back after it: its address, as received.
+    s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=0", "client", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_OK);
+    assert_true (mdp_bytes_is (view.address, "client"));
+    s_close (&m);
+    //  The same from a broker (not routed): the window it granted.
+    s_build (&m, "", MDP_WORKER, "\x04", "credit=2", NULL);
+    assert_int_equal (s_parse (&m, false, &view), MDP_OK);
+    assert_int_equal (view.credit, 2);
+    s_close (&m);
+    const char *bad [] = {"credit=1/2", "credit=1001", "credit=", "credit=-1"};
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         s_build (&m, "w1", "", MDP_WORKER, "\x04", bad [index], NULL);
         assert_int_equal (s_parse (&m, true, &view), MDP_E_EXTRA);
         assert_int_equal (view.credit, 0);
         s_close (&m);
     }
-    s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=3", "x", NULL);
+    s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=3", "", NULL);
+    assert_int_equal (s_parse (&m, true, &view), MDP_E_ADDRESS);
+    s_close (&m);
+    s_build (&m, "w1", "", MDP_WORKER, "\x04", "credit=3", "x", "y", NULL);
     assert_int_equal (s_parse (&m, true, &view), MDP_E_EXTRA);
     assert_int_equal (view.credit, 0);
     s_close (&m);
@@ -345,6 +373,25 @@ test_send_round_trip (void **state)
     assert_int_equal (s_round_trip (dealer, router, &window, &in), 5);
     assert_int_equal (s_parse (&in, true, &view), MDP_OK);
     assert_true (view.command == MDP_HEARTBEAT && view.credit == 5);
+    s_close (&in);
+    //  Sharing across brokers: READY paused, explicit credit=1, a pause, a hand-back.
+    ready.credit = 0;
+    ready.credit_max = 1;
+    assert_int_equal (s_round_trip (dealer, router, &ready, &in), 6);
+    assert_int_equal (s_parse (&in, true, &view), MDP_OK);
+    assert_true (view.windowed && view.credit == 0 && view.credit_max == 1);
+    s_close (&in);
+    ready.credit = 1;
+    ready.windowed = true;
+    assert_int_equal (s_round_trip (dealer, router, &ready, &in), 6);
+    assert_true (s_parse (&in, true, &view) == MDP_OK && view.windowed && view.credit == 1);
+    s_close (&in);
+    window.credit = 0;
+    window.windowed = true;
+    window.address = mdp_bytes ("c9\x00\x00\x00\x01", 6);
+    assert_int_equal (s_round_trip (dealer, router, &window, &in), 6);
+    assert_int_equal (s_parse (&in, true, &view), MDP_OK);
+    assert_true (view.windowed && view.credit == 0 && view.address.size == 6);
     s_close (&in);
     mdp_view_t request = {.peer = mdp_bytes ("d1", 2), .worker = true,
                           .command = MDP_REQUEST, .address = mdp_bytes ("c9", 2),
