@@ -1,37 +1,38 @@
 /*  worker.c - an MDP/0.1 worker with zlb's msgpack bodies (zlb/worker.h).
 
-    State: either a DEALER socket that has sent READY (connected), or no
-    socket and a time at which to make a fresh one (backing off). Three
-    timers drive it, all checked in s_step: our next HEARTBEAT, the moment
-    the broker counts as dead (liveness x heartbeat of silence), and the
-    next reconnect attempt.
+    One link per broker (lib/worker_link.c: socket, READY, heartbeats,
+    reconnects, the requests that came on it). This file decides which
+    request to serve next (the oldest that arrived, from any broker),
+    answers it, and shares the worker's capacity across brokers:
 
-    While the caller holds a request (between zlb_worker_recv and
-    zlb_worker_reply) we still heartbeat, but never declare the broker dead
-    nor reconnect: brokers built like the guide's Majordomo do not
-    heartbeat busy workers, and a fresh READY while we are busy would get us
-    a second request. The silence window restarts after the reply.        */
+    capacity  how many requests the worker holds at once: the adaptive
+              window now (lib/credit_window.c), or --credit N.
+    free      capacity minus what it holds (queued on its links + in hand).
+
+    With one broker, that broker's window is the capacity, as before. With
+    several, each sharing broker (a zlb broker: it answered READY with the
+    window it granted) may send up to `free` more; when free reaches 0 the
+    worker pauses every broker that could still send (window = what it
+    holds from it), resumes them once a quarter of the capacity is free
+    again, and hands back (unserved) a request that raced in while it was
+    full, so that broker gives it to another worker at once.
+    docs/protocol.md, "Workers on several brokers".                       */
 
 #include "zlb/zlb.h"
 #include "codec_msg.h"
 #include "mdp.h"
-#include "curve.h"
 #include "util.h"
 #include "names.h"
+#include "curve.h"
 #include "credit_window.h"
+#include "worker_link.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
-#define S_LINGER_LEAVE_MS  200    //  time DISCONNECT gets to leave at destroy
-#define S_RCVTIMEO_MS      1000   //  safety bound: we only read when poll said so
-#define S_CLIENT_MAX       (MDP_ADDRESS_MAX + MDP_TAG_MAX)  //  a credit broker tags addresses
-#define S_CLIENT_STR_MAX   (2 * S_CLIENT_MAX + 1)
-#define S_BODY_MAX         (MDP_INPUT_MAX - 5)  //  after "" MDPW01 REQUEST client ""
+#define S_CLIENT_STR_MAX   (2 * WORKER_CLIENT_MAX + 1)
 
 #define s_log(self, level, event, ...)                                      \
     do {                                                                    \
@@ -39,62 +40,30 @@
             zlb_log ((self)->log, (level), (event), __VA_ARGS__);           \
     } while (0)
 
-#define s_log_limited(self, level, event, ...)                              \
-    do {                                                                    \
-        if ((self)->log)                                                    \
-            zlb_log_limited ((self)->log, &(self)->limit, (level), (event), \
-                             __VA_ARGS__);                                  \
-    } while (0)
-
-//  One REQUEST the worker keeps: the client's address (a copy) and the
-//  body frames, moved in from the input. The slots are made once (the
-//  credit ring and the one in hand): taking a request allocates nothing.
-typedef struct {
-    byte client [S_CLIENT_MAX];   //  client address, as the broker gave it
-    size_t client_size;
-    zmq_msg_t body [S_BODY_MAX];  //  body frames, initialised (empty when unused)
-    size_t body_count;
-} s_request_t;
-
 struct _zlb_worker_t {
-    char *endpoint;               //  broker endpoint
-    char *service;                //  service we offer
     char id [ZLB_WORKER_ID_MAX + 1];  //  our id in confirmations and logs
-    int heartbeat_ms;             //  heartbeat interval
-    int liveness;                 //  silent intervals before the broker is dead
-    int reconnect_max_ms;         //  backoff ceiling
-    zlb_log_t *log;               //  borrowed; may be NULL
-    zlb_ratelimit_t limit;        //  for warnings about bad input
-    int64_t (*clock_ns) (void *arg);  //  test clock (options); NULL: zlb_mono_ns
-    void *clock_arg;              //  passed to clock_ns
+    char *service;                //  service we offer
     char *curve_server_key;       //  broker's public key (Z85); NULL: plain
     zcert_t *curve_cert;          //  our keys (a copy), applied to every fresh socket
-    size_t max_body;              //  largest request frame we read (ZMQ_MAXMSGSIZE)
+    zlb_log_t *log;               //  borrowed; may be NULL
+    zlb_ratelimit_t limit;        //  for warnings about bad input
+    zlb_worker_config_t config;       //  what the links share (points into the above)
 
-    zsock_t *sock;                //  DEALER, NULL while backing off
-    unsigned sockets;             //  fresh sockets made so far (routing id suffix)
-    int64_t heartbeat_at;         //  mono ns: send our next HEARTBEAT
-    int64_t expire_at;            //  mono ns: broker dead if silent until then
-    int64_t reconnect_at;         //  mono ns: make a fresh socket (sock == NULL)
-    int64_t disconnect_at;        //  mono ns of the last DISCONNECT from the broker
-    int backoff_ms;               //  wait before the next fresh socket
-    bool heard;                   //  broker heard from since READY on this socket
+    zlb_worker_link_t *links;         //  one per broker endpoint
+    size_t link_count;
+    uint64_t arrivals;            //  REQUESTs taken in so far (their order across links)
 
-    mdp_input_t input;            //  the message being read from the broker
-    int credit_max;               //  most requests the broker may send ahead (>= 1)
     bool adaptive;                //  the window follows credit_window.h (options.credit 0)
     zlb_credit_window_t window;   //  adaptive: the window we want
-    int announced;                //  the window the broker has from us
+    int capacity;                 //  requests we hold at once now (see the top)
     int64_t idle_since;           //  mono ns we replied holding nothing else, 0: not idle
-    s_request_t *pending;         //  ring of REQUESTs not yet handed out (credit_max slots),
-                                  //  all from the current socket (s_close drops them)
-    size_t pending_head;          //  index of the oldest pending REQUEST
-    size_t pending_count;         //  REQUESTs in the ring
     bool raw_ok;                  //  options.raw: hand over bodies that are not ours
-    s_request_t request;          //  the request being served (while holding)
+
+    zlb_worker_slot_t request;     //  the request being served (while holding)
     bool holding;                 //  between zlb_worker_recv and its reply
     zmsg_t *raw_body;             //  its body frames when it is a raw request (owned)
-    unsigned request_socket;      //  socket number it arrived on
+    size_t request_link;          //  the link it arrived on
+    unsigned request_socket;      //  that link's socket number then
     uint64_t request_id;          //  from the decoded body
     uint32_t attempt;             //  from the decoded body
     int64_t t_recv;               //  wall clock ns at receipt
@@ -103,11 +72,10 @@ struct _zlb_worker_t {
     zlb_worker_stats_t stats;     //  counters for zlb_worker_stats
 };
 
-//  Monotonic ns: every timer of the worker reads this one clock.
 static int64_t
 s_now (const zlb_worker_t *self)
 {
-    return self->clock_ns ? self->clock_ns (self->clock_arg) : zlb_mono_ns ();
+    return zlb_worker_link_now (&self->links [0]);
 }
 
 static int64_t
@@ -131,11 +99,9 @@ zlb_worker_options_defaults (zlb_worker_options_t *options)
 }
 
 static bool
-s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
+s_options_valid (const zlb_worker_options_t *o)
 {
-    if (!endpoint || !o->service)
-        return false;
-    if (!zlb_worker_service_valid (o->service))
+    if (!o->service || !zlb_worker_service_valid (o->service))
         return false;
     if (o->id && !zlb_worker_id_valid (o->id))
         return false;
@@ -150,77 +116,122 @@ s_options_valid (const char *endpoint, const zlb_worker_options_t *o)
     return true;
 }
 
+//  Non-empty, no more than ZLB_WORKER_MAX_BROKERS, none given twice.
+static bool
+s_endpoints_valid (const char *const *endpoints, size_t count)
+{
+    if (!endpoints || count == 0 || count > ZLB_WORKER_MAX_BROKERS)
+        return false;
+    for (size_t index = 0; index < count; index++) {
+        if (!endpoints [index] || !*endpoints [index])
+            return false;
+        for (size_t other = 0; other < index; other++)
+            if (streq (endpoints [index], endpoints [other]))
+                return false;
+    }
+    return true;
+}
+
 //  --------------------------------------------------------------------------
-//  Socket life
+//  Capacity shared across brokers
 
-//  Send a message to the broker. Never blocks: if libzmq cannot queue it
-//  the broker is gone and expiry handles it. Body frames are moved out.
+//  Requests this link's broker knows we hold: queued, and the one in hand
+//  if it came on the link's current socket.
 static int
-s_send (zlb_worker_t *self, const mdp_view_t *message)
+s_owed (const zlb_worker_t *self, size_t index)
 {
-    int rc = mdp_send (zsock_resolve (self->sock), message, false);
-    if (rc != 0)
-        s_log_limited (self, ZLB_LOG_WARNING, "send_failed", "command=%s error=\"%s\"",
-                       mdp_command_name (message->command), zmq_strerror (errno));
-    return rc;
+    const zlb_worker_link_t *link = &self->links [index];
+    bool in_hand = self->holding && self->request_link == index
+                && self->request_socket == link->sockets && link->sock;
+    return (int) link->pending_count + (in_hand ? 1 : 0);
 }
 
-//  HEARTBEAT or DISCONNECT: no frames after the command.
 static int
-s_send_command (zlb_worker_t *self, int command)
+s_held (const zlb_worker_t *self)
 {
-    mdp_view_t message = { .worker = true, .command = command };
-    return s_send (self, &message);
+    int held = self->holding ? 1 : 0;
+    for (size_t index = 0; index < self->link_count; index++)
+        held += (int) self->links [index].pending_count;
+    return held;
 }
 
-//  READY: service, and the credit extension's frame (docs/protocol.md):
-//  "credit=N" for a fixed window, "credit=N/M" for an adaptive one now at
-//  N. Strict MDP workers (credit 1) send plain READY.
 static int
-s_send_ready (zlb_worker_t *self)
+s_free (const zlb_worker_t *self)
 {
-    self->announced = self->adaptive ? self->window.window : self->credit_max;
-    mdp_view_t message = { .worker = true, .command = MDP_READY, .credit = self->announced,
-                           .credit_max = self->credit_max,
-                           .service = mdp_bytes (self->service, strlen (self->service)) };
-    return s_send (self, &message);
+    int room = self->capacity - s_held (self);
+    return room > 0 ? room : 0;
+}
+
+//  The window a broker gets now: with one broker, the capacity (it keeps
+//  what it holds past a shrunk window); with several, what that broker
+//  has here plus everything free (0 more when nothing is: paused).
+static int
+s_window_for (const zlb_worker_t *self, size_t index)
+{
+    if (self->link_count == 1)
+        return self->capacity;
+    int window = s_owed (self, index) + s_free (self);
+    return window < self->config.credit_max ? window : self->config.credit_max;
+}
+
+static void
+s_send_window (zlb_worker_t *self, zlb_worker_link_t *link, int window)
+{
+    int was = link->window;
+    if (zlb_worker_link_send_window (link, window, mdp_bytes (NULL, 0)) == 0)
+        s_log (self, ZLB_LOG_DEBUG, "credit_window", "endpoint=%s credit=%d was=%d"
+               " capacity=%d held=%d", link->endpoint, window, was, self->capacity,
+               s_held (self));
+}
+
+//  Tell each broker its window when it must change. One broker: when the
+//  capacity moved, exactly as before sharing existed. Several: at once
+//  when a broker could send more than is free (full: pause it), and when
+//  it could send less than is free only once a quarter of the capacity is
+//  (so that a busy worker does not send two updates per request).
+static void
+s_share (zlb_worker_t *self)
+{
+    if (self->link_count == 1) {
+        zlb_worker_link_t *link = &self->links [0];
+        if (link->sock && link->window != self->capacity)
+            s_send_window (self, link, self->capacity);
+        return;
+    }
+    int room = s_free (self);
+    int resume_at = self->capacity >= 4 ? self->capacity / 4 : 1;
+    for (size_t index = 0; index < self->link_count; index++) {
+        zlb_worker_link_t *link = &self->links [index];
+        if (!link->sock || !link->shares)
+            continue;
+        int could_send = link->window - s_owed (self, index);
+        if (could_send > room || (could_send < room && room >= resume_at)) {
+            int window = s_window_for (self, index);
+            if (window != link->window)
+                s_send_window (self, link, window);
+        }
+    }
 }
 
 //  An adaptive worker that served one more request: learn from it, and
-//  tell the broker when the window it wants changed (HEARTBEAT "credit=N").
+//  move the brokers' windows when the capacity it wants changed.
 static void
 s_window_served (zlb_worker_t *self, int64_t service_ns, int64_t now)
 {
-    if (!self->adaptive)
-        return;
-    zlb_credit_window_served (&self->window, service_ns);
-    self->idle_since = self->pending_count == 0 ? now : 0;
-    int wanted = zlb_credit_window_update (&self->window);
-    if (wanted == self->announced || !self->sock)
-        return;
-    mdp_view_t message = { .worker = true, .command = MDP_HEARTBEAT, .credit = wanted };
-    if (s_send (self, &message) != 0)
-        return;
-    s_log (self, ZLB_LOG_DEBUG, "credit_window", "credit=%d was=%d service_us=%" PRId64
-           " rtt_us=%" PRId64, wanted, self->announced, self->window.service_ns / 1000,
-           zlb_credit_window_rtt (&self->window) / 1000);
-    self->announced = wanted;
+    if (self->adaptive) {
+        zlb_credit_window_served (&self->window, service_ns);
+        self->idle_since = s_held (self) == 1 ? now : 0;   //  (the one being answered)
+        int wanted = zlb_credit_window_update (&self->window);
+        if (wanted != self->capacity)
+            s_log (self, ZLB_LOG_DEBUG, "capacity", "credit=%d was=%d service_us=%" PRId64
+                   " rtt_us=%" PRId64, wanted, self->capacity, self->window.service_ns / 1000,
+                   zlb_credit_window_rtt (&self->window) / 1000);
+        self->capacity = wanted;
+    }
 }
 
-//  Send body (count frames, moved out; the caller closes them) as the
-//  REPLY to this client.
-static int
-s_send_reply (zlb_worker_t *self, mdp_bytes_t client, zmq_msg_t *body, size_t count)
-{
-    mdp_view_t message = { .worker = true, .command = MDP_REPLY, .address = client,
-                           .body = body, .body_count = count };
-    if (s_send (self, &message) != 0)
-        return -1;
-    //  The reply tells the broker we are alive: no HEARTBEAT for another
-    //  interval (RFC 7: not while sending other commands).
-    self->heartbeat_at = s_now (self) + s_ms_to_ns (self->heartbeat_ms);
-    return 0;
-}
+//  --------------------------------------------------------------------------
+//  Replies
 
 static void
 s_frames_close (zmq_msg_t *frames, size_t count)
@@ -228,180 +239,6 @@ s_frames_close (zmq_msg_t *frames, size_t count)
     for (size_t index = 0; index < count; index++)
         zmq_msg_close (&frames [index]);
 }
-
-//  --------------------------------------------------------------------------
-//  Request slots
-
-static void
-s_slot_init (s_request_t *slot)
-{
-    for (size_t index = 0; index < S_BODY_MAX; index++)
-        zmq_msg_init (&slot->body [index]);
-    slot->client_size = 0;
-    slot->body_count = 0;
-}
-
-//  Release the body frames; the slot is empty and ready again.
-static void
-s_slot_clear (s_request_t *slot)
-{
-    for (size_t index = 0; index < slot->body_count; index++) {
-        zmq_msg_close (&slot->body [index]);
-        zmq_msg_init (&slot->body [index]);
-    }
-    slot->client_size = 0;
-    slot->body_count = 0;
-}
-
-//  Fill an empty slot: a copy of the client address, the body frames
-//  moved in (count <= S_BODY_MAX, client.size <= S_CLIENT_MAX: mdp_parse
-//  and the bounded input see to both).
-static void
-s_slot_fill (s_request_t *slot, mdp_bytes_t client, zmq_msg_t *body, size_t count)
-{
-    memcpy (slot->client, client.data, client.size);
-    slot->client_size = client.size;
-    for (size_t index = 0; index < count; index++)
-        zmq_msg_move (&slot->body [index], &body [index]);
-    slot->body_count = count;
-}
-
-static mdp_bytes_t
-s_slot_client (const s_request_t *slot)
-{
-    return mdp_bytes (slot->client, slot->client_size);
-}
-
-//  Move the oldest pending REQUEST into the slot `into` (empty).
-static void
-s_pending_take (zlb_worker_t *self, s_request_t *into)
-{
-    s_request_t *oldest = &self->pending [self->pending_head];
-    s_slot_fill (into, s_slot_client (oldest), oldest->body, oldest->body_count);
-    s_slot_clear (oldest);
-    self->pending_head = (self->pending_head + 1) % (size_t) self->credit_max;
-    self->pending_count--;
-}
-
-static void
-s_drop_pending (zlb_worker_t *self)
-{
-    if (self->pending_count)
-        s_log (self, ZLB_LOG_WARNING, "request_dropped", "requests=%zu"
-               " reason=\"socket replaced; the broker redelivers them\"",
-               self->pending_count);
-    while (self->pending_count) {
-        s_slot_clear (&self->pending [self->pending_head]);
-        self->pending_head = (self->pending_head + 1) % (size_t) self->credit_max;
-        self->pending_count--;
-    }
-}
-
-//  Close the socket without waiting for queued messages: they were for a
-//  broker that is gone or that told us to go.
-static void
-s_close (zlb_worker_t *self)
-{
-    if (self->sock) {
-        zsock_set_linger (self->sock, 0);
-        zsock_destroy (&self->sock);
-    }
-    s_drop_pending (self);
-}
-
-//  64 unpredictable bits (getrandom; the clock and our address if it fails).
-static uint64_t
-s_random64 (void)
-{
-    uint64_t value = 0;
-    if (getrandom (&value, sizeof (value), GRND_NONBLOCK) != (ssize_t) sizeof (value))
-        value = (uint64_t) zlb_mono_ns () ^ (uint64_t) (uintptr_t) &value ^ (uint64_t) getpid ();
-    return value;
-}
-
-//  Make a fresh DEALER, connect it and send READY. 0 on success.
-//  Its routing id is ID#N.RANDOM: unique per connection, so a restarted
-//  worker never collides with the id of its own dead connection (the broker
-//  refuses a routing id another connection holds), and nobody can guess it
-//  (the broker shows only ID#N under CURVE).
-static int
-s_connect (zlb_worker_t *self)
-{
-    char routing_id [ZLB_WORKER_ID_MAX + 40];
-    self->sockets++;
-    snprintf (routing_id, sizeof (routing_id), "%s#%u.%016" PRIx64, self->id, self->sockets,
-              s_random64 ());
-
-    self->sock = zsock_new (ZMQ_DEALER);
-    if (!self->sock)
-        return -1;
-    zsock_set_identity (self->sock, routing_id);
-    //  ZMTP heartbeats as well as MDP ones: libzmq then drops a connection
-    //  whose broker went silent (half-open TCP, frozen host) by itself and
-    //  reconnects, so what we queue meanwhile is not stuck behind it. One
-    //  PING per liveness window: MDP heartbeats do the fine-grained watch.
-    int silence_ms = self->heartbeat_ms * self->liveness;
-    zsock_set_heartbeat_ivl (self->sock, silence_ms);
-    zsock_set_heartbeat_timeout (self->sock, silence_ms);
-    zsock_set_sndtimeo (self->sock, 0);
-    zsock_set_rcvtimeo (self->sock, S_RCVTIMEO_MS);
-    zsock_set_linger (self->sock, 0);
-    zsock_set_maxmsgsize (self->sock, zlb_frame_limit (self->max_body));
-    if (self->curve_server_key)     //  every fresh socket needs the keys again
-        zlb_curve_client_apply (self->sock, self->curve_cert, self->curve_server_key);
-    if (zsock_connect (self->sock, "%s", self->endpoint) != 0) {
-        int saved = errno;
-        zsock_destroy (&self->sock);
-        errno = saved;
-        return -1;
-    }
-    int64_t now = s_now (self);
-    self->heard = false;
-    self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
-    self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness
-                                        + (self->sockets > 1 ? self->backoff_ms : 0));
-    s_send_ready (self);
-    s_log (self, ZLB_LOG_INFO, "registered", "endpoint=%s service=%s socket=%s",
-           self->endpoint, self->service, routing_id);
-    return 0;
-}
-
-//  The broker has been silent too long: start again on a fresh socket at
-//  once (libzmq reconnects it within ZMQ_RECONNECT_IVL as soon as the broker
-//  is back, and READY is already queued), but back off by giving each new
-//  socket a longer silence window, so a long outage does not churn sockets.
-static void
-s_broker_silent (zlb_worker_t *self, int64_t now)
-{
-    self->backoff_ms = self->backoff_ms > self->reconnect_max_ms / 2
-                     ? self->reconnect_max_ms : self->backoff_ms * 2;
-    s_log (self, ZLB_LOG_WARNING, "broker_silent",
-           "endpoint=%s silent_ms=%d next_window_ms=%d", self->endpoint,
-           self->heartbeat_ms * self->liveness,
-           self->heartbeat_ms * self->liveness + self->backoff_ms);
-    s_close (self);
-    self->reconnect_at = now;
-}
-
-//  The broker told us to go. Come back at once, unless it keeps doing so:
-//  then back off like after a silence so we do not spin.
-static void
-s_broker_disconnect (zlb_worker_t *self, int64_t now)
-{
-    bool again = self->disconnect_at
-              && now - self->disconnect_at < s_ms_to_ns (self->heartbeat_ms);
-    self->disconnect_at = now;
-    s_close (self);
-    self->reconnect_at = again ? now + s_ms_to_ns (self->backoff_ms) : now;
-    s_log (self, ZLB_LOG_INFO, "reconnecting", "reason=disconnect reconnect_in_ms=%d",
-           again ? self->backoff_ms : 0);
-    if (again)
-        self->backoff_ms = self->backoff_ms > self->reconnect_max_ms / 2
-                         ? self->reconnect_max_ms : self->backoff_ms * 2;
-}
-
-//  --------------------------------------------------------------------------
-//  Replies
 
 //  The id in a request body, for an answer made here; 0 if it has none.
 static uint64_t
@@ -414,18 +251,19 @@ s_peek_id (zmq_msg_t *body)
 
 //  Answer a client ourselves: an empty reply map and a confirmation.
 static void
-s_answer_error (zlb_worker_t *self, mdp_bytes_t client, uint64_t id, int status,
-                const char *error)
+s_answer_error (zlb_worker_t *self, zlb_worker_link_t *link, mdp_bytes_t client, uint64_t id,
+                int status, const char *error)
 {
     zmq_msg_t body [2];
     if (zlb_error_reply_msg (body, id, status, self->id, error) == 0)
-        s_send_reply (self, client, body, 2);
+        zlb_worker_link_send_reply (link, client, body, 2);
     s_frames_close (body, 2);
 }
 
 //  A REQUEST whose body is not a zlb request: answer 400 ourselves.
 static void
-s_answer_bad (zlb_worker_t *self, mdp_bytes_t client, zmq_msg_t *body, const char *err)
+s_answer_bad (zlb_worker_t *self, zlb_worker_link_t *link, mdp_bytes_t client, zmq_msg_t *body,
+              const char *err)
 {
     char client_str [S_CLIENT_STR_MAX];
     uint64_t id = s_peek_id (body);
@@ -435,7 +273,7 @@ s_answer_bad (zlb_worker_t *self, mdp_bytes_t client, zmq_msg_t *body, const cha
                         ZLB_STR ("client", mdp_bytes_str (client.data, client.size, client_str,
                                                           sizeof (client_str))),
                         ZLB_INT ("status", ZLB_STATUS_BAD_REQUEST), ZLB_STR ("error", err ? err : ""));
-    s_answer_error (self, client, id, ZLB_STATUS_BAD_REQUEST, err);
+    s_answer_error (self, link, client, id, ZLB_STATUS_BAD_REQUEST, err);
 }
 
 //  Send body (count frames; the caller closes them) as the REPLY to the
@@ -443,7 +281,9 @@ s_answer_bad (zlb_worker_t *self, mdp_bytes_t client, zmq_msg_t *body, const cha
 static int
 s_reply_send (zlb_worker_t *self, zmq_msg_t *body, size_t count, int status)
 {
-    int rc = s_send_reply (self, s_slot_client (&self->request), body, count);
+    zlb_worker_link_t *link = &self->links [self->request_link];
+    mdp_bytes_t client = zlb_worker_slot_client (&self->request);
+    int rc = zlb_worker_link_send_reply (link, client, body, count);
     int64_t now = s_now (self);
     if (rc == 0)
         s_window_served (self, now - self->mono_recv, now);
@@ -513,28 +353,50 @@ s_reply (zlb_worker_t *self, int status, const void *payload, size_t size,
 static void
 s_request_release (zlb_worker_t *self)
 {
-    s_slot_clear (&self->request);
+    zlb_worker_slot_clear (&self->request);
     zmsg_destroy (&self->raw_body);
     self->holding = false;
-    //  The broker may have been silent, legitimately, while we were busy.
-    if (self->sock)
-        self->expire_at = s_now (self)
-                        + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
+    zlb_worker_link_rearm (&self->links [self->request_link]);
+    s_share (self);
 }
 
 //  --------------------------------------------------------------------------
-//  Input from the broker
+//  Input from the brokers
 
-//  A REQUEST arrived: keep it for the next zlb_worker_recv. If `credit`
-//  are already waiting the broker broke its promise: say busy.
+//  Full, and a sharing broker sent one more (it had not seen our pause
+//  yet): give it back at once, pausing that broker too.
 static void
-s_on_request (zlb_worker_t *self, mdp_view_t *view)
+s_hand_back (zlb_worker_t *self, size_t index, const mdp_view_t *view)
 {
-    if (self->pending_count == (size_t) self->credit_max) {
-        s_log_limited (self, ZLB_LOG_WARNING, "request_refused",
-                       "reason=\"credit exhausted\" credit=%d status=%d",
-                       self->credit_max, ZLB_STATUS_BUSY);
-        s_answer_error (self, view->address, s_peek_id (view->body), ZLB_STATUS_BUSY,
+    zlb_worker_link_t *link = &self->links [index];
+    int window = s_owed (self, index);
+    if (zlb_worker_link_send_window (link, window, view->address) == 0) {
+        self->stats.handed_back++;
+        zlb_log_limited (self->log, &self->limit, ZLB_LOG_DEBUG, "request_handed_back",
+                         "endpoint=%s credit=%d held=%d", link->endpoint, window, s_held (self));
+    }
+}
+
+//  A REQUEST arrived on a link: keep it for the next zlb_worker_recv, or
+//  hand it back when we are full and hold work from other brokers. If the
+//  link's ring is full the broker broke its promise: say busy.
+static void
+s_on_request (zlb_worker_t *self, size_t index, mdp_view_t *view)
+{
+    zlb_worker_link_t *link = &self->links [index];
+    if (link->input.overflow) {
+        s_answer_bad (self, link, view->address, view->body, "too many body frames");
+        return;
+    }
+    if (self->link_count > 1 && link->shares && s_free (self) == 0) {
+        s_hand_back (self, index, view);
+        return;
+    }
+    if (zlb_worker_link_push (link, view, self->arrivals++) != 0) {
+        zlb_log_limited (self->log, &self->limit, ZLB_LOG_WARNING, "request_refused",
+                         "reason=\"credit exhausted\" credit=%d status=%d",
+                         self->config.credit_max, ZLB_STATUS_BUSY);
+        s_answer_error (self, link, view->address, s_peek_id (view->body), ZLB_STATUS_BUSY,
                         "worker busy");
         return;
     }
@@ -543,100 +405,44 @@ s_on_request (zlb_worker_t *self, mdp_view_t *view)
         zlb_credit_window_gap (&self->window, s_now (self) - self->idle_since);
         self->idle_since = 0;
     }
-    size_t tail = (self->pending_head + self->pending_count) % (size_t) self->credit_max;
-    s_slot_fill (&self->pending [tail], view->address, view->body, view->body_count);
-    self->pending_count++;
+    if (self->link_count > 1)
+        s_share (self);
 }
 
 static void
-s_malformed (zlb_worker_t *self, const mdp_view_t *view, const char *reason)
+s_read (zlb_worker_t *self, size_t index)
 {
-    s_log_limited (self, ZLB_LOG_WARNING, "malformed", "frames=%zu command=%s error=\"%s\"",
-                   self->input.count + self->input.overflow,
-                   view->command < 0 ? "?" : mdp_command_name (view->command), reason);
-}
-
-//  The message in self->input, from the broker (a DEALER: no routing id).
-static void
-s_on_message (zlb_worker_t *self, int64_t now)
-{
+    zlb_worker_link_t *link = &self->links [index];
     mdp_view_t view;
-    mdp_error_t error = mdp_parse (self->input.frame, self->input.count, false, &view);
-    if (error == MDP_OK && !view.worker)
-        error = MDP_E_PROTOCOL;   //  a client message is no business of ours
-    if (error == MDP_OK && view.command == MDP_REQUEST && view.body_count == 0)
-        error = MDP_E_SHORT;      //  a request without body
-    if (error != MDP_OK)
-        s_malformed (self, &view, self->input.overflow ? "too many frames" : mdp_strerror (error));
-    else
-    if (view.command == MDP_REQUEST && self->input.overflow)
-        s_answer_bad (self, view.address, view.body, "too many body frames");
-    else
-    if (view.command == MDP_REQUEST)
-        s_on_request (self, &view);
-    else
-    if (view.command == MDP_HEARTBEAT) {
-        self->stats.heartbeats_received++;
-        s_log (self, ZLB_LOG_DEBUG, "heartbeat_received", NULL);
+    if (zlb_worker_link_read (link, &view) == 1) {
+        s_on_request (self, index, &view);
+        mdp_input_clear (&link->input);
     }
-    else
-    if (view.command == MDP_DISCONNECT)
-        s_broker_disconnect (self, now);
-    else
-        s_malformed (self, &view, "unexpected command");
-}
-
-//  Read one message. Anything at all from the broker proves it is alive.
-static void
-s_read (zlb_worker_t *self)
-{
-    if (mdp_recv (zsock_resolve (self->sock), &self->input) != 0)
-        return;               //  nothing after all, or interrupted
-    int64_t now = s_now (self);
-    self->expire_at = now + s_ms_to_ns ((int64_t) self->heartbeat_ms * self->liveness);
-    if (!self->heard) {
-        //  First word from the broker since READY: registration worked.
-        self->heard = true;
-        if (self->sockets > 1)
-            s_log (self, ZLB_LOG_INFO, "broker_heard", "endpoint=%s socket=%u",
-                   self->endpoint, self->sockets);
-        self->backoff_ms = self->heartbeat_ms;
-    }
-    s_on_message (self, now);
-    mdp_input_clear (&self->input);
 }
 
 //  --------------------------------------------------------------------------
 //  The wait step shared by recv and idle
 
-//  Run due timers; returns the next time one is due.
+//  Is the worker serving one of this link's requests (whatever its socket)?
+static bool
+s_busy_with (const zlb_worker_t *self, size_t index)
+{
+    return self->holding && self->request_link == index;
+}
+
+//  Run every link's timers; returns the next time one is due.
 static int64_t
 s_timers (zlb_worker_t *self, int64_t now)
 {
-    bool busy = self->holding;
-    if (self->sock && now >= self->heartbeat_at) {
-        if (s_send_command (self, MDP_HEARTBEAT) == 0) {
-            self->stats.heartbeats_sent++;
-            s_log (self, ZLB_LOG_DEBUG, "heartbeat_sent", NULL);
-        }
-        self->heartbeat_at = now + s_ms_to_ns (self->heartbeat_ms);
+    int64_t next = INT64_MAX;
+    for (size_t index = 0; index < self->link_count; index++) {
+        //  A fresh socket announces what is free now (nothing held from it).
+        int64_t due = zlb_worker_link_timers (&self->links [index], now, s_busy_with (self, index),
+                                          s_window_for (self, index));
+        if (due < next)
+            next = due;
     }
-    if (self->sock && !busy && now >= self->expire_at)
-        s_broker_silent (self, now);
-    if (!self->sock && !busy && now >= self->reconnect_at) {
-        if (s_connect (self) != 0) {
-            s_log_limited (self, ZLB_LOG_ERROR, "connect_failed", "endpoint=%s error=\"%s\"",
-                           self->endpoint, zmq_strerror (errno));
-            self->reconnect_at = now + s_ms_to_ns (self->backoff_ms);
-        }
-        else
-        if (self->sockets > 1)
-            self->stats.reconnects++;
-    }
-    if (self->sock)
-        return busy || self->heartbeat_at < self->expire_at
-             ? self->heartbeat_at : self->expire_at;
-    return busy ? INT64_MAX : self->reconnect_at;
+    return next;
 }
 
 //  Sleep in nanoseconds (for the sub-millisecond tail of a wait).
@@ -649,6 +455,26 @@ s_nap (int64_t ns)
     nanosleep (&t, NULL);
 }
 
+//  Read one message from a link that has one queued already (under load,
+//  and always with credit, the next request usually is): no poll system
+//  call. Starts after the link read last, so no broker is starved. True if
+//  it read one.
+static bool
+s_read_queued (zlb_worker_t *self)
+{
+    static __thread size_t s_turn;  //  (a worker is used by one thread)
+    for (size_t step = 0; step < self->link_count; step++) {
+        size_t index = (s_turn + step) % self->link_count;
+        zlb_worker_link_t *link = &self->links [index];
+        if (link->sock && (zsock_events (link->sock) & ZMQ_POLLIN)) {
+            s_turn = index + 1;
+            s_read (self, index);
+            return true;
+        }
+    }
+    return false;
+}
+
 //  One step: timers, then wait for input until the next timer or deadline
 //  (mono ns), reading at most one message. Signals end the wait early.
 static void
@@ -659,29 +485,38 @@ s_step (zlb_worker_t *self, int64_t deadline)
     if (deadline < until)
         until = deadline;
     int64_t wait_ns = until > now ? until - now : 0;
-    //  zmq_poll counts in ms: wait whole ms, and nap the tail after a 0 poll
-    long timeout_ms = (long) (wait_ns / 1000000);
-    if (!self->sock) {
+    if (s_read_queued (self))
+        return;
+    zmq_pollitem_t items [ZLB_WORKER_MAX_BROKERS];
+    size_t which [ZLB_WORKER_MAX_BROKERS];
+    size_t count = 0;
+    for (size_t index = 0; index < self->link_count; index++)
+        if (self->links [index].sock) {
+            items [count] = (zmq_pollitem_t) { zsock_resolve (self->links [index].sock), 0,
+                                               ZMQ_POLLIN, 0 };
+            which [count++] = index;
+        }
+    if (count == 0) {
         s_nap (wait_ns);
         return;
     }
-    //  Under load (and always with credit) the next request is usually
-    //  queued already: take it without the poll system call.
-    if (zsock_events (self->sock) & ZMQ_POLLIN) {
-        s_read (self);
-        return;
+    //  zmq_poll counts in ms: wait whole ms, and nap the tail after a 0 poll
+    long timeout_ms = (long) (wait_ns / 1000000);
+    int rc = zmq_poll (items, (int) count, timeout_ms);
+    if (rc > 0) {
+        for (size_t item = 0; item < count; item++)
+            if (items [item].revents & ZMQ_POLLIN) {
+                s_read (self, which [item]);
+                break;
+            }
     }
-    zmq_pollitem_t item = { zsock_resolve (self->sock), 0, ZMQ_POLLIN, 0 };
-    int rc = zmq_poll (&item, 1, timeout_ms);
-    if (rc > 0 && (item.revents & ZMQ_POLLIN))
-        s_read (self);
     else
     if (rc == 0 && timeout_ms == 0)
         s_nap (until - s_now (self));
     else
     if (rc < 0 && errno != EINTR) {
-        s_log_limited (self, ZLB_LOG_ERROR, "poll_failed", "error=\"%s\"",
-                       zmq_strerror (errno));
+        zlb_log_limited (self->log, &self->limit, ZLB_LOG_ERROR, "poll_failed", "error=\"%s\"",
+                         zmq_strerror (errno));
         s_nap (s_ms_to_ns (timeout_ms < 10 ? timeout_ms : 10));
     }
 }
@@ -689,67 +524,74 @@ s_step (zlb_worker_t *self, int64_t deadline)
 //  --------------------------------------------------------------------------
 //  Public API
 
+//  Copy the options into self and the links' shared config.
+static int
+s_configure (zlb_worker_t *self, const zlb_worker_options_t *options, size_t brokers)
+{
+    if (options->id)
+        snprintf (self->id, sizeof (self->id), "%s", options->id);
+    else
+        zlb_default_id (self->id, sizeof (self->id));
+    self->service = strdup (options->service);
+    self->log = options->log;
+    self->limit.burst = 10;
+    self->raw_ok = options->raw;
+    //  credit 0: adaptive up to credit_max; 1: strict MDP; N: a fixed window.
+    self->adaptive = options->credit == 0;
+    int credit_max = self->adaptive ? (options->credit_max > 0 ? options->credit_max
+                                                               : ZLB_CREDIT_WINDOW_DEFAULT_MAX)
+                                    : options->credit;
+    zlb_credit_window_init (&self->window, credit_max);
+    self->capacity = self->adaptive ? self->window.window : credit_max;
+    if (options->curve_server_key) {
+        //  Our own copy of the keys: a fixed identity across reconnects.
+        self->curve_server_key = strdup (options->curve_server_key);
+        self->curve_cert = options->curve_cert ? zcert_dup (options->curve_cert) : zcert_new ();
+        if (!self->curve_server_key || !self->curve_cert)
+            return -1;
+    }
+    int reconnect_max_ms = options->reconnect_max_ms > 0 ? options->reconnect_max_ms
+                                                         : 32 * options->heartbeat_ms;
+    self->config = (zlb_worker_config_t) {
+        .service = self->service, .id = self->id, .heartbeat_ms = options->heartbeat_ms,
+        .liveness = options->liveness,
+        .reconnect_max_ms = reconnect_max_ms < options->heartbeat_ms ? options->heartbeat_ms
+                                                                     : reconnect_max_ms,
+        .log = self->log, .limit = &self->limit, .clock_ns = options->clock_ns,
+        .clock_arg = options->clock_arg, .curve_server_key = self->curve_server_key,
+        .curve_cert = self->curve_cert,
+        .max_body = options->max_body ? options->max_body : ZLB_MAX_BODY_DEFAULT,
+        .credit_max = credit_max, .adaptive = self->adaptive, .windowed = brokers > 1 };
+    return self->service ? 0 : -1;
+}
+
 zlb_worker_t *
-zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
+zlb_worker_new_multi (const char *const *endpoints, size_t count,
+                      const zlb_worker_options_t *options)
 {
     zlb_worker_options_t defaults;
     if (!options) {
         zlb_worker_options_defaults (&defaults);
         options = &defaults;
     }
-    if (!s_options_valid (endpoint, options)) {
+    if (!s_endpoints_valid (endpoints, count) || !s_options_valid (options)) {
         errno = EINVAL;
         return NULL;
     }
     zlb_worker_t *self = (zlb_worker_t *) calloc (1, sizeof (zlb_worker_t));
     if (!self)
         return NULL;
-    self->endpoint = strdup (endpoint);
-    self->service = strdup (options->service);
-    if (options->id)
-        snprintf (self->id, sizeof (self->id), "%s", options->id);
-    else
-        zlb_default_id (self->id, sizeof (self->id));
-    self->heartbeat_ms = options->heartbeat_ms;
-    self->liveness = options->liveness;
-    self->reconnect_max_ms = options->reconnect_max_ms > 0
-                           ? options->reconnect_max_ms : 32 * options->heartbeat_ms;
-    if (self->reconnect_max_ms < self->heartbeat_ms)
-        self->reconnect_max_ms = self->heartbeat_ms;
-    self->backoff_ms = self->heartbeat_ms;
-    self->log = options->log;
-    self->max_body = options->max_body ? options->max_body : ZLB_MAX_BODY_DEFAULT;
-    self->clock_ns = options->clock_ns;
-    self->clock_arg = options->clock_arg;
-    self->limit.burst = 10;
-    //  credit 0: adaptive up to credit_max; 1: strict MDP; N: a fixed window.
-    self->adaptive = options->credit == 0;
-    self->credit_max = self->adaptive ? (options->credit_max > 0 ? options->credit_max
-                                                               : ZLB_CREDIT_WINDOW_DEFAULT_MAX)
-                                      : options->credit;
-    zlb_credit_window_init (&self->window, self->credit_max);
-    self->raw_ok = options->raw;
-    mdp_input_init (&self->input);
-    s_slot_init (&self->request);
-    self->pending = (s_request_t *) calloc ((size_t) self->credit_max, sizeof (s_request_t));
-    if (!self->pending) {
-        zlb_worker_destroy (&self);
-        errno = ENOMEM;
-        return NULL;
+    zlb_worker_slot_init (&self->request);
+    self->links = (zlb_worker_link_t *) calloc (count, sizeof (zlb_worker_link_t));
+    int rc = self->links && s_configure (self, options, count) == 0 ? 0 : -1;
+    errno = ENOMEM;
+    for (size_t index = 0; rc == 0 && index < count; index++, self->link_count++)
+        rc = zlb_worker_link_init (&self->links [index], &self->config, endpoints [index]);
+    for (size_t index = 0; rc == 0 && index < count; index++) {
+        errno = 0;
+        rc = zlb_worker_link_connect (&self->links [index], s_window_for (self, index));
     }
-    for (int slot = 0; slot < self->credit_max; slot++)
-        s_slot_init (&self->pending [slot]);
-    if (options->curve_server_key) {
-        //  Our own copy of the keys: a fixed identity across reconnects.
-        self->curve_server_key = strdup (options->curve_server_key);
-        self->curve_cert = options->curve_cert ? zcert_dup (options->curve_cert) : zcert_new ();
-        if (!self->curve_server_key || !self->curve_cert) {
-            zlb_worker_destroy (&self);
-            errno = ENOMEM;
-            return NULL;
-        }
-    }
-    if (!self->endpoint || !self->service || s_connect (self) != 0) {
+    if (rc != 0) {
         int saved = errno;
         zlb_worker_destroy (&self);
         errno = saved ? saved : EINVAL;
@@ -758,28 +600,29 @@ zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
     return self;
 }
 
+zlb_worker_t *
+zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options)
+{
+    return zlb_worker_new_multi (&endpoint, 1, options);
+}
+
 void
 zlb_worker_destroy (zlb_worker_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     zlb_worker_t *self = *self_p;
-    s_log (self, ZLB_LOG_INFO, "leaving", "endpoint=%s connected=%s served=%" PRIu64
-           " bad_requests=%" PRIu64 " reconnects=%" PRIu64, self->endpoint,
-           self->sock ? "yes" : "no", self->stats.served, self->stats.bad_requests,
-           self->stats.reconnects);
-    if (self->sock) {
-        s_send_command (self, MDP_DISCONNECT);
-        zsock_set_linger (self->sock, S_LINGER_LEAVE_MS);
-        zsock_destroy (&self->sock);
+    for (size_t index = 0; index < self->link_count; index++) {
+        zlb_worker_link_t *link = &self->links [index];
+        s_log (self, ZLB_LOG_INFO, "leaving", "endpoint=%s connected=%s served=%" PRIu64
+               " bad_requests=%" PRIu64 " reconnects=%" PRIu64, link->endpoint,
+               link->sock ? "yes" : "no", self->stats.served, self->stats.bad_requests,
+               link->reconnects);
+        zlb_worker_link_destroy (link);     //  DISCONNECT when connected
     }
-    if (self->pending)
-        s_drop_pending (self);
-    free (self->pending);
-    s_slot_clear (&self->request);
-    mdp_input_clear (&self->input);
+    free (self->links);
+    zlb_worker_slot_clear (&self->request);
     zmsg_destroy (&self->raw_body);
-    free (self->endpoint);
     free (self->service);
     free (self->curve_server_key);
     zcert_destroy (&self->curve_cert);
@@ -791,7 +634,7 @@ zlb_worker_destroy (zlb_worker_t **self_p)
 //  that starts like a msgpack map. Anything else (a plain MDP client's
 //  text, several frames) is not ours at all.
 static bool
-s_zlb_shaped (const s_request_t *request)
+s_zlb_shaped (const zlb_worker_slot_t *request)
 {
     zmq_msg_t *body = (zmq_msg_t *) &request->body [0];
     if (request->body_count != 1 || zmq_msg_size (body) == 0)
@@ -805,7 +648,6 @@ static void
 s_hold (zlb_worker_t *self, zlb_work_t *work)
 {
     self->holding = true;
-    self->request_socket = self->sockets;   //  pending ones are all from this socket
     self->request_id = work->id;
     self->attempt = work->attempt;
     self->t_recv = work->t_recv = zlb_time_ns ();
@@ -820,8 +662,9 @@ s_hold_raw (zlb_worker_t *self, zlb_work_t *work)
 {
     self->raw_body = mdp_frames_to_zmsg (self->request.body, self->request.body_count);
     if (!self->raw_body) {
-        s_answer_bad (self, s_slot_client (&self->request), NULL, "worker out of memory");
-        s_slot_clear (&self->request);
+        s_answer_bad (self, &self->links [self->request_link],
+                      zlb_worker_slot_client (&self->request), NULL, "worker out of memory");
+        zlb_worker_slot_clear (&self->request);
         return 0;
     }
     self->stats.raw_requests++;
@@ -833,15 +676,34 @@ s_hold_raw (zlb_worker_t *self, zlb_work_t *work)
     return 1;
 }
 
-//  Take the pending REQUEST: decode it, answer 400 if it is not ours (or
-//  hand it over raw with options.raw). Returns 1 with work filled, 0 if
-//  it was answered or dropped. The body stays in self->request, where
+//  The link whose oldest queued request arrived first; -1 when none has one.
+static int
+s_oldest_link (const zlb_worker_t *self)
+{
+    int oldest = -1;
+    uint64_t seq = UINT64_MAX;
+    for (size_t index = 0; index < self->link_count; index++) {
+        const zlb_worker_link_t *link = &self->links [index];
+        if (link->pending_count && link->pending [link->pending_head].seq < seq) {
+            seq = link->pending [link->pending_head].seq;
+            oldest = (int) index;
+        }
+    }
+    return oldest;
+}
+
+//  Take the oldest queued REQUEST: decode it, answer 400 if it is not ours
+//  (or hand it over raw with options.raw). Returns 1 with work filled, 0
+//  if it was answered or dropped. The body stays in self->request, where
 //  work's payload points.
 static int
-s_take_pending (zlb_worker_t *self, zlb_work_t *work)
+s_take_pending (zlb_worker_t *self, size_t index, zlb_work_t *work)
 {
-    s_request_t *request = &self->request;
-    s_pending_take (self, request);
+    zlb_worker_link_t *link = &self->links [index];
+    zlb_worker_slot_t *request = &self->request;
+    zlb_worker_link_take (link, request);
+    self->request_link = index;
+    self->request_socket = link->sockets;   //  queued ones are all from this socket
     memset (work, 0, sizeof *work);
     if (self->raw_ok && !s_zlb_shaped (request))
         return s_hold_raw (self, work);
@@ -855,8 +717,9 @@ s_take_pending (zlb_worker_t *self, zlb_work_t *work)
     &&  !err)
         err = "malformed request";
     if (err) {
-        s_answer_bad (self, s_slot_client (request), body, err);
-        s_slot_clear (request);
+        s_answer_bad (self, link, zlb_worker_slot_client (request), body, err);
+        zlb_worker_slot_clear (request);
+        s_share (self);
         return 0;
     }
     *work = (zlb_work_t) { .id = decoded.id, .ts = decoded.ts, .attempt = decoded.attempt,
@@ -884,8 +747,9 @@ zlb_worker_recv (zlb_worker_t *self, zlb_work_t *work, int timeout_ms)
     while (true) {
         if (zsys_interrupted)
             return -1;
-        if (self->pending_count) {
-            if (s_take_pending (self, work) == 1)
+        int oldest = s_oldest_link (self);
+        if (oldest >= 0) {
+            if (s_take_pending (self, (size_t) oldest, work) == 1)
                 return 1;
             continue;
         }
@@ -906,7 +770,8 @@ s_answerable (zlb_worker_t *self, const zlb_work_t *work)
         errno = EINVAL;
         return -1;
     }
-    if (!self->sock || self->request_socket != self->sockets) {
+    zlb_worker_link_t *link = &self->links [self->request_link];
+    if (!link->sock || self->request_socket != link->sockets) {
         //  The socket it came on is gone: the broker has redelivered it.
         zlb_log_kv (self->log, ZLB_LOG_WARNING, "reply_dropped", ZLB_UINT ("id", self->request_id),
                     ZLB_STR ("client", self->client_str),
@@ -965,7 +830,7 @@ zlb_worker_idle (zlb_worker_t *self, int64_t usec)
     if (!self)
         return;
     int64_t deadline = s_now (self) + usec * 1000;
-    do                            //  at least once: idle (w, 0) services the socket
+    do                            //  at least once: idle (w, 0) services the sockets
         s_step (self, deadline);
     while (s_now (self) < deadline);
 }
@@ -979,11 +844,19 @@ zlb_worker_id (const zlb_worker_t *self)
 void
 zlb_worker_stats (const zlb_worker_t *self, zlb_worker_stats_t *stats)
 {
-    if (stats && self) {
-        *stats = self->stats;
-        stats->credit = self->announced;
+    if (!stats)
+        return;
+    memset (stats, 0, sizeof *stats);
+    if (!self)
+        return;
+    *stats = self->stats;
+    stats->credit = self->links [0].window;
+    stats->capacity = self->capacity;
+    for (size_t index = 0; index < self->link_count; index++) {
+        const zlb_worker_link_t *link = &self->links [index];
+        stats->heartbeats_sent += link->heartbeats_sent;
+        stats->heartbeats_received += link->heartbeats_received;
+        stats->reconnects += link->reconnects;
+        stats->brokers_connected += link->sock && link->heard;
     }
-    else
-    if (stats)
-        memset (stats, 0, sizeof *stats);
 }

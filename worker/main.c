@@ -23,7 +23,7 @@
 #define S_EXIT_USAGE 2
 
 typedef struct {
-    const char *endpoint;          //  broker to connect to
+    zlb_opt_list_t connect;        //  broker endpoints (--connect, repeatable)
     const char *log_path;          //  log file, "-" for stderr
     const char *fail_on;           //  test hook: abort on payloads holding this
     zlb_log_level_t log_level;     //  log threshold
@@ -36,6 +36,7 @@ typedef struct {
 } s_args_t;
 
 #define S_HOUR_MS 3600000
+#define S_DEFAULT_CONNECT "tcp://127.0.0.1:5555"
 
 //  Returns 0 to run, 1 when --help/--version was served, -1 on bad usage.
 static int
@@ -43,8 +44,10 @@ s_parse_args (int argc, char *argv [], s_args_t *args)
 {
     zlb_worker_options_t *worker = &args->worker;
     const zlb_option_t table [] = {
-        {"connect", 0, ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->endpoint),
-         .help = "broker endpoint"},
+        {"connect", 0, ZLB_OPT_ENDPOINT, "ENDPOINT", ZLB_OPT_INTO (args->connect),
+         .repeatable = true, .distinct = true, .default_text = S_DEFAULT_CONNECT,
+         .help = "broker endpoint; give several to register with every broker of a"
+         " cluster and share this worker's capacity across them (docs/cluster.md)"},
         {"service", 0, ZLB_OPT_CUSTOM, "NAME", .target = &worker->service,
          .check = zlb_opt_worker_service, .default_text = "echo",
          .help = "service to offer (not mmi.*)"},
@@ -153,20 +156,58 @@ s_serve (zlb_worker_t *worker, zlb_log_t *log, const s_args_t *args)
     return served;
 }
 
+//  The endpoints as one printable list, "A,B,C" (for logs and the banner).
+static const char *
+s_endpoints_text (const s_args_t *args, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf [0] = 0;
+    for (int index = 0; index < args->connect.count && used < size; index++) {
+        int wrote = snprintf (buf + used, size - used, "%s%s", index ? "," : "",
+                              args->connect.items [index]);
+        used += wrote > 0 ? (size_t) wrote : 0;
+    }
+    return buf;
+}
+
+//  Which endpoint zmq refused, and why (each tried alone on a bare socket:
+//  nothing is sent; a duplicate was refused while parsing).
+static void
+s_connect_failed (const s_args_t *args, int error)
+{
+    char why [300];
+    for (int index = 0; index < args->connect.count; index++) {
+        const char *endpoint = args->connect.items [index];
+        zsock_t *probe = zsock_new (ZMQ_DEALER);
+        int rc = probe ? zsock_connect (probe, "%s", endpoint) : -1;
+        int saved = errno;
+        zsock_destroy (&probe);
+        if (rc == 0)
+            continue;
+        fprintf (stderr, "zlb-worker: cannot connect to '%s': %s\n", endpoint,
+                 zlb_endpoint_why (endpoint, saved, why, sizeof (why)));
+        return;
+    }
+    fprintf (stderr, "zlb-worker: cannot connect: %s\n", strerror (error));
+}
+
 int
 main (int argc, char *argv [])
 {
-    s_args_t args = { .endpoint = "tcp://127.0.0.1:5555", .log_path = "server_log.log",
-                      .log_level = ZLB_LOG_INFO };
+    s_args_t args = { .log_path = "server_log.log", .log_level = ZLB_LOG_INFO };
     zlb_worker_options_defaults (&args.worker);
     int rc = s_parse_args (argc, argv, &args);
     if (rc != ZLB_OPTIONS_RUN)
         return rc == ZLB_OPTIONS_DONE ? 0 : S_EXIT_USAGE;
+    if (args.connect.count == 0)
+        args.connect.items [args.connect.count++] = S_DEFAULT_CONNECT;
+    char endpoints [ZLB_OPT_LIST_MAX * 256];
+    s_endpoints_text (&args, endpoints, sizeof (endpoints));
     args.worker.raw = true;
     char child_id [ZLB_WORKER_ID_MAX + 1];
     if (args.count > 1) {
         fprintf (stderr, "zlb-worker %s: %d workers serve '%s' via %s; log %s\n",
-                 ZLB_VERSION_STRING, args.count, args.worker.service, args.endpoint,
+                 ZLB_VERSION_STRING, args.count, args.worker.service, endpoints,
                  s_log_name (args.log_path));
         int index = zlb_worker_fork (args.count);    //  returns in the children only
         if (args.worker.id) {
@@ -194,20 +235,19 @@ main (int argc, char *argv [])
     zlb_log_set_format (log, args.log_format);
     args.worker.log = log;
     zlb_log (log, ZLB_LOG_INFO, "started", "endpoint=%s service=%s heartbeat_ms=%d"
-             " liveness=%d work_us=%" PRId64, args.endpoint, args.worker.service,
+             " liveness=%d work_us=%" PRId64, endpoints, args.worker.service,
              args.worker.heartbeat_ms, args.worker.liveness, args.work_us);
-    zlb_worker_t *worker = zlb_worker_new (args.endpoint, &args.worker);
+    zlb_worker_t *worker = zlb_worker_new_multi (args.connect.items, (size_t) args.connect.count,
+                                                 &args.worker);
     zcert_destroy (&args.worker.curve_cert);     //  the worker keeps its own copy
     if (!worker) {
-        char why [300];
-        fprintf (stderr, "zlb-worker: cannot connect to '%s': %s\n", args.endpoint,
-                 zlb_endpoint_why (args.endpoint, errno, why, sizeof (why)));
+        s_connect_failed (&args, errno);
         zlb_log_destroy (&log);
         return S_EXIT_USAGE;
     }
     if (args.count <= 1)
         fprintf (stderr, "zlb-worker %s: worker %s serves '%s' via %s; log %s\n",
-                 ZLB_VERSION_STRING, args.worker.id, args.worker.service, args.endpoint,
+                 ZLB_VERSION_STRING, args.worker.id, args.worker.service, endpoints,
                  s_log_name (args.log_path));
     uint64_t served = s_serve (worker, log, &args);
     zlb_worker_destroy (&worker);

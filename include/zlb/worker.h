@@ -15,6 +15,13 @@
                 zlb_worker_reply (w, &req, ZLB_STATUS_OK, out, out_size, NULL);
             zlb_worker_destroy (&w);     //  sends DISCONNECT
 
+    Several brokers (zlb_worker_new_multi; docs/cluster.md): the worker
+    registers with every one (READY, heartbeats, reconnects, DISCONNECT at
+    destroy, each on its own), serves the oldest request from any of them,
+    and shares its capacity across them: it never holds more than its
+    window in all, pausing brokers while it is full and handing back a
+    request that raced in (docs/protocol.md, "Workers on several brokers").
+
     Not thread-safe: use one worker per thread.                              */
 
 #ifndef ZLB_WORKER_H_INCLUDED
@@ -28,6 +35,8 @@ typedef struct _zlb_worker_t zlb_worker_t;
 
 //  Largest credit a worker may advertise (the broker caps it too).
 #define ZLB_WORKER_CREDIT_MAX 1000
+//  Most broker endpoints one worker takes.
+#define ZLB_WORKER_MAX_BROKERS 16
 
 typedef struct {
     const char *service;     //  service to offer (required; not "mmi.*")
@@ -74,7 +83,10 @@ typedef struct {
     uint64_t reconnects;     //  fresh sockets after the broker went silent
     uint64_t heartbeats_sent;
     uint64_t heartbeats_received;
-    int credit;              //  the window the broker has from us now
+    int credit;              //  the window the (first) broker has from us now
+    int capacity;            //  requests we hold at once now, across brokers
+    uint64_t handed_back;    //  requests given back unserved while full (several brokers)
+    int brokers_connected;   //  brokers registered with and heard from
 } zlb_worker_stats_t;
 
 //  Fill options with the defaults (NULL: nothing to fill).
@@ -84,6 +96,14 @@ void zlb_worker_options_defaults (zlb_worker_options_t *options);
 //  endpoint or options (EINVAL; a NULL endpoint too). options may be NULL
 //  for the defaults.
 zlb_worker_t *zlb_worker_new (const char *endpoint, const zlb_worker_options_t *options);
+
+//  Register with count brokers serving the same service (see the top of
+//  this file); count 1 is exactly zlb_worker_new. Returns NULL with errno:
+//  EINVAL for NULL endpoints, count 0 or over ZLB_WORKER_MAX_BROKERS, a
+//  NULL or empty endpoint, one given twice (same text), bad options; what
+//  zmq set for an endpoint it refused.
+zlb_worker_t *zlb_worker_new_multi (const char *const *endpoints, size_t count,
+                                    const zlb_worker_options_t *options);
 
 //  Send DISCONNECT (if connected), close the socket, free. Safe on NULL and
 //  on a pointer to NULL.
