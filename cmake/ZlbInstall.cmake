@@ -5,7 +5,8 @@
 #    include/zlb/*.h           its public headers (they include czmq.h)
 #    lib/pkgconfig/zlb.pc      pkg-config (Requires: libczmq libzmq msgpack)
 #    share/man/man1/*.1        man pages made from --help by help2man, if found
-#    lib/systemd/system/       zlb-broker.service, zlb-worker@.service
+#    lib/systemd/system/       zlb-broker.service (one broker), zlb-broker@.service
+#                              (several: docs/cluster.md), zlb-worker@.service
 #    etc/logrotate.d/zlb       logrotate rules (SIGHUP reopens the logs)
 #
 #  Everything is relative to the prefix given at install time
@@ -38,7 +39,7 @@ install (FILES ${PROJECT_BINARY_DIR}/zlb.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/
 
 #  systemd units name the installed programs: filled in at install time so
 #  that --prefix is honoured.
-foreach (unit zlb-broker.service zlb-worker@.service)
+foreach (unit zlb-broker.service zlb-broker@.service zlb-worker@.service)
     install (CODE "
         set (ZLB_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
         configure_file (\"${PROJECT_SOURCE_DIR}/contrib/systemd/${unit}.in\"
