@@ -6,7 +6,8 @@
 #
 # Each broker has a NAME: its endpoint is ipc://T_DIR/NAME.ipc (in CB_EP),
 # its log T_DIR/broker-NAME-N.log for its Nth start (CB_LOG: the current
-# one), its PID in CB_PID. Workers here talk to one broker each.
+# one), its PID in CB_PID. Workers talk to one broker each
+# (start_cluster_worker) or to every broker in CLUSTER (start_shared_worker).
 
 declare -A CB_EP CB_LOG CB_PID CB_STARTS
 
@@ -45,6 +46,25 @@ start_cluster_worker () {
         --service echo --id "$id" "${HB[@]}" --log "$SERVER_LOG" --log-level "$LOG_LEVEL" "$@"
     wait_for 5 cluster_broker_saw_worker "$broker" "$id" \
         || fail "worker $id never registered with broker $broker"
+}
+
+# start_shared_worker ID [ARGS...]: an echo worker registered with every
+# broker in CLUSTER (one --connect each); ready when each has it.
+start_shared_worker () {
+    local id=$1 broker connect=()
+    shift
+    for broker in $CLUSTER; do connect+=(--connect "${CB_EP[$broker]}"); done
+    spawn "worker-$id" "${WRAP[@]}" "$ZLB_BIN/zlb-worker" "${connect[@]}" \
+        --service echo --id "$id" "${HB[@]}" --log "$SERVER_LOG" --log-level "$LOG_LEVEL" "$@"
+    for broker in $CLUSTER; do
+        wait_for 5 cluster_broker_saw_worker "$broker" "$id" \
+            || fail "worker $id never registered with broker $broker"
+    done
+}
+
+# worker_served_after T_US ID: worker ID answered a request after T_US.
+worker_served_after () {
+    [ "$(first_after "$1" "worker\\[$2\\] request_served " "$SERVER_LOG")" != - ]
 }
 
 # cluster_stress NAME ARGS...: zlb-stress in the background over every
@@ -86,13 +106,16 @@ start_cluster_of_two () {
 }
 
 # cluster_load_start: zlb-stress "load" at a constant rate over the
-# cluster (--timeout-ms 500, --retries 8) for DURATION; waits until both
-# brokers carry requests. PID in LOAD_PID.
+# cluster (--timeout-ms 500, --retries 8) for DURATION; waits until every
+# broker carries requests. PID in LOAD_PID.
 cluster_load_start () {
+    local broker
     cluster_stress load --rate 200 --clients 4 --duration "$1" --timeout-ms 500 --retries 8
     LOAD_PID=$LAST_PID
-    wait_for 5 eval "cluster_broker_routed a && cluster_broker_routed b" \
-        || fail "the load did not reach both brokers"
+    for broker in $CLUSTER; do
+        wait_for 5 cluster_broker_routed "$broker" \
+            || fail "the load did not reach broker $broker"
+    done
 }
 
 # cluster_load_check WHAT: wait for the load to end, print its counts, and
@@ -103,4 +126,47 @@ cluster_load_check () {
     step "$(jq -c '{sent,ok,errors,timeouts,lost,retries,duplicates,per_broker}' "$json")"
     jq -e '.lost == 0 and .timeouts == 0 and .mismatched == 0 and .errors == 0' "$json" \
         >/dev/null || fail "requests failed $1"
+}
+
+# shared_workers_scenario SIGNAL: the brokers of CLUSTER (the first is the
+# victim), three echo workers registered with all of them, a constant load
+# over all. The victim gets SIGNAL mid-run and is started again on its
+# endpoint once the clients have marked it suspect. Fails unless nothing
+# was lost, timed out, failed or mismatched, every worker served after the
+# fault, and the restarted broker got every worker back and carried
+# traffic. Prints the measured times (not checked).
+shared_workers_scenario () {
+    local signal=$1 broker id
+    local victim=${CLUSTER%% *}
+    for broker in $CLUSTER; do start_cluster_broker "$broker"; done
+    for id in w1 w2 w3; do start_shared_worker "$id" --work-us 1000; done
+    step "brokers $CLUSTER; workers w1 w2 w3 registered with every one"
+    cluster_load_start 10s
+    wait_for 10 cluster_broker_routed "$victim" 100 || fail "broker $victim never carried the load"
+    step "SIG$signal broker $victim; start it again once the clients found it gone"
+    kill -"$signal" "${CB_PID[$victim]}"
+    local fault_us
+    fault_us=$(now_us)
+    wait_exit "${CB_PID[$victim]}" 5 2>/dev/null || fail "broker $victim did not stop on SIG$signal"
+    client_saw_suspect () { grep -q "broker_suspect " "$T_DIR/load.log" 2>/dev/null; }
+    wait_for 10 client_saw_suspect || fail "the clients never marked broker $victim suspect"
+    local restarted_us
+    restarted_us=$(now_us)
+    start_cluster_broker "$victim"
+    for id in w1 w2 w3; do
+        wait_for 10 cluster_broker_saw_worker "$victim" "$id" \
+            || fail "worker $id did not register again with broker $victim"
+    done
+    wait_for 10 cluster_broker_routed "$victim" || fail "the restarted broker got no traffic"
+    for id in w1 w2 w3; do
+        worker_served_after "$fault_us" "$id" || fail "worker $id stopped serving after the fault"
+    done
+    cluster_load_check "across broker $victim's SIG$signal and restart"
+    local suspect back healthy
+    suspect=$(first_after "$fault_us" "broker_suspect " "$T_DIR/load.log")
+    back=$(first_after "$restarted_us" "worker_join " "${CB_LOG[$victim]}")
+    healthy=$(first_after "$restarted_us" "broker_healthy " "$T_DIR/load.log")
+    step "broker $victim suspect ${suspect} ms after SIG$signal; after its restart the first" \
+         "worker was back in ${back} ms, clients sent to it again in ${healthy} ms; slowest" \
+         "failed-over request: $(stress_max_failover_ms "$T_DIR/load.log") ms"
 }
