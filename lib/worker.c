@@ -185,10 +185,14 @@ s_send_window (zlb_worker_t *self, zlb_worker_link_t *link, int window)
 }
 
 //  Tell each broker its window when it must change. One broker: when the
-//  capacity moved, exactly as before sharing existed. Several: at once
-//  when a broker could send more than is free (full: pause it), and when
-//  it could send less than is free only once a quarter of the capacity is
-//  (so that a busy worker does not send two updates per request).
+//  capacity moved, exactly as before sharing existed. Several: a broker
+//  that could send more is paused when nothing is free, and trimmed when
+//  it could send more than the whole capacity (which shrank); one that
+//  could send fewer than a quarter of the capacity is raised to all that
+//  is free once that is at least a quarter. Between those marks windows
+//  stay as they are: overcommitted by what other brokers took, which the
+//  pause corrects when it matters, so a busy worker does not send a window
+//  update per request.
 static void
 s_share (zlb_worker_t *self)
 {
@@ -199,13 +203,16 @@ s_share (zlb_worker_t *self)
         return;
     }
     int room = s_free (self);
-    int resume_at = self->capacity >= 4 ? self->capacity / 4 : 1;
+    int mark = self->capacity >= 4 ? self->capacity / 4 : 1;
     for (size_t index = 0; index < self->link_count; index++) {
         zlb_worker_link_t *link = &self->links [index];
         if (!link->sock || !link->shares)
             continue;
         int could_send = link->window - s_owed (self, index);
-        if (could_send > room || (could_send < room && room >= resume_at)) {
+        bool pause = room == 0 && could_send > 0;
+        bool trim = could_send > self->capacity;
+        bool raise = could_send < mark && room >= mark;
+        if (pause || trim || raise) {
             int window = s_window_for (self, index);
             if (window != link->window)
                 s_send_window (self, link, window);
