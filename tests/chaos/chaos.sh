@@ -27,12 +27,24 @@
 # one; for a worker fault other workers keep answering, so there it is
 # the redelivery of the request the worker held that shows the recovery).
 #
+# --brokers N (N > 1): the same across a cluster (docs/cluster.md), which
+# must behave like one broker that cannot die. N brokers on tcp://127.0.0.1,
+# every worker registered with all of them (--connect each), zlb-stress
+# spreading over all of them; the restart becomes
+#   broker-kill  SIGKILL broker bK (chosen by the seed) and start it again
+#                on the same endpoint after 0.1-0.5 s; 2-3 times (fewer if
+#                the run has no room), never in adjacent slots, and one at
+#                a time (never two brokers down at once)
+# Pass as above, plus: every restarted broker got workers back, and at the
+# end every live worker is registered with every broker.
+#
 # Options: --seed N (default 1), --duration S (30), --rate R (200),
-# --long (300 s at 500 req/s), --clients N (8), --print-schedule (print
-# the schedule the seed makes, and exit). ZLB_KEEP=1 keeps the
-# temp dir with every log; the summary goes to stdout and summary.txt.
+# --long (300 s at 500 req/s), --clients N (8), --brokers N (1),
+# --print-schedule (print the schedule the seed makes, and exit).
+# ZLB_KEEP=1 keeps the temp dir with every log; the summary goes to stdout
+# and summary.txt.
 . "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/../integration/reliability_lib.sh"
+. "$T_HERE/reliability_lib.sh"          # (lib.sh has cd'd to T_DIR: its own dir)
 require_programs zlb-broker zlb-worker zlb-stress
 command -v jq >/dev/null || fail "jq is not installed (apt-get install jq)"
 
@@ -40,6 +52,7 @@ SEED=1
 DURATION=30
 RATE=200
 CLIENTS=8
+BROKERS=1
 PRINT_ONLY=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -47,21 +60,25 @@ while [ $# -gt 0 ]; do
         --duration) DURATION=$2; shift 2 ;;
         --rate)     RATE=$2; shift 2 ;;
         --clients)  CLIENTS=$2; shift 2 ;;
+        --brokers)  BROKERS=$2; shift 2 ;;
         --long)     DURATION=300; RATE=500; shift ;;
         --print-schedule) PRINT_ONLY=1; shift ;;
-        -h|--help)  sed -n '2,/^\. /p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
+        -h|--help)  sed -n '2,/^\. /p' "$T_HERE/../chaos/chaos.sh" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
         *)          fail "unknown option $1 (see --help)" ;;
     esac
 done
 [[ "$SEED" =~ ^[0-9]+$ && "$DURATION" =~ ^[0-9]+$ && "$RATE" =~ ^[0-9]+$ ]] \
     || fail "--seed, --duration and --rate take whole numbers"
 [ "$DURATION" -ge 10 ] || fail "--duration must be at least 10 s"
+[[ "$BROKERS" =~ ^[0-9]+$ ]] && [ "$BROKERS" -ge 1 ] && [ "$BROKERS" -le 16 ] \
+    || fail "--brokers takes 1-16 (the programs' --connect limit)"
 
 TIMEOUT_MS=500         # per attempt; a restart costs the requests in the old broker one attempt
 RETRIES=8              # budget (8+1) x 0.5 s = 4.5 s, far above the restart gap (< 0.6 s)
 MIN_LIVE=2             # unfrozen workers the schedule always keeps
 MAX_LIVE=7
 WORK_CHOICES=(0 2000 20000 50000)     # --work-us of spawned workers
+KIND_W=$([ "$BROKERS" = 1 ] && echo 8 || echo 11)   # width of the fault column (broker-kill)
 SUMMARY=$T_DIR/summary.txt
 EVENTS=$T_DIR/events.tsv              # index, kind, target, t_us, note
 
@@ -83,11 +100,27 @@ new_worker () {
     STATE[$NEW_NAME]=planned
 }
 
-# busy NAME: the broker's last word about NAME is a request routed to it.
+# busy NAME: some broker's last word about NAME is a request routed to it.
 worker_busy () {
-    grep -E "(request_routed|reply) .*worker=$1#" "$BROKER_LOG" 2>/dev/null | tail -n 1 \
-        | grep -q request_routed
+    local i
+    for (( i = 1; i <= BROKERS; i++ )); do
+        grep -E "(request_routed|reply) .*worker=$1#" "${B_LOG[$i]}" 2>/dev/null | tail -n 1 \
+            | grep -q request_routed && return 0
+    done
+    return 1
 }
+
+# ---------------------------------------------------------------------------
+# Brokers 1..BROKERS: endpoint, PID, current log and its number (broker-N.log
+# counts every start, reliability_lib.sh). ENDPOINT, BROKER_PID and
+# BROKER_LOG, which lib.sh and reliability_lib.sh use, are broker 1's.
+
+declare -A B_EP B_PID B_LOG B_NUM
+declare -A RESTART_LOG  # event number -> log of the broker it started
+keep_broker () {
+    B_EP[$1]=$ENDPOINT; B_PID[$1]=$BROKER_PID; B_LOG[$1]=$BROKER_LOG; B_NUM[$1]=$BROKER_N
+}
+use_broker () { ENDPOINT=${B_EP[$1]}; BROKER_PID=${B_PID[$1]}; BROKER_LOG=${B_LOG[$1]}; }
 
 # ---------------------------------------------------------------------------
 # The schedule, made up front from the seed. Each line: offset_ms kind target arg
@@ -107,11 +140,31 @@ make_schedule () {
     freeze_slot=$(( RANDOM % ( (slots + 1) / 2 ) ))
     restart_slot=$(( slots / 2 + RANDOM % ( slots - slots / 2 ) ))
     [ "$restart_slot" -ne "$freeze_slot" ] || restart_slot=$((freeze_slot + 1))
+    #  Several brokers: 2-3 broker kills instead, not on the freeze's slot
+    #  and not next to each other (>= 2.4 s apart), so a restarted broker
+    #  normally has its workers and the clients back before the next goes.
+    local kill_slots=" " want tries=0
+    if [ "$BROKERS" -gt 1 ]; then
+        restart_slot=-1
+        want=$(( 2 + RANDOM % 2 ))
+        while [ "$want" -gt 0 ] && [ "$tries" -lt 100 ]; do
+            tries=$((tries + 1))
+            n=$(( 1 + RANDOM % (slots - 1) ))
+            [ "$n" -ne "$freeze_slot" ] || continue
+            [[ $kill_slots != *" $((n - 1)) "* && $kill_slots != *" $n "* \
+            && $kill_slots != *" $((n + 1)) "* ]] || continue
+            kill_slots+="$n "
+            want=$((want - 1))
+        done
+    fi
     t=1500
     while [ "$slot" -lt "$slots" ] || [ "$freeze_slot" -ge "$slot" ] \
     ||    [ "$restart_slot" -ge "$slot" ]; do
         gap=$(( 1200 + RANDOM % 1200 ))
-        if [ "$slot" -eq "$freeze_slot" ]; then kind=freeze
+        if [[ $kill_slots == *" $slot "* ]]; then
+            kind=broker-kill
+            [ "$freeze_slot" -ne "$slot" ] || freeze_slot=$((slot + 1))
+        elif [ "$slot" -eq "$freeze_slot" ]; then kind=freeze
         elif [ "$slot" -eq "$restart_slot" ]; then kind=restart
         else
             case $(( RANDOM % 6 )) in
@@ -166,6 +219,9 @@ make_schedule () {
             restart)
                 echo "$t restart broker $(( 100 + RANDOM % 400 ))"
                 ;;
+            broker-kill)
+                echo "$t broker-kill b$(( 1 + RANDOM % BROKERS )) $(( 100 + RANDOM % 400 ))"
+                ;;
         esac
         t=$((t + gap))
         slot=$((slot + 1))
@@ -175,10 +231,32 @@ make_schedule () {
 # ---------------------------------------------------------------------------
 # Running it
 
+# launch_worker NAME WORK_US: start_worker registers it with broker 1
+# (ENDPOINT); with several brokers it connects to the others too.
 launch_worker () {
-    local name=$1 work=$2
-    start_worker "$name" --work-us "$work"
+    local name=$1 work=$2 i
+    start_worker "$name" "${OTHER_CONNECT[@]}" --work-us "$work"
+    for (( i = 2; i <= BROKERS; i++ )); do
+        wait_for 5 grep -Eq -- "worker_join .*worker=$name#" "${B_LOG[$i]}" \
+            || fail "worker $name never registered with broker $i"
+    done
     STATE[$name]=live
+}
+
+# bounce_broker I DOWN_MS KIND TARGET: SIGKILL broker I, start it again on
+# its endpoint DOWN_MS later; the event is recorded as KIND TARGET.
+bounce_broker () {
+    local i=$1
+    mark
+    kill -KILL "${B_PID[$i]}"
+    record "$3" "$4" "down_ms=$2"
+    wait_exit "${B_PID[$i]}" 2 2>/dev/null
+    sleep "$(awk -v ms="$2" 'BEGIN { printf "%.3f", ms / 1000 }')"
+    use_broker "$i"
+    restart_tcp_broker
+    keep_broker "$i"
+    RESTART_LOG[$EVENT_N]=$BROKER_LOG
+    use_broker 1
 }
 
 EVENT_N=0
@@ -228,12 +306,10 @@ do_event () {
             launch_worker "$target" "$arg"
             ;;
         restart)
-            mark
-            kill -KILL "$BROKER_PID"
-            record restart broker "down_ms=$arg"
-            wait_exit "$BROKER_PID" 2 2>/dev/null
-            sleep "$(awk -v ms="$arg" 'BEGIN { printf "%.3f", ms / 1000 }')"
-            restart_tcp_broker
+            bounce_broker 1 "$arg" restart broker
+            ;;
+        broker-kill)
+            bounce_broker "${target#b}" "$arg" broker-kill "$target"
             ;;
     esac
 }
@@ -241,23 +317,36 @@ do_event () {
 # ---------------------------------------------------------------------------
 
 echo "seed=$SEED duration=${DURATION}s rate=$RATE clients=$CLIENTS timeout_ms=$TIMEOUT_MS" \
-     "retries=$RETRIES heartbeat=${HB_MS}ms x $LIVENESS dir=$T_DIR" > "$SUMMARY"
+     "retries=$RETRIES heartbeat=${HB_MS}ms x $LIVENESS$([ "$BROKERS" = 1 ] || echo " brokers=$BROKERS")" \
+     "dir=$T_DIR" > "$SUMMARY"
 cat "$SUMMARY"
 INITIAL=()
 make_schedule > "$T_DIR/schedule.txt"
 say "schedule (seed $SEED):"
-awk '{ printf "  +%6.1fs %-8s %-7s %s\n", $1 / 1000, $2, $3, ($4 != "0" ? $4 : "") }' \
+awk -v w="$KIND_W" '{ printf "  +%6.1fs %-*s %-7s %s\n", $1 / 1000, w, $2, $3, ($4 != "0" ? $4 : "") }' \
     "$T_DIR/schedule.txt" | tee -a "$SUMMARY"
 [ "$PRINT_ONLY" = 0 ] || exit 0
 
-start_tcp_broker
-step "broker on $ENDPOINT"
+ALL_CONNECT=()
+OTHER_CONNECT=()
+for (( i = 1; i <= BROKERS; i++ )); do
+    start_tcp_broker
+    keep_broker "$i"
+    ALL_CONNECT+=(--connect "$ENDPOINT")
+    [ "$i" = 1 ] || OTHER_CONNECT+=(--connect "$ENDPOINT")
+done
+use_broker 1
+if [ "$BROKERS" = 1 ]; then
+    step "broker on $ENDPOINT"
+else
+    step "brokers on ${ALL_CONNECT[*]//--connect/}"
+fi
 for name in "${INITIAL[@]}"; do
     launch_worker "$name" "${WORK[$name]}"
 done
 
 STRESS_JSON=$T_DIR/stress.json
-spawn stress "${WRAP[@]}" "$ZLB_BIN/zlb-stress" --connect "$ENDPOINT" --rate "$RATE" \
+spawn stress "${WRAP[@]}" "$ZLB_BIN/zlb-stress" "${ALL_CONNECT[@]}" --rate "$RATE" \
     --clients "$CLIENTS" --threads 1 --duration "${DURATION}s" --timeout-ms "$TIMEOUT_MS" \
     --retries "$RETRIES" --json "$STRESS_JSON" --csv "$T_DIR/stress.csv" \
     --log "$T_DIR/stress.log" --log-level debug
@@ -282,9 +371,11 @@ STRESS_RC=$EXIT_RC
 # Checks
 
 problems=()
-alive "$BROKER_PID" || problems+=("broker $BROKER_N is not running at the end")
-stop "$BROKER_PID" TERM 5
-[ "$EXIT_RC" = 0 ] || problems+=("broker $BROKER_N exit code $EXIT_RC on SIGTERM")
+for (( i = 1; i <= BROKERS; i++ )); do
+    alive "${B_PID[$i]}" || problems+=("broker ${B_NUM[$i]} is not running at the end")
+    stop "${B_PID[$i]}" TERM 5
+    [ "$EXIT_RC" = 0 ] || problems+=("broker ${B_NUM[$i]} exit code $EXIT_RC on SIGTERM")
+done
 for name in "${!STATE[@]}"; do
     pid=${T_PID[worker-$name]:-}
     [ -n "$pid" ] || continue
@@ -334,7 +425,7 @@ must_rejoin () {
         "$EVENTS" | grep -q .
 }
 
-say "fault                 when   held  detect_ms  redeliver_ms  first_ok_ms  note"
+say "$(printf "%-*s" "$KIND_W" fault)              when   held  detect_ms  redeliver_ms  first_ok_ms  note"
 STRESS_LOG=$T_DIR/stress.log
 OK_RE=" result .* status=200 match=1 "
 HELD=0
@@ -345,6 +436,12 @@ while IFS=$'\t' read -r n kind target t_us note; do
         kill|term|freeze)
             #  held: did the broker count it busy when it removed it
             held=$(field_after "$t_us" "worker_leave .*worker=$target#" busy "${BROKER_LOGS[@]}")
+            if [ "$BROKERS" -gt 1 ]; then      # it may hold a request from any of them
+                for log in "${BROKER_LOGS[@]}"; do
+                    [ "$(field_after "$t_us" "worker_leave .*worker=$target#" busy "$log")" != yes ] \
+                        || held=yes
+                done
+            fi
             detect=$(first_after "$t_us" "(worker_leave|worker_expired) .*worker=$target#" "${BROKER_LOGS[@]}")
             redeliver=$(first_after "$t_us" "request_redeliver .*worker=$target#" "${BROKER_LOGS[@]}")
             ;;
@@ -357,9 +454,15 @@ while IFS=$'\t' read -r n kind target t_us note; do
         restart)
             extra="$note; first worker back after $(first_after "$t_us" "worker_join " "${BROKER_LOGS[@]}") ms"
             ;;
+        broker-kill)
+            log=${RESTART_LOG[$n]}
+            back=$(grep -E " worker_join " "$log" | grep -oE "worker=[^#]+#" | sort -u | wc -l)
+            extra="$note; first worker back after $(first_after "$t_us" "worker_join " "$log") ms,"
+            extra+=" $back registered with it in all (${log##*/})"
+            ;;
     esac
     first_ok=$(first_after "$t_us" "$OK_RE" "$STRESS_LOG")
-    printf -v line "%-8s %-6s %8s  %5s  %9s  %12s  %11s  %s" "$kind" "$target" "$rel" "$held" \
+    printf -v line "%-*s %-6s %8s  %5s  %9s  %12s  %11s  %s" "$KIND_W" "$kind" "$target" "$rel" "$held" \
         "$detect" "$redeliver" "$first_ok" "$extra"
     say "$line"
     case $kind in
@@ -370,6 +473,10 @@ while IFS=$'\t' read -r n kind target t_us note; do
         restart)
             [ "$first_ok" != - ] || problems+=("no ok reply after the broker restart")
             ;;
+        broker-kill)
+            [ "$first_ok" != - ] || problems+=("no ok reply after the kill of broker $target")
+            [ "$back" -gt 0 ] || problems+=("broker $target got no worker back after its restart")
+            ;;
         kill|freeze)
             [ "$held" != yes ] || [ "$redeliver" != - ] \
                 || problems+=("$target held a request at its $kind, but it was not redelivered")
@@ -379,6 +486,16 @@ while IFS=$'\t' read -r n kind target t_us note; do
 done < "$EVENTS"
 
 say "faults that hit a request in flight: $HELD"
+if [ "$BROKERS" -gt 1 ]; then
+    #  Every worker still running is registered with every broker now.
+    for (( i = 1; i <= BROKERS; i++ )); do
+        for name in "${!STATE[@]}"; do
+            [ "${STATE[$name]}" = live ] || continue
+            grep -Eq -- "worker_join .*worker=$name#" "${B_LOG[$i]}" \
+                || problems+=("worker $name is not registered with broker $i (${B_LOG[$i]##*/})")
+        done
+    done
+fi
 [ "$HELD" -gt 0 ] || problems+=("no kill or freeze hit a worker holding a request")
 
 # The longest stretch without an ok reply, from the per-second series.
