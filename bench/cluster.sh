@@ -91,7 +91,7 @@ run_one () {
     for pid in "${worker_pids[@]}"; do wafter=$(( wafter + $(ticks "$pid") )); done
     local handed_back
     handed_back=$("$B/zlb-ctl" "${connect[@]}" stats --json 2>/dev/null \
-                  | jq -s '[.[] | select(.total != true) | .handed_back // 0] | add // 0')
+                  | jq -s '[.[] | select(.total != true) | .reply.handed_back // 0] | add // 0')
     stop_all
     jq -c --arg system "$system" --argjson round "$round" --argjson brokers "$brokers" \
         --argjson cpu "$(( after - before ))" --argjson wcpu "$(( wafter - wbefore ))" \
