@@ -52,6 +52,7 @@ struct _zlb_worker_t {
     zlb_worker_link_t *links;         //  one per broker endpoint
     size_t link_count;
     uint64_t arrivals;            //  REQUESTs taken in so far (their order across links)
+    size_t read_turn;             //  the link s_read_queued looks at first
 
     bool adaptive;                //  the window follows credit_window.h (options.credit 0)
     zlb_credit_window_t window;   //  adaptive: the window we want
@@ -437,15 +438,26 @@ s_busy_with (const zlb_worker_t *self, size_t index)
     return self->holding && self->request_link == index;
 }
 
+//  The window a fresh socket announces in READY: what is free, but at least
+//  1, since a broker that does not know pausing (zlb before it) refuses
+//  READY "credit=0/M"; a sharing one that sends while we are full gets
+//  the request handed back.
+static int
+s_ready_window (const zlb_worker_t *self, size_t index)
+{
+    int window = s_window_for (self, index);
+    return window > 0 ? window : 1;
+}
+
 //  Run every link's timers; returns the next time one is due.
 static int64_t
 s_timers (zlb_worker_t *self, int64_t now)
 {
     int64_t next = INT64_MAX;
     for (size_t index = 0; index < self->link_count; index++) {
-        //  A fresh socket announces what is free now (nothing held from it).
-        int64_t due = zlb_worker_link_timers (&self->links [index], now, s_busy_with (self, index),
-                                          s_window_for (self, index));
+        int64_t due = zlb_worker_link_timers (&self->links [index], now,
+                                              s_busy_with (self, index),
+                                              s_ready_window (self, index));
         if (due < next)
             next = due;
     }
@@ -469,12 +481,11 @@ s_nap (int64_t ns)
 static bool
 s_read_queued (zlb_worker_t *self)
 {
-    static __thread size_t s_turn;  //  (a worker is used by one thread)
     for (size_t step = 0; step < self->link_count; step++) {
-        size_t index = (s_turn + step) % self->link_count;
+        size_t index = (self->read_turn + step) % self->link_count;
         zlb_worker_link_t *link = &self->links [index];
         if (link->sock && (zsock_events (link->sock) & ZMQ_POLLIN)) {
-            s_turn = index + 1;
+            self->read_turn = index + 1;
             s_read (self, index);
             return true;
         }
@@ -596,7 +607,7 @@ zlb_worker_new_multi (const char *const *endpoints, size_t count,
         rc = zlb_worker_link_init (&self->links [index], &self->config, endpoints [index]);
     for (size_t index = 0; rc == 0 && index < count; index++) {
         errno = 0;
-        rc = zlb_worker_link_connect (&self->links [index], s_window_for (self, index));
+        rc = zlb_worker_link_connect (&self->links [index], s_ready_window (self, index));
     }
     if (rc != 0) {
         int saved = errno;

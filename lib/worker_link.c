@@ -148,17 +148,18 @@ zlb_worker_link_send (zlb_worker_link_t *link, const mdp_view_t *message)
 }
 
 //  READY: service, and the credit extension's frame (docs/protocol.md):
-//  "credit=N" for a fixed window, "credit=N/M" for an adaptive one now at
-//  N (or any window at 0: joined paused). A strict worker on one broker
-//  (credit 1) sends plain READY.
+//  "credit=N" for a window at its ceiling, "credit=N/M" for one now at N
+//  that may grow to M (adaptive, or sharing several brokers). A strict
+//  worker on one broker (credit 1) sends plain READY.
 static int
 s_send_ready (zlb_worker_link_t *link, int window)
 {
     const zlb_worker_config_t *config = link->config;
     link->window = window;
+    //  The ceiling goes too whenever the window is below it ("credit=N/M"),
+    //  so that a window announced low may grow later.
     mdp_view_t message = { .worker = true, .command = MDP_READY, .credit = window,
-                           .credit_max = config->adaptive || window == 0
-                                       ? config->credit_max : window,
+                           .credit_max = config->credit_max,
                            .windowed = config->windowed,
                            .service = mdp_bytes (config->service, strlen (config->service)) };
     return zlb_worker_link_send (link, &message);

@@ -154,7 +154,7 @@ s_take (s_fixture_t *fx, zlb_work_t *work, uint64_t id)
 }
 
 static int
-s_setup (void **state)
+s_fixture_new (void **state, int credit)
 {
     static int counter = 0;
     s_fixture_t *fx = (s_fixture_t *) calloc (1, sizeof (s_fixture_t));
@@ -175,17 +175,33 @@ s_setup (void **state)
     options.heartbeat_ms = S_HEARTBEAT_MS;
     options.liveness = S_LIVENESS;
     options.log = fx->log;
-    options.credit = 1;           //  capacity 1: every request fills it
+    options.credit = credit;
     fx->now = 1000 * S_MS;
     options.clock_ns = s_clock;
     options.clock_arg = fx;
     fx->worker = zlb_worker_new_multi (endpoints, 2, &options);
     assert_non_null (fx->worker);
     //  Several brokers: the credit frame even for a strict worker.
-    s_expect_ready (fx, 0, "credit=1");
-    s_expect_ready (fx, 1, "credit=1");
+    char frame [16];
+    snprintf (frame, sizeof frame, "credit=%d", credit);
+    s_expect_ready (fx, 0, frame);
+    s_expect_ready (fx, 1, frame);
     *state = fx;
     return 0;
+}
+
+//  Capacity 1: every request fills the worker.
+static int
+s_setup (void **state)
+{
+    return s_fixture_new (state, 1);
+}
+
+//  A fixed window of 4.
+static int
+s_setup_four (void **state)
+{
+    return s_fixture_new (state, 4);
 }
 
 static int
@@ -303,6 +319,39 @@ test_one_broker_silent (void **state)
     }
 }
 
+//  A broker that comes back while the worker holds requests from another
+//  is offered only what is free, with the ceiling, so that its window
+//  can grow again: READY "credit=2/4" with two of four held.
+static void
+test_reconnect_offers_what_is_free (void **state)
+{
+    s_fixture_t *fx = (s_fixture_t *) *state;
+    s_grant (fx, 0, "credit=4");
+    s_grant (fx, 1, "credit=4");
+    s_send_request (fx, 0, "c1", 1);
+    s_send_request (fx, 0, "c2", 2);
+    zlb_work_t work;
+    s_take (fx, &work, 1);                //  one in hand, one queued: two held
+    //  B goes silent; A keeps talking (its requests keep it alive).
+    for (int step = 0; step <= S_LIVENESS; step++) {
+        s_send (fx, 0, "\x04", NULL);
+        zlb_worker_idle (fx->worker, 0);
+        fx->now += S_HEARTBEAT_MS * S_MS;
+        zlb_worker_idle (fx->worker, 0);
+    }
+    zmsg_t *msg;
+    bool ready = false;
+    while (!ready && (msg = s_recv (fx, 1, S_WAIT_MS))) {
+        if (s_command (msg) == MDP_READY) {
+            ready = true;
+            assert_true (mdp_frame_is (zmsg_last (msg), "credit=2/4"));
+        }
+        zmsg_destroy (&msg);
+    }
+    assert_true (ready);
+    assert_int_equal (zlb_worker_reply (fx->worker, &work, ZLB_STATUS_OK, "r", 1, NULL), 0);
+}
+
 //  Endpoint lists: empty, too long, a NULL or empty endpoint, a duplicate.
 static void
 test_bad_endpoint_lists (void **state)
@@ -346,6 +395,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_plain_broker_keeps_its_request, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_one_broker_silent, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reconnect_offers_what_is_free, s_setup_four,
+                                         s_teardown),
         cmocka_unit_test (test_bad_endpoint_lists),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
