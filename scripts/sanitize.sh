@@ -43,7 +43,7 @@ run_asan () {
 run_valgrind () {
     echo "== sanitize: valgrind memcheck over the broker's integration tests" >&2
     scripts/build.sh >/dev/null       #  up to date, so that new tests are listed
-    local tests=${ZLB_VALGRIND_TESTS:-test_(spread|raw_peers|bad_input|no_worker|worker_drain|join_live|security_curve|security_roles|security_endpoints)$}
+    local tests=${ZLB_VALGRIND_TESTS:-test_(spread|raw_peers|bad_input|no_worker|worker_drain|join_live|security_curve|security_roles|security_endpoints|cluster_workers_term)$}
     #  --error-exitcode makes the harness (lib.sh) fail the test on any error;
     #  definite and indirect leaks count as errors, czmq's global context
     #  ("still reachable" until exit) does not.
