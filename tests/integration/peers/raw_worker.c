@@ -1,13 +1,14 @@
 /*  raw_worker - an MDP/0.1 echo worker written with raw czmq frames (no libzlb).
 
     raw_worker ENDPOINT SERVICE [--id ID] [--heartbeat-ms N] [--liveness N] [--count N]
-                                [--reply zlb|plain] [--work-ms N]
+                                [--reply zlb|echo|plain] [--work-ms N]
 
     Sends READY, heartbeats every interval, and answers each REQUEST
     ("" · "MDPW01" · 0x02 · client · "" · body) with a REPLY carrying two
     bodies built with msgpack-c: the reply {id, payload} and the confirmation
     {id, status, worker, t_recv, t_send, attempt}. The payload echoed is the
-    request's bytes as received. With --reply plain it is a plain MDP echo
+    request's bytes as received; with --reply echo it is the request's
+    `payload` field, like zlb-worker's echo service. With --reply plain it is a plain MDP echo
     like most workers in the wild: the REPLY body is the request's body
     frames, unchanged. --work-ms N sleeps N ms per request without reading
     or heartbeating, like the guide's single-threaded mdwrkapi workers.
@@ -15,6 +16,7 @@
         ready service=echo
         request id=7
         disconnect        (when the broker sends DISCONNECT)
+        malformed ..., unexpected ...   (anything MDP 0.1 does not send)
     Exits 0 after --count requests (sending DISCONNECT), on SIGTERM/SIGINT
     (sending DISCONNECT) or on DISCONNECT; 3 if the broker goes silent.    */
 
@@ -27,6 +29,7 @@ typedef struct {
     int heartbeat_ms;        //  heartbeat interval
     int liveness;            //  intervals of silence before giving up
     bool plain;              //  --reply plain: echo the body frames as they came
+    bool echo;               //  --reply echo: the reply's payload is the request's
     int work_ms;             //  --work-ms: silent sleep per request
 } peer_worker_t;
 
@@ -41,9 +44,50 @@ s_send_command (peer_worker_t *self, int command, zmsg_t *tail)
     zmsg_send (&msg, self->sock);
 }
 
-static zframe_t *
-s_encode_reply (uint64_t id, zframe_t *request)
+//  The bytes of the bin or str field `key` of the msgpack map in `result`,
+//  or NULL.
+static const char *
+s_map_bytes (msgpack_unpacked *result, const char *key, size_t *size)
 {
+    if (result->data.type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    msgpack_object_map *map = &result->data.via.map;
+    for (uint32_t i = 0; i < map->size; i++) {
+        msgpack_object *k = &map->ptr [i].key;
+        msgpack_object *v = &map->ptr [i].val;
+        if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != strlen (key)
+        ||  memcmp (k->via.str.ptr, key, k->via.str.size) != 0)
+            continue;
+        if (v->type == MSGPACK_OBJECT_BIN) {
+            *size = v->via.bin.size;
+            return v->via.bin.ptr;
+        }
+        if (v->type == MSGPACK_OBJECT_STR) {
+            *size = v->via.str.size;
+            return v->via.str.ptr;
+        }
+    }
+    return NULL;
+}
+
+//  {id, payload}: the payload is the request's `payload` field with
+//  `echo`, else the whole request body.
+static zframe_t *
+s_encode_reply (uint64_t id, zframe_t *request, bool echo)
+{
+    const char *payload = (const char *) zframe_data (request);
+    size_t size = zframe_size (request);
+    msgpack_unpacked result;
+    msgpack_unpacked_init (&result);
+    size_t offset = 0;
+    if (echo && msgpack_unpack_next (&result, payload, size, &offset) == MSGPACK_UNPACK_SUCCESS) {
+        size_t field_size = 0;
+        const char *field = s_map_bytes (&result, "payload", &field_size);
+        if (field) {
+            payload = field;
+            size = field_size;
+        }
+    }
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
     msgpack_sbuffer_init (&sbuf);
@@ -52,10 +96,11 @@ s_encode_reply (uint64_t id, zframe_t *request)
     peer_pack_str (&pk, "id");
     msgpack_pack_uint64 (&pk, id);
     peer_pack_str (&pk, "payload");
-    msgpack_pack_bin (&pk, zframe_size (request));
-    msgpack_pack_bin_body (&pk, zframe_data (request), zframe_size (request));
+    msgpack_pack_bin (&pk, size);
+    msgpack_pack_bin_body (&pk, payload, size);
     zframe_t *frame = zframe_new (sbuf.data, sbuf.size);
     msgpack_sbuffer_destroy (&sbuf);
+    msgpack_unpacked_destroy (&result);
     return frame;
 }
 
@@ -89,7 +134,7 @@ static zmsg_t *
 s_zlb_reply (peer_worker_t *self, zframe_t *body, uint64_t id, int64_t t_recv)
 {
     zmsg_t *reply = zmsg_new ();
-    zframe_t *main_reply = s_encode_reply (id, body);
+    zframe_t *main_reply = s_encode_reply (id, body, self->echo);
     zframe_t *confirm = s_encode_confirm (id, self->id, t_recv);
     zmsg_append (reply, &main_reply);
     zmsg_append (reply, &confirm);
@@ -147,6 +192,9 @@ s_handle (peer_worker_t *self, zmsg_t *msg)
         else
         if (!streq (name, "HEARTBEAT"))
             printf ("unexpected command %s\n", name);
+        else
+        if (zmsg_size (msg) > 0)       //  MDP 0.1's HEARTBEAT has no body
+            printf ("unexpected frames after HEARTBEAT: %zu\n", zmsg_size (msg));
     }
     fflush (stdout);
     zframe_destroy (&empty);
@@ -210,10 +258,11 @@ main (int argc, char *argv [])
 {
     if (argc < 3 || (argc - 3) % 2 != 0) {
         fprintf (stderr, "usage: raw_worker ENDPOINT SERVICE [--id ID] [--heartbeat-ms N]"
-                         " [--liveness N] [--count N] [--reply zlb|plain] [--work-ms N]\n");
+                         " [--liveness N] [--count N] [--reply zlb|echo|plain] [--work-ms N]\n");
         return 2;
     }
-    peer_worker_t self = { NULL, argv [2], "raw-worker", 100, 3, false, 0 };
+    peer_worker_t self = { .service = argv [2], .id = "raw-worker",
+                           .heartbeat_ms = 100, .liveness = 3 };
     long count = 0;
     bool id_given = false;
     for (int i = 3; i + 1 < argc; i += 2) {
@@ -230,8 +279,11 @@ main (int argc, char *argv [])
             count = atol (argv [i + 1]);
         else
         if (streq (argv [i], "--reply") && (streq (argv [i + 1], "plain")
-                                        ||  streq (argv [i + 1], "zlb")))
+                                        ||  streq (argv [i + 1], "echo")
+                                        ||  streq (argv [i + 1], "zlb"))) {
             self.plain = streq (argv [i + 1], "plain");
+            self.echo = streq (argv [i + 1], "echo");
+        }
         else
         if (streq (argv [i], "--work-ms"))
             self.work_ms = atoi (argv [i + 1]);
