@@ -118,6 +118,17 @@ cluster_load_start () {
     done
 }
 
+# cluster_broker_fault NAME SIGNAL: send broker NAME SIGNAL while the load
+# runs; return once it has exited and the load's clients have marked it
+# suspect. The time of the signal (µs) in FAULT_US.
+cluster_broker_fault () {
+    kill -"$2" "${CB_PID[$1]}"
+    FAULT_US=$(now_us)
+    wait_exit "${CB_PID[$1]}" 5 2>/dev/null || fail "broker $1 did not stop on SIG$2"
+    load_saw_suspect () { grep -q "broker_suspect " "$T_DIR/load.log" 2>/dev/null; }
+    wait_for 10 load_saw_suspect || fail "the clients never marked broker $1 suspect"
+}
+
 # cluster_load_check WHAT: wait for the load to end, print its counts, and
 # fail unless nothing was lost, timed out, failed or mismatched.
 cluster_load_check () {
@@ -144,13 +155,8 @@ shared_workers_scenario () {
     cluster_load_start 10s
     wait_for 10 cluster_broker_routed "$victim" 100 || fail "broker $victim never carried the load"
     step "SIG$signal broker $victim; start it again once the clients found it gone"
-    kill -"$signal" "${CB_PID[$victim]}"
-    local fault_us
-    fault_us=$(now_us)
-    wait_exit "${CB_PID[$victim]}" 5 2>/dev/null || fail "broker $victim did not stop on SIG$signal"
-    client_saw_suspect () { grep -q "broker_suspect " "$T_DIR/load.log" 2>/dev/null; }
-    wait_for 10 client_saw_suspect || fail "the clients never marked broker $victim suspect"
-    local restarted_us
+    cluster_broker_fault "$victim" "$signal"
+    local fault_us=$FAULT_US restarted_us
     restarted_us=$(now_us)
     start_cluster_broker "$victim"
     for id in w1 w2 w3; do

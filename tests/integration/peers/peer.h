@@ -154,6 +154,22 @@ peer_print_body (FILE *out, const char *label, zframe_t *frame)
     msgpack_unpacked_destroy (&result);
 }
 
+//  The value under string key `key` in msgpack map `obj`, or NULL.
+static inline const msgpack_object *
+peer_map_get (const msgpack_object *obj, const char *key)
+{
+    if (obj->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    const msgpack_object_map *map = &obj->via.map;
+    for (uint32_t i = 0; i < map->size; i++) {
+        const msgpack_object *k = &map->ptr [i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen (key)
+        &&  memcmp (k->via.str.ptr, key, k->via.str.size) == 0)
+            return &map->ptr [i].val;
+    }
+    return NULL;
+}
+
 //  Read unsigned field `key` of a msgpack map body; 0 when absent/not a map.
 static inline uint64_t
 peer_map_uint (zframe_t *frame, const char *key)
@@ -163,16 +179,10 @@ peer_map_uint (zframe_t *frame, const char *key)
     msgpack_unpacked_init (&result);
     size_t offset = 0;
     if (msgpack_unpack_next (&result, (const char *) zframe_data (frame),
-                             zframe_size (frame), &offset) == MSGPACK_UNPACK_SUCCESS
-    &&  result.data.type == MSGPACK_OBJECT_MAP) {
-        msgpack_object_map *map = &result.data.via.map;
-        for (uint32_t i = 0; i < map->size; i++) {
-            msgpack_object *k = &map->ptr [i].key;
-            if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen (key)
-            &&  memcmp (k->via.str.ptr, key, k->via.str.size) == 0
-            &&  map->ptr [i].val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-                value = map->ptr [i].val.via.u64;
-        }
+                             zframe_size (frame), &offset) == MSGPACK_UNPACK_SUCCESS) {
+        const msgpack_object *field = peer_map_get (&result.data, key);
+        if (field && field->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            value = field->via.u64;
     }
     msgpack_unpacked_destroy (&result);
     return value;

@@ -8,10 +8,11 @@
     bodies built with msgpack-c: the reply {id, payload} and the confirmation
     {id, status, worker, t_recv, t_send, attempt}. The payload echoed is the
     request's bytes as received; with --reply echo it is the request's
-    `payload` field, like zlb-worker's echo service. With --reply plain it is a plain MDP echo
-    like most workers in the wild: the REPLY body is the request's body
-    frames, unchanged. --work-ms N sleeps N ms per request without reading
-    or heartbeating, like the guide's single-threaded mdwrkapi workers.
+    `payload` field, like zlb-worker's echo service. With --reply plain it
+    is a plain MDP echo like most workers in the wild: the REPLY body is
+    the request's body frames, unchanged. --work-ms N sleeps N ms per
+    request without reading or heartbeating, like the guide's
+    single-threaded mdwrkapi workers.
     Prints one line per event for the test:
         ready service=echo
         request id=7
@@ -44,32 +45,6 @@ s_send_command (peer_worker_t *self, int command, zmsg_t *tail)
     zmsg_send (&msg, self->sock);
 }
 
-//  The bytes of the bin or str field `key` of the msgpack map in `result`,
-//  or NULL.
-static const char *
-s_map_bytes (msgpack_unpacked *result, const char *key, size_t *size)
-{
-    if (result->data.type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    msgpack_object_map *map = &result->data.via.map;
-    for (uint32_t i = 0; i < map->size; i++) {
-        msgpack_object *k = &map->ptr [i].key;
-        msgpack_object *v = &map->ptr [i].val;
-        if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != strlen (key)
-        ||  memcmp (k->via.str.ptr, key, k->via.str.size) != 0)
-            continue;
-        if (v->type == MSGPACK_OBJECT_BIN) {
-            *size = v->via.bin.size;
-            return v->via.bin.ptr;
-        }
-        if (v->type == MSGPACK_OBJECT_STR) {
-            *size = v->via.str.size;
-            return v->via.str.ptr;
-        }
-    }
-    return NULL;
-}
-
 //  {id, payload}: the payload is the request's `payload` field with
 //  `echo`, else the whole request body.
 static zframe_t *
@@ -81,11 +56,15 @@ s_encode_reply (uint64_t id, zframe_t *request, bool echo)
     msgpack_unpacked_init (&result);
     size_t offset = 0;
     if (echo && msgpack_unpack_next (&result, payload, size, &offset) == MSGPACK_UNPACK_SUCCESS) {
-        size_t field_size = 0;
-        const char *field = s_map_bytes (&result, "payload", &field_size);
-        if (field) {
-            payload = field;
-            size = field_size;
+        const msgpack_object *field = peer_map_get (&result.data, "payload");
+        if (field && field->type == MSGPACK_OBJECT_BIN) {
+            payload = field->via.bin.ptr;
+            size = field->via.bin.size;
+        }
+        else
+        if (field && field->type == MSGPACK_OBJECT_STR) {
+            payload = field->via.str.ptr;
+            size = field->via.str.size;
         }
     }
     msgpack_sbuffer sbuf;
